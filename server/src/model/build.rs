@@ -1,0 +1,391 @@
+//! Build a [`DocModel`] from a document's text and block outline.
+//!
+//! Structure comes from the tree (sections, list items, masked blocks); clauses, references and
+//! markers come from the line patterns of the document's kind, run over each line with code,
+//! HTML and link destinations blanked out so nothing inside them is ever read.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use super::grammar::{ClauseRule, Grammar, Kind, KindId};
+use super::{Clause, DocModel, Fold, FoldKind, Marker, Reference, Section, detect_kind, normalize_heading};
+use crate::syntax::{MaskKind, Outline, inline_masks};
+
+/// Build the model of the document at `path`, whose workspace-relative form is `relative`.
+pub fn build(grammar: &Grammar, path: &Path, relative: &str, text: &str, outline: &Outline) -> DocModel {
+    let sections = sections(text, outline);
+    let heading_lines: Vec<(String, &str)> = sections
+        .iter()
+        .map(|s| (s.title.clone(), line_text(text, s.heading.start)))
+        .collect();
+    let kind_id = detect_kind(grammar, relative, &heading_lines);
+    let kind = grammar.kind(kind_id);
+    let mut model = DocModel {
+        path: path.to_path_buf(),
+        kind: kind_id,
+        scope: scope_of(kind, path, relative),
+        sections,
+        clauses: Vec::new(),
+        references: Vec::new(),
+        markers: Vec::new(),
+        folds: Vec::new(),
+        len: text.len(),
+    };
+    Extractor::new(grammar, kind_id, text, outline, &mut model).run();
+    model.folds = folds(text, outline, &model.sections);
+    model
+}
+
+fn line_text(text: &str, start: usize) -> &str {
+    let rest = &text[start..];
+    &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())]
+}
+
+fn sections(text: &str, outline: &Outline) -> Vec<Section> {
+    let mut out: Vec<Section> = Vec::with_capacity(outline.headings.len());
+    let mut open: Vec<usize> = Vec::new();
+    for heading in &outline.headings {
+        while open.last().is_some_and(|&p| out[p].range.end <= heading.range.start) {
+            open.pop();
+        }
+        out.push(Section {
+            title: normalize_heading(&text[heading.content.clone()]),
+            level: heading.level,
+            heading: heading.range.clone(),
+            range: heading.section.clone(),
+            parent: open.last().copied(),
+        });
+        open.push(out.len() - 1);
+    }
+    out
+}
+
+/// The feature folder: the deepest ancestor directory matching the kind's scope glob.
+fn scope_of(kind: &Kind, path: &Path, relative: &str) -> Option<PathBuf> {
+    let glob = kind.scope.as_ref()?;
+    let parts: Vec<&str> = relative.split('/').collect();
+    let root_depth = path.components().count().checked_sub(parts.len())?;
+    let root: PathBuf = path.components().take(root_depth).collect();
+    (1..parts.len()).rev().find_map(|n| {
+        let dir = parts[..n].join("/");
+        glob.is_match(&dir).then(|| root.join(&dir))
+    })
+}
+
+struct Extractor<'a> {
+    grammar: &'a Grammar,
+    kind: &'a Kind,
+    text: &'a str,
+    outline: &'a Outline,
+    model: &'a mut DocModel,
+    /// Blanked byte ranges inside inline runs, sorted.
+    inline_masks: Vec<Range<usize>>,
+    ordinals: HashMap<(Option<usize>, Option<usize>, usize), usize>,
+}
+
+/// One line and where it sits in the outline.
+struct Line<'t> {
+    start: usize,
+    masked: &'t str,
+    heading: Option<usize>,
+    list_item: Option<usize>,
+    /// Sections enclosing the line, outermost first, excluding one the line itself opens.
+    ancestors: &'t [usize],
+    open_clauses: &'t [usize],
+}
+
+impl<'a> Extractor<'a> {
+    fn new(grammar: &'a Grammar, kind: KindId, text: &'a str, outline: &'a Outline, model: &'a mut DocModel) -> Self {
+        let mut masks = Vec::new();
+        for inline in &outline.inlines {
+            let run = &text[inline.clone()];
+            if run.contains(['`', '<']) || run.contains("](") {
+                masks.extend(inline_masks(run).into_iter().map(|r| r.start + inline.start..r.end + inline.start));
+            }
+        }
+        masks.sort_by_key(|r| r.start);
+        Extractor {
+            grammar,
+            kind: grammar.kind(kind),
+            text,
+            outline,
+            model,
+            inline_masks: masks,
+            ordinals: HashMap::new(),
+        }
+    }
+
+    fn run(mut self) {
+        let text = self.text;
+        let outline = self.outline;
+        let (mut next_heading, mut next_item, mut next_mask, mut next_inline) = (0, 0, 0, 0);
+        let mut section_stack: Vec<usize> = Vec::new();
+        let mut open_clauses: Vec<usize> = Vec::new();
+        let mut masked = String::new();
+        let mut start = 0;
+        while start < text.len() {
+            let content_end = start + text[start..].find(['\n', '\r']).unwrap_or(text.len() - start);
+            let end = next_line_start(text, content_end);
+            let line = start..content_end;
+            start = end;
+
+            while next_mask < outline.masks.len() && outline.masks[next_mask].range.end <= line.start {
+                next_mask += 1;
+            }
+            if outline.masks.get(next_mask).is_some_and(|m| m.range.start <= line.start) {
+                continue;
+            }
+            let heading = find_starting(&outline.headings, &mut next_heading, &line, end, |h| h.range.start);
+            let list_item = find_starting(&outline.list_items, &mut next_item, &line, end, |i| i.range.start);
+            while section_stack.last().is_some_and(|&s| self.model.sections[s].range.end <= line.start) {
+                section_stack.pop();
+            }
+            while open_clauses.last().is_some_and(|&c| self.model.clauses[c].range.end <= line.start) {
+                open_clauses.pop();
+            }
+
+            masked.clear();
+            masked.push_str(&text[line.clone()]);
+            while next_inline < self.inline_masks.len() && self.inline_masks[next_inline].end <= line.start {
+                next_inline += 1;
+            }
+            for mask in self.inline_masks[next_inline..].iter().take_while(|m| m.start < line.end) {
+                blank(&mut masked, mask.start.max(line.start) - line.start, mask.end.min(line.end) - line.start);
+            }
+
+            let new_clause = {
+                let ctx = Line {
+                    start: line.start,
+                    masked: &masked,
+                    heading,
+                    list_item,
+                    ancestors: &section_stack,
+                    open_clauses: &open_clauses,
+                };
+                let clause = self.clause(&ctx);
+                let first_new = self.model.clauses.len();
+                if let Some(clause) = clause {
+                    self.model.clauses.push(clause);
+                }
+                self.references(&ctx, first_new);
+                self.markers(&ctx);
+                (self.model.clauses.len() > first_new).then_some(first_new)
+            };
+            if let Some(index) = heading {
+                section_stack.push(index);
+            }
+            if let Some(index) = new_clause {
+                open_clauses.push(index);
+            }
+        }
+    }
+
+    fn clause(&mut self, line: &Line) -> Option<Clause> {
+        let grammar = self.grammar;
+        for &rule_index in &self.kind.clause_rules {
+            let rule = &grammar.clause_rules[rule_index];
+            if let Some(under) = &rule.under
+                && !line.ancestors.iter().any(|&s| under.is_match(&self.model.sections[s].title))
+            {
+                continue;
+            }
+            if rule.top_level && !line.list_item.is_some_and(|i| self.outline.list_items[i].depth == 0) {
+                continue;
+            }
+            let Some(caps) = rule.pattern.captures(line.masked) else { continue };
+            let parent = rule.parent.as_ref().and_then(|kind| {
+                line.open_clauses.iter().rev().copied().find(|&c| self.model.clauses[c].kind == *kind)
+            });
+            if rule.parent.is_some() && parent.is_none() {
+                continue;
+            }
+            let Some(id) = self.clause_id(rule, &caps, parent, line) else { continue };
+            let whole = caps.get(0).map_or(0..0, |m| m.range());
+            let id_local = caps
+                .name("id")
+                .or_else(|| caps.name("n"))
+                .map(|m| m.range())
+                .unwrap_or_else(|| marker_span(line.masked, &whole));
+            let title = caps
+                .name("title")
+                .map(|m| m.as_str().trim().to_string())
+                .filter(|t| !t.is_empty())
+                .or_else(|| line.heading.map(|h| self.model.sections[h].title.clone()))
+                .unwrap_or_else(|| id.clone());
+            return Some(Clause {
+                id,
+                kind: rule.kind.clone(),
+                namespace: rule.namespace,
+                title,
+                id_range: line.start + id_local.start..line.start + id_local.end,
+                range: self.clause_range(line),
+                global: rule.global,
+                parent,
+            });
+        }
+        None
+    }
+
+    fn clause_id(
+        &mut self,
+        rule: &ClauseRule,
+        caps: &regex::Captures,
+        parent: Option<usize>,
+        line: &Line,
+    ) -> Option<String> {
+        let Some(template) = &rule.id else {
+            return caps.name("id").map(|m| m.as_str().trim().to_string());
+        };
+        let ordinal = if rule.ordinal {
+            let key = (parent, line.ancestors.last().copied(), rule.namespace.0 as usize);
+            let counter = self.ordinals.entry(key).or_insert(0);
+            *counter += 1;
+            Some(*counter)
+        } else {
+            None
+        };
+        let clauses = &self.model.clauses;
+        template.render(&|name| match name {
+            "parent" => parent.map(|p| clauses[p].id.clone()),
+            "ordinal" => ordinal.map(|o| o.to_string()),
+            other => caps.name(other).map(|m| m.as_str().to_string()),
+        })
+    }
+
+    /// A clause spans its heading's section, its list item, or its line.
+    fn clause_range(&self, line: &Line) -> Range<usize> {
+        if let Some(h) = line.heading {
+            return self.model.sections[h].range.clone();
+        }
+        if let Some(i) = line.list_item {
+            return trim_end(self.text, self.outline.list_items[i].range.clone());
+        }
+        line.start..line.start + line.masked.len()
+    }
+
+    fn references(&mut self, line: &Line, first_new_clause: usize) {
+        let grammar = self.grammar;
+        let taken: Vec<Range<usize>> =
+            self.model.clauses[first_new_clause..].iter().map(|c| c.id_range.clone()).collect();
+        let line_refs_start = self.model.references.len();
+        for &rule_index in &self.kind.reference_rules {
+            let rule = &grammar.reference_rules[rule_index];
+            for caps in rule.pattern.captures_iter(line.masked) {
+                let mut found: Vec<(String, Range<usize>)> = Vec::new();
+                if let (Some(list), Some(item)) = (caps.name("list"), &rule.item) {
+                    for m in item.find_iter(list.as_str()) {
+                        found.push((m.as_str().to_string(), list.start() + m.start()..list.start() + m.end()));
+                    }
+                } else {
+                    let span = caps.name("id").or_else(|| caps.name("n")).or_else(|| caps.get(0));
+                    let id = match &rule.id {
+                        Some(t) => t.render(&|name| caps.name(name).map(|m| m.as_str().to_string())),
+                        None => caps.name("id").map(|m| m.as_str().to_string()),
+                    };
+                    if let (Some(id), Some(span)) = (id, span) {
+                        found.push((id, span.range()));
+                    }
+                }
+                for (id, local) in found {
+                    let range = line.start + local.start..line.start + local.end;
+                    let overlaps = |r: &Range<usize>| r.start < range.end && range.start < r.end;
+                    if taken.iter().any(overlaps)
+                        || self.model.references[line_refs_start..].iter().any(|r| overlaps(&r.range))
+                    {
+                        continue;
+                    }
+                    self.model.references.push(Reference { id, namespace: rule.namespace, range });
+                }
+            }
+        }
+    }
+
+    fn markers(&mut self, line: &Line) {
+        for &rule_index in &self.kind.marker_rules {
+            let rule = &self.grammar.marker_rules[rule_index];
+            for m in rule.pattern.find_iter(line.masked) {
+                self.model
+                    .markers
+                    .push(Marker { kind: rule.kind.clone(), range: line.start + m.start()..line.start + m.end() });
+            }
+        }
+    }
+}
+
+/// The first element (by `start`) that starts on this line, advancing a shared cursor.
+fn find_starting<T>(
+    items: &[T],
+    next: &mut usize,
+    line: &Range<usize>,
+    line_end: usize,
+    start: impl Fn(&T) -> usize,
+) -> Option<usize> {
+    while *next < items.len() && start(&items[*next]) < line.start {
+        *next += 1;
+    }
+    let found = (*next < items.len() && start(&items[*next]) < line_end.max(line.end + 1)).then_some(*next);
+    // Skip everything else starting on this line (nested items such as `- - x`).
+    while *next < items.len() && start(&items[*next]) < line_end.max(line.end + 1) {
+        *next += 1;
+    }
+    found
+}
+
+fn next_line_start(text: &str, content_end: usize) -> usize {
+    let bytes = text.as_bytes();
+    match bytes.get(content_end) {
+        Some(b'\r') if bytes.get(content_end + 1) == Some(&b'\n') => content_end + 2,
+        Some(_) => content_end + 1,
+        None => content_end,
+    }
+}
+
+/// Replace bytes `from..to` with spaces, whole characters at a time, keeping offsets.
+fn blank(line: &mut String, from: usize, to: usize) {
+    let (from, to) = (floor_char(line, from), floor_char(line, to.max(from)));
+    if from >= to {
+        return;
+    }
+    line.replace_range(from..to, &" ".repeat(to - from));
+}
+
+fn floor_char(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// For computed keys, point at the list marker (`3.`) or the start of the match.
+fn marker_span(line: &str, whole: &Range<usize>) -> Range<usize> {
+    let rest = &line[whole.clone()];
+    let lead = rest.len() - rest.trim_start().len();
+    let word = rest.trim_start().find(char::is_whitespace).unwrap_or(rest.trim_start().len());
+    whole.start + lead..whole.start + lead + word
+}
+
+fn trim_end(text: &str, range: Range<usize>) -> Range<usize> {
+    let trimmed = text[range.clone()].trim_end();
+    range.start..range.start + trimmed.len()
+}
+
+fn folds(text: &str, outline: &Outline, sections: &[Section]) -> Vec<Fold> {
+    let mut folds: Vec<Fold> = sections
+        .iter()
+        .map(|s| Fold { range: trim_end(text, s.range.clone()), kind: FoldKind::Section })
+        .chain(outline.lists.iter().map(|r| Fold { range: trim_end(text, r.clone()), kind: FoldKind::List }))
+        .chain(outline.masks.iter().map(|m| Fold {
+            range: trim_end(text, m.range.clone()),
+            kind: match m.kind {
+                MaskKind::Code => FoldKind::Code,
+                MaskKind::Html => FoldKind::Comment,
+                MaskKind::FrontMatter => FoldKind::FrontMatter,
+            },
+        }))
+        .filter(|f| text[f.range.clone()].contains(['\n', '\r']))
+        .collect();
+    folds.sort_by_key(|f| (f.range.start, std::cmp::Reverse(f.range.end)));
+    folds
+}

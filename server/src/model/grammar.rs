@@ -1,0 +1,493 @@
+//! The spec formats, loaded from the TOML files in `grammar/formats/`.
+//!
+//! Everything format-specific (paths, sections, ID patterns, reference patterns) is data; the
+//! model builder only knows the generic mechanisms (line patterns, templates, ordinals).
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use anyhow::{Context, Result, bail};
+use globset::{Glob, GlobMatcher};
+use regex::Regex;
+use serde::Deserialize;
+
+/// The format files compiled into the binary, so `specls` works from any folder.
+const BUILTIN: &[(&str, &str)] = &[
+    ("openspec.toml", include_str!("../../../grammar/formats/openspec.toml")),
+    ("kiro.toml", include_str!("../../../grammar/formats/kiro.toml")),
+    ("speckit.toml", include_str!("../../../grammar/formats/speckit.toml")),
+    ("agent.toml", include_str!("../../../grammar/formats/agent.toml")),
+];
+
+/// Index of a document kind in [`Grammar::kinds`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KindId(pub u16);
+
+/// Index of a namespace in [`Grammar::namespaces`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NamespaceId(pub u16);
+
+/// Where a key must be unique.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Uniqueness {
+    /// Once per feature scope (or workspace-wide for documents outside a scope).
+    #[default]
+    Scope,
+    /// Once per document.
+    Document,
+    /// Once per parent clause (OpenSpec scenarios inside a requirement).
+    Parent,
+}
+
+/// Where a reference looks for its definition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Resolution {
+    /// The reference's own feature scope first, then the whole workspace.
+    #[default]
+    ScopeThenGlobal,
+    /// Only the reference's own scope (Kiro criteria are positional per spec folder).
+    Scope,
+    /// The whole workspace (constitution principles).
+    Global,
+}
+
+#[derive(Debug)]
+pub struct Section {
+    pub title: String,
+    pub level: u8,
+    pub required: bool,
+    matcher: Option<Regex>,
+}
+
+impl Section {
+    /// Whether a heading title (already stripped of `*(…)*` annotations) is this section.
+    pub fn matches(&self, heading: &str) -> bool {
+        match &self.matcher {
+            Some(re) => re.is_match(heading),
+            None => heading.eq_ignore_ascii_case(&self.title),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Kind {
+    pub id: String,
+    pub label: String,
+    pub format: String,
+    /// False for templates and archives: indexed for navigation, never diagnosed.
+    pub lint: bool,
+    pub paths: Vec<GlobMatcher>,
+    pub scope: Option<GlobMatcher>,
+    pub first_heading: Option<Regex>,
+    pub requires_heading: Option<Regex>,
+    pub min_sections: Option<usize>,
+    pub sections: Vec<Section>,
+    pub clause_rules: Vec<usize>,
+    pub reference_rules: Vec<usize>,
+    pub marker_rules: Vec<usize>,
+}
+
+#[derive(Debug)]
+pub struct Namespace {
+    pub id: String,
+    pub label: String,
+    pub unique: Uniqueness,
+    pub resolve: Resolution,
+}
+
+/// A key written with a template: `US{n}`, `{parent}.{ordinal}`.
+#[derive(Debug, Clone)]
+pub struct Template(String);
+
+impl Template {
+    pub fn render(&self, vars: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+        let mut out = String::with_capacity(self.0.len() + 8);
+        let mut rest = self.0.as_str();
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let close = rest[open..].find('}')? + open;
+            out.push_str(&vars(&rest[open + 1..close])?);
+            rest = &rest[close + 1..];
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+}
+
+#[derive(Debug)]
+pub struct ClauseRule {
+    pub kind: String,
+    pub namespace: NamespaceId,
+    pub pattern: Regex,
+    pub id: Option<Template>,
+    pub under: Option<Regex>,
+    pub parent: Option<String>,
+    pub ordinal: bool,
+    pub top_level: bool,
+    pub global: bool,
+}
+
+#[derive(Debug)]
+pub struct ReferenceRule {
+    pub namespace: NamespaceId,
+    pub pattern: Regex,
+    pub item: Option<Regex>,
+    pub id: Option<Template>,
+}
+
+#[derive(Debug)]
+pub struct MarkerRule {
+    pub kind: String,
+    pub pattern: Regex,
+}
+
+/// All formats, compiled.
+#[derive(Debug)]
+pub struct Grammar {
+    pub kinds: Vec<Kind>,
+    pub namespaces: Vec<Namespace>,
+    pub clause_rules: Vec<ClauseRule>,
+    pub reference_rules: Vec<ReferenceRule>,
+    pub marker_rules: Vec<MarkerRule>,
+    /// The kind of Markdown files that match no format.
+    pub generic: KindId,
+}
+
+// ------------------------------------------------------------------ TOML shapes
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormatFile {
+    format: FormatMeta,
+    #[serde(default)]
+    kinds: Vec<KindDef>,
+    #[serde(default)]
+    namespaces: Vec<NamespaceDef>,
+    #[serde(default)]
+    clauses: Vec<ClauseDef>,
+    #[serde(default)]
+    references: Vec<ReferenceDef>,
+    #[serde(default)]
+    markers: Vec<MarkerDef>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormatMeta {
+    name: String,
+    #[allow(dead_code, reason = "documents the format in the TOML file")]
+    label: String,
+    order: i32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KindDef {
+    id: String,
+    label: String,
+    #[serde(default = "yes")]
+    lint: bool,
+    #[serde(default)]
+    paths: Vec<String>,
+    scope: Option<String>,
+    first_heading: Option<String>,
+    requires_heading: Option<String>,
+    min_sections: Option<usize>,
+    #[serde(default)]
+    sections: Vec<SectionDef>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SectionDef {
+    title: String,
+    level: u8,
+    #[serde(default)]
+    required: bool,
+    #[serde(rename = "match")]
+    matcher: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NamespaceDef {
+    id: String,
+    label: String,
+    #[serde(default)]
+    unique: Uniqueness,
+    #[serde(default)]
+    resolve: Resolution,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClauseDef {
+    kind: String,
+    namespace: String,
+    doc_kinds: Vec<String>,
+    pattern: String,
+    id: Option<String>,
+    under: Option<String>,
+    parent: Option<String>,
+    #[serde(default)]
+    ordinal: bool,
+    #[serde(default)]
+    top_level: bool,
+    #[serde(default)]
+    global: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReferenceDef {
+    namespace: String,
+    #[serde(default)]
+    doc_kinds: Vec<String>,
+    pattern: String,
+    item: Option<String>,
+    id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MarkerDef {
+    kind: String,
+    doc_kinds: Vec<String>,
+    pattern: String,
+}
+
+// ------------------------------------------------------------------ loading
+
+impl Grammar {
+    /// The formats shipped with specls.
+    pub fn builtin() -> Arc<Grammar> {
+        static BUILTIN_GRAMMAR: OnceLock<Arc<Grammar>> = OnceLock::new();
+        BUILTIN_GRAMMAR
+            .get_or_init(|| {
+                Arc::new(Grammar::from_sources(BUILTIN).expect("the built-in grammar/ files are valid"))
+            })
+            .clone()
+    }
+
+    /// Compile format files given as `(name, toml text)`.
+    pub fn from_sources(sources: &[(&str, &str)]) -> Result<Grammar> {
+        let mut files = sources
+            .iter()
+            .map(|(name, text)| {
+                toml::from_str::<FormatFile>(text).with_context(|| format!("grammar file {name}"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        files.sort_by_key(|f| f.format.order);
+
+        let mut grammar = Grammar {
+            kinds: Vec::new(),
+            namespaces: Vec::new(),
+            clause_rules: Vec::new(),
+            reference_rules: Vec::new(),
+            marker_rules: Vec::new(),
+            generic: KindId(0),
+        };
+        let mut namespace_ids: HashMap<String, NamespaceId> = HashMap::new();
+        for file in &files {
+            for ns in &file.namespaces {
+                if namespace_ids.contains_key(&ns.id) {
+                    bail!("namespace {} is declared twice", ns.id);
+                }
+                namespace_ids.insert(ns.id.clone(), NamespaceId(grammar.namespaces.len() as u16));
+                grammar.namespaces.push(Namespace {
+                    id: ns.id.clone(),
+                    label: ns.label.clone(),
+                    unique: ns.unique,
+                    resolve: ns.resolve,
+                });
+            }
+        }
+        let namespace = |name: &str| {
+            namespace_ids.get(name).copied().with_context(|| format!("unknown namespace {name}"))
+        };
+
+        for file in &files {
+            for kind in &file.kinds {
+                grammar.kinds.push(compile_kind(kind, &file.format.name)?);
+            }
+        }
+        grammar.generic = KindId(grammar.kinds.len() as u16);
+        grammar.kinds.push(Kind {
+            id: "markdown".into(),
+            label: "Markdown".into(),
+            format: "markdown".into(),
+            lint: true,
+            paths: Vec::new(),
+            scope: None,
+            first_heading: None,
+            requires_heading: None,
+            min_sections: None,
+            sections: Vec::new(),
+            clause_rules: Vec::new(),
+            reference_rules: Vec::new(),
+            marker_rules: Vec::new(),
+        });
+
+        for file in &files {
+            for def in &file.clauses {
+                let index = grammar.clause_rules.len();
+                grammar.clause_rules.push(ClauseRule {
+                    kind: def.kind.clone(),
+                    namespace: namespace(&def.namespace)?,
+                    pattern: regex(&def.pattern)?,
+                    id: def.id.clone().map(Template),
+                    under: def.under.as_deref().map(regex).transpose()?,
+                    parent: def.parent.clone(),
+                    ordinal: def.ordinal,
+                    top_level: def.top_level,
+                    global: def.global,
+                });
+                grammar.attach(&def.doc_kinds, |k| &mut k.clause_rules, index)?;
+            }
+            for def in &file.references {
+                let index = grammar.reference_rules.len();
+                grammar.reference_rules.push(ReferenceRule {
+                    namespace: namespace(&def.namespace)?,
+                    pattern: regex(&def.pattern)?,
+                    item: def.item.as_deref().map(regex).transpose()?,
+                    id: def.id.clone().map(Template),
+                });
+                let kinds = if def.doc_kinds.is_empty() { vec!["*".to_string()] } else { def.doc_kinds.clone() };
+                grammar.attach(&kinds, |k| &mut k.reference_rules, index)?;
+            }
+            for def in &file.markers {
+                let index = grammar.marker_rules.len();
+                grammar.marker_rules.push(MarkerRule { kind: def.kind.clone(), pattern: regex(&def.pattern)? });
+                grammar.attach(&def.doc_kinds, |k| &mut k.marker_rules, index)?;
+            }
+        }
+        Ok(grammar)
+    }
+
+    /// Add rule `index` to every kind named by `selectors` (`speckit.spec`, `speckit.*`, `*`).
+    fn attach(
+        &mut self,
+        selectors: &[String],
+        list: impl Fn(&mut Kind) -> &mut Vec<usize>,
+        index: usize,
+    ) -> Result<()> {
+        for selector in selectors {
+            let mut found = false;
+            for kind in &mut self.kinds {
+                let hit = match selector.strip_suffix('*') {
+                    Some(prefix) => kind.id.starts_with(prefix),
+                    None => kind.id == *selector,
+                };
+                if hit {
+                    list(kind).push(index);
+                    found = true;
+                }
+            }
+            if !found {
+                bail!("rule names unknown document kind {selector}");
+            }
+        }
+        Ok(())
+    }
+
+    pub fn kind(&self, id: KindId) -> &Kind {
+        &self.kinds[id.0 as usize]
+    }
+
+    pub fn namespace(&self, id: NamespaceId) -> &Namespace {
+        &self.namespaces[id.0 as usize]
+    }
+
+    pub fn kind_by_name(&self, name: &str) -> Option<KindId> {
+        self.kinds.iter().position(|k| k.id == name).map(|i| KindId(i as u16))
+    }
+
+    /// The kind a path names, before looking at content (the first format, by order, wins).
+    pub fn kind_for_path(&self, relative: &str) -> Option<KindId> {
+        self.kinds
+            .iter()
+            .position(|k| k.requires_heading.is_none() && k.paths.iter().any(|g| g.is_match(relative)))
+            .map(|i| KindId(i as u16))
+    }
+}
+
+fn compile_kind(def: &KindDef, format: &str) -> Result<Kind> {
+    let glob = |pattern: &str| -> Result<GlobMatcher> {
+        Ok(Glob::new(pattern).with_context(|| format!("glob {pattern} of kind {}", def.id))?.compile_matcher())
+    };
+    Ok(Kind {
+        id: def.id.clone(),
+        label: def.label.clone(),
+        format: format.to_string(),
+        lint: def.lint,
+        paths: def.paths.iter().map(|p| glob(p)).collect::<Result<_>>()?,
+        scope: def.scope.as_deref().map(glob).transpose()?,
+        first_heading: def.first_heading.as_deref().map(regex).transpose()?,
+        requires_heading: def.requires_heading.as_deref().map(regex).transpose()?,
+        min_sections: def.min_sections,
+        sections: def
+            .sections
+            .iter()
+            .map(|s| {
+                Ok(Section {
+                    title: s.title.clone(),
+                    level: s.level,
+                    required: s.required,
+                    matcher: s.matcher.as_deref().map(regex).transpose()?,
+                })
+            })
+            .collect::<Result<_>>()?,
+        clause_rules: Vec::new(),
+        reference_rules: Vec::new(),
+        marker_rules: Vec::new(),
+    })
+}
+
+fn regex(pattern: &str) -> Result<Regex> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .build()
+        .with_context(|| format!("pattern {pattern}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_grammar_compiles_and_orders_formats() {
+        let g = Grammar::builtin();
+        assert_eq!(g.kind(g.generic).id, "markdown");
+        let delta = g.kind_for_path("openspec/changes/add-x/specs/auth/spec.md").unwrap();
+        assert_eq!(g.kind(delta).id, "openspec.delta");
+        let kiro = g.kind_for_path("app/.kiro/specs/login/tasks.md").unwrap();
+        assert_eq!(g.kind(kiro).id, "kiro.tasks");
+        let speckit = g.kind_for_path("specs/001-login/tasks.md").unwrap();
+        assert_eq!(g.kind(speckit).id, "speckit.tasks");
+        assert!(g.kind_for_path("README.md").is_none());
+    }
+
+    #[test]
+    fn template_renders_named_values() {
+        let t = Template("{parent}.{ordinal}".into());
+        let out = t.render(&|name| match name {
+            "parent" => Some("3".into()),
+            "ordinal" => Some("2".into()),
+            _ => None,
+        });
+        assert_eq!(out.as_deref(), Some("3.2"));
+        assert_eq!(Template("US{n}".into()).render(&|_| None), None);
+    }
+
+    #[test]
+    fn unknown_keys_in_a_format_file_are_rejected() {
+        let bad = "[format]\nname='x'\nlabel='x'\norder=1\nbogus=1\n";
+        assert!(Grammar::from_sources(&[("bad.toml", bad)]).is_err());
+    }
+}

@@ -1,0 +1,145 @@
+//! The spec model: plain data about one document (its kind, sections, clauses, references,
+//! markers), derived from the syntax layer and the formats in `grammar/`.
+
+mod build;
+mod detect;
+pub mod grammar;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+pub use build::build;
+pub use detect::detect_kind;
+pub use grammar::{Grammar, KindId, NamespaceId};
+
+/// A heading and the section it opens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Section {
+    pub title: String,
+    pub level: u8,
+    pub heading: Range<usize>,
+    pub range: Range<usize>,
+    pub parent: Option<usize>,
+}
+
+/// Anything with a key: a requirement, success criterion, story, scenario, task, principle,
+/// checklist item, Kiro criterion, OpenSpec requirement or scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Clause {
+    /// The key as references spell it (`FR-001`, `US1`, `2.3`, a requirement name).
+    pub id: String,
+    /// From the grammar: `requirement`, `task`, `user-story`, ….
+    pub kind: String,
+    pub namespace: NamespaceId,
+    pub title: String,
+    /// Where the key is written (for a computed key, the item's list marker line).
+    pub id_range: Range<usize>,
+    /// The whole clause: its list item, table row or section.
+    pub range: Range<usize>,
+    /// Defined for the whole workspace rather than its feature scope.
+    pub global: bool,
+    /// Index of the enclosing clause in [`DocModel::clauses`].
+    pub parent: Option<usize>,
+}
+
+/// A mention of a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reference {
+    pub id: String,
+    pub namespace: NamespaceId,
+    pub range: Range<usize>,
+}
+
+/// A marker left in the text, such as `[NEEDS CLARIFICATION: …]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Marker {
+    pub kind: String,
+    pub range: Range<usize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FoldKind {
+    Section,
+    List,
+    Code,
+    Comment,
+    FrontMatter,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fold {
+    pub range: Range<usize>,
+    pub kind: FoldKind,
+}
+
+/// Everything specls knows about one document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocModel {
+    pub path: PathBuf,
+    pub kind: KindId,
+    /// The feature folder the document belongs to, if its kind has one.
+    pub scope: Option<PathBuf>,
+    pub sections: Vec<Section>,
+    pub clauses: Vec<Clause>,
+    pub references: Vec<Reference>,
+    pub markers: Vec<Marker>,
+    pub folds: Vec<Fold>,
+    /// Length of the analysed text, for clamping.
+    pub len: usize,
+}
+
+impl DocModel {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The clause at a byte offset whose key is under the cursor.
+    pub fn clause_at(&self, offset: usize) -> Option<&Clause> {
+        self.clauses.iter().find(|c| c.id_range.start <= offset && offset <= c.id_range.end)
+    }
+
+    /// The reference under a byte offset.
+    pub fn reference_at(&self, offset: usize) -> Option<&Reference> {
+        self.references.iter().find(|r| r.range.start <= offset && offset <= r.range.end)
+    }
+}
+
+/// Strip what templates append to headings: `*(mandatory)*`, trailing `#`s, emoji and spaces.
+pub fn normalize_heading(raw: &str) -> String {
+    let mut title = raw.trim();
+    title = title.trim_end_matches('#').trim_end();
+    let mut out = String::with_capacity(title.len());
+    let mut rest = title;
+    while let Some(start) = rest.find("*(") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find(")*") {
+            Some(end) => rest = &rest[start + end + 2..],
+            None => {
+                rest = &rest[start..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heading_annotations_are_stripped() {
+        assert_eq!(normalize_heading(" Requirements *(mandatory)* "), "Requirements");
+        assert_eq!(normalize_heading("Key Entities *(include if feature involves data)*"), "Key Entities");
+        assert_eq!(normalize_heading("Overview ##"), "Overview");
+        assert_eq!(normalize_heading("Odd *(unclosed"), "Odd *(unclosed");
+    }
+}
+
+/// Parse `text` from scratch and build its model (the CLI and the workspace walk use this).
+pub fn from_text(grammar: &Grammar, path: &Path, relative: &str, text: &str) -> DocModel {
+    let rope = ropey::Rope::from_str(text);
+    let tree = crate::syntax::parse_blocks(&rope, None);
+    build(grammar, path, relative, text, &crate::syntax::outline(&tree, text.len()))
+}

@@ -1,0 +1,124 @@
+//! tree-sitter-md driver: the block tree, kept incremental, and inline parses on demand.
+//!
+//! The block tree gives structure (headings, list items, fences, HTML blocks, front matter).
+//! Inline trees are parsed fresh and only for inline runs that may hold code spans, HTML or
+//! link destinations, since incremental inline reparses are known to diverge from fresh ones.
+
+mod outline;
+
+use std::cell::RefCell;
+
+use ropey::Rope;
+use tree_sitter::{InputEdit, Parser, Point, Tree};
+
+use crate::text::ByteEdit;
+
+pub use outline::{Heading, ListItem, Mask, MaskKind, Outline, outline};
+
+thread_local! {
+    static BLOCK_PARSER: RefCell<Parser> = RefCell::new(new_parser(&tree_sitter_md::LANGUAGE.into()));
+    static INLINE_PARSER: RefCell<Parser> = RefCell::new(new_parser(&tree_sitter_md::INLINE_LANGUAGE.into()));
+}
+
+fn new_parser(language: &tree_sitter::Language) -> Parser {
+    let mut parser = Parser::new();
+    parser.set_language(language).expect("tree-sitter-md's ABI matches the tree-sitter crate");
+    parser
+}
+
+/// Parse (or reparse, given the previous tree already edited) the block structure of `rope`.
+pub fn parse_blocks(rope: &Rope, old: Option<&Tree>) -> Tree {
+    let len = rope.len_bytes();
+    BLOCK_PARSER.with_borrow_mut(|parser| {
+        let mut read = |byte: usize, _: Point| -> &[u8] {
+            if byte >= len {
+                return &[];
+            }
+            let (chunk, start, _, _) = rope.chunk_at_byte(byte);
+            &chunk.as_bytes()[byte - start..]
+        };
+        match parser.parse_with_options(&mut read, old, None) {
+            Some(tree) => tree,
+            // Only a cancelled or timed-out parse returns None, and specls sets neither.
+            None => unreachable!("tree-sitter returned no tree without a cancellation flag"),
+        }
+    })
+}
+
+/// Tell the tree about a text change so the next parse can reuse unchanged subtrees.
+pub fn edit_tree(tree: &mut Tree, edit: &ByteEdit) {
+    let point = |(row, column): (usize, usize)| Point { row, column };
+    tree.edit(&InputEdit {
+        start_byte: edit.start_byte,
+        old_end_byte: edit.old_end_byte,
+        new_end_byte: edit.new_end_byte,
+        start_position: point(edit.start_point),
+        old_end_position: point(edit.old_end_point),
+        new_end_position: point(edit.new_end_point),
+    });
+}
+
+/// Byte ranges (relative to `text`) that inline analysis must skip: code spans, inline HTML
+/// (comments included), link destinations and autolinks.
+pub fn inline_masks(text: &str) -> Vec<std::ops::Range<usize>> {
+    let Some(tree) = INLINE_PARSER.with_borrow_mut(|parser| parser.parse(text, None)) else {
+        return Vec::new();
+    };
+    let mut masks = Vec::new();
+    let mut cursor = tree.walk();
+    // Iterative pre-order walk: inline trees can be deep on pathological input.
+    loop {
+        let node = cursor.node();
+        let skip_children = match node.kind() {
+            "code_span" | "html_tag" | "link_destination" | "uri_autolink" | "email_autolink" => {
+                masks.push(node.byte_range());
+                true
+            }
+            _ => false,
+        };
+        if !skip_children && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return masks;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_masks_cover_code_spans_html_and_link_destinations() {
+        let text = "see `FR-001` and <!-- FR-002 --> and [FR-003](spec.md#FR-004) done";
+        let masked: Vec<&str> = inline_masks(text).into_iter().map(|r| &text[r]).collect();
+        assert!(masked.contains(&"`FR-001`"), "{masked:?}");
+        assert!(masked.iter().any(|m| m.contains("FR-002")), "{masked:?}");
+        assert!(masked.iter().any(|m| m.contains("FR-004")), "{masked:?}");
+        assert!(!masked.iter().any(|m| m.contains("FR-003")), "{masked:?}");
+    }
+
+    #[test]
+    fn incremental_block_parse_equals_fresh_parse() {
+        let mut doc = crate::text::Document::new("# Title\n\n- [ ] T001 do it\n");
+        let mut tree = parse_blocks(doc.rope(), None);
+        let edit = doc.apply_change(
+            Some((
+                crate::text::Position { line: 2, character: 0 },
+                crate::text::Position { line: 2, character: 0 },
+            )),
+            "## Section\n\n",
+            crate::text::PositionEncoding::Utf16,
+        );
+        edit_tree(&mut tree, &edit);
+        let incremental = parse_blocks(doc.rope(), Some(&tree));
+        let fresh = parse_blocks(doc.rope(), None);
+        assert_eq!(incremental.root_node().to_sexp(), fresh.root_node().to_sexp());
+    }
+}
