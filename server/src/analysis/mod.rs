@@ -1,1 +1,13 @@
-//! placeholder
+//! The workspace index and pure queries over it. No LSP types: results carry byte ranges and
+//! paths, so the CLI and the language server share every answer.
+
+pub mod diagnostics;
+pub mod index;
+pub mod resolve;
+pub mod symbols;
+pub mod workspace;
+
+pub use diagnostics::{Diagnostic, Related, Severity, diagnostics};
+pub use index::{ClauseLoc, IndexedDoc, WorkspaceIndex};
+pub use resolve::{Resolution, resolve};
+pub use symbols::{Symbol, SymbolCategory, WorkspaceSymbol, document_symbols, workspace_symbols};

@@ -204,6 +204,7 @@ impl<'a> Extractor<'a> {
             let whole = caps.get(0).map_or(0..0, |m| m.range());
             let id_local = caps
                 .name("id")
+                .or_else(|| caps.name("key"))
                 .or_else(|| caps.name("n"))
                 .map(|m| m.range())
                 .unwrap_or_else(|| marker_span(line.masked, &whole));
@@ -278,7 +279,7 @@ impl<'a> Extractor<'a> {
                         found.push((m.as_str().to_string(), list.start() + m.start()..list.start() + m.end()));
                     }
                 } else {
-                    let span = caps.name("id").or_else(|| caps.name("n")).or_else(|| caps.get(0));
+                    let span = caps.name("id").or_else(|| caps.name("key")).or_else(|| caps.get(0));
                     let id = match &rule.id {
                         Some(t) => t.render(&|name| caps.name(name).map(|m| m.as_str().to_string())),
                         None => caps.name("id").map(|m| m.as_str().to_string()),
