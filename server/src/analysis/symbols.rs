@@ -85,11 +85,18 @@ fn clause_symbol(clause: &Clause) -> Symbol {
     }
 }
 
+/// Deeper symbols become siblings: editors and recursive consumers need a bounded tree.
+const MAX_DEPTH: usize = 32;
+
 /// Nest symbols sorted by start (outer first) by range containment, without recursion.
 fn nest(flat: Vec<Symbol>) -> Vec<Symbol> {
     let mut roots: Vec<Symbol> = Vec::new();
     let mut stack: Vec<Symbol> = Vec::new();
     for symbol in flat {
+        while stack.len() >= MAX_DEPTH {
+            let done = stack.pop().expect("non-empty stack");
+            attach(&mut stack, &mut roots, done);
+        }
         while let Some(top) = stack.last() {
             if top.range.start <= symbol.range.start && symbol.range.end <= top.range.end {
                 break;

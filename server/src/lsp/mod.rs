@@ -1,5 +1,53 @@
-//! The language server: tower-lsp-server wiring and conversions to protocol types.
+//! The language server: tower-lsp-server wiring, one handler per request, and conversion of the
+//! analysis layer's results to protocol types.
 
-pub fn serve_stdio() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+mod convert;
+mod documents;
+mod handlers;
+mod indexing;
+mod scheduler;
+mod server;
+mod state;
+mod transport;
+
+use std::process::ExitCode;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tower_lsp_server::Server;
+
+pub use server::Backend;
+
+/// Serve one client over a byte stream; returns true when the client sent `shutdown` before
+/// `exit` (or closed the stream), as the protocol asks for a clean exit.
+pub async fn serve<I, O>(input: I, output: O) -> bool
+where
+    I: AsyncRead + Unpin + Send + 'static,
+    O: AsyncWrite,
+{
+    let (service, socket) = Backend::service();
+    let backend = service.inner().state.clone();
+    Server::new(transport::sanitized(input), output, socket).serve(service).await;
+    backend.shutdown_requested.load(std::sync::atomic::Ordering::Acquire)
+}
+
+/// Run the server on stdin/stdout. Logs go to stderr (`SPECLS_LOG` sets the filter).
+pub fn serve_stdio() -> ExitCode {
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("specls: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let clean = runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
+    // Blocking analysis tasks may still run; do not wait for them once the client has gone.
+    runtime.shutdown_background();
+    if clean { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SPECLS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("specls=info"));
+    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(filter).with_ansi(false).try_init();
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use anyhow::{Context, Result, bail};
-use globset::{Glob, GlobMatcher};
+use globset::{GlobBuilder, GlobMatcher};
 use regex::Regex;
 use serde::Deserialize;
 
@@ -418,8 +418,14 @@ impl Grammar {
 }
 
 fn compile_kind(def: &KindDef, format: &str) -> Result<Kind> {
+    // `*` stays within one path segment, so `**/specs/*` names the feature folder and never
+    // `specs/<feature>/checklists`.
     let glob = |pattern: &str| -> Result<GlobMatcher> {
-        Ok(Glob::new(pattern).with_context(|| format!("glob {pattern} of kind {}", def.id))?.compile_matcher())
+        Ok(GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .with_context(|| format!("glob {pattern} of kind {}", def.id))?
+            .compile_matcher())
     };
     Ok(Kind {
         id: def.id.clone(),

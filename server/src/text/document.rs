@@ -69,7 +69,7 @@ impl Document {
     /// Byte range of the line's content without its terminator (\r\n, \n or \r).
     pub fn line_content_range(&self, line: usize) -> Range<usize> {
         let start = self.line_start(line);
-        if line + 1 >= self.rope.len_lines() {
+        if line >= self.rope.len_lines() - 1 {
             // The last line (or past the end) has no terminator.
             return start..self.rope.len_bytes();
         }
@@ -412,6 +412,8 @@ mod tests {
         }
         assert_eq!(doc.line_start(99), doc.len_bytes());
         assert_eq!(doc.line_content_range(99), 6..6);
+        assert_eq!(doc.line_start(usize::MAX), doc.len_bytes());
+        assert_eq!(doc.line_content_range(usize::MAX), 6..6);
     }
 
     #[test]

@@ -1,0 +1,453 @@
+//! Drives the real `specls` binary over stdio like an editor and prints a Markdown table:
+//! edit → diagnostics latency for 2 KB – 400 KB specs, cold indexing of a 2,000-file workspace
+//! (with the server's peak RSS), and a cold `specls check` of the same workspace.
+//!
+//! Latency is wall time from writing a `didChange` to reading the `publishDiagnostics` carrying
+//! its version, so it includes framing, scheduling, analysis and serialisation: what the user
+//! feels. The server only publishes diagnostics that changed, so every edit toggles a character
+//! just before a `[NEEDS CLARIFICATION: …]` marker, which moves that marker's diagnostic.
+//!
+//! `cargo bench` passes `--bench`; without it (`cargo test --benches`) a small smoke run checks
+//! that the driver still works. Linux only for the memory figures (`/proc`, `wait4`).
+
+#[path = "gen/mod.rs"]
+mod generator;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const SERVER: &str = env!("CARGO_BIN_EXE_specls");
+/// Long enough for a 400 KB reanalysis on a slow machine; a miss is counted, not fatal.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(20);
+const INDEX_TIMEOUT: Duration = Duration::from_secs(300);
+
+struct Plan {
+    sizes: &'static [(&'static str, usize)],
+    warm_up_edits: usize,
+    edits: usize,
+    workspace_files: usize,
+    check_runs: usize,
+}
+
+const FULL: Plan = Plan {
+    sizes: &[("2 KB", 2_000), ("20 KB", 20_000), ("100 KB", 100_000), ("400 KB", 400_000)],
+    warm_up_edits: 10,
+    edits: 200,
+    workspace_files: 2_000,
+    check_runs: 3,
+};
+
+const SMOKE: Plan = Plan { sizes: &[("2 KB", 2_000)], warm_up_edits: 1, edits: 5, workspace_files: 30, check_runs: 1 };
+
+fn main() {
+    let plan = if std::env::args().any(|a| a == "--bench") { FULL } else { SMOKE };
+    let mut report = String::new();
+    report.push_str(&machine());
+
+    let workspace = generator::workspace(7, plan.workspace_files);
+    let check = check_runs(&workspace, plan.check_runs);
+    let index = cold_index(&workspace);
+
+    report.push_str("\n### Edit → diagnostics through the server\n\n");
+    report.push_str(&format!(
+        "{} one-character edits per size after {} warm-up edits; each waits for the `publishDiagnostics` of its version.\n\n",
+        plan.edits, plan.warm_up_edits
+    ));
+    report.push_str("| Spec | Bytes | Lines | Diagnostics | didOpen → diagnostics | p50 | p95 | p99 | max | mean | missed | server peak RSS |\n");
+    report.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    let mut p95_20kb = None;
+    for &(label, bytes) in plan.sizes {
+        let row = edit_latency(bytes, &plan);
+        if bytes == 20_000 {
+            p95_20kb = Some(row.percentile(95.0));
+        }
+        report.push_str(&row.markdown(label));
+        eprintln!("specls bench: {label} done");
+    }
+    if let Some(p95) = p95_20kb {
+        let verdict = if p95 <= Duration::from_millis(10) { "met" } else { "NOT met" };
+        report.push_str(&format!("\nTarget edit → diagnostics p95 ≤ 10 ms on a 20 KB spec: {verdict} ({}).\n", ms(p95)));
+    }
+
+    report.push_str(&format!(
+        "\n### Cold workspace index ({} Markdown files, {:.1} MB, page cache warm)\n\n",
+        workspace.files,
+        workspace.bytes as f64 / 1e6
+    ));
+    report.push_str("| initialized → `$/progress` end | server's own scan time | initialized → first diagnostics (index merged) | server peak RSS |\n|---|---|---|---|\n");
+    report.push_str(&format!("| {} | {} | {} | {} |\n", ms(index.progress_end), index.server_message, ms(index.first_diagnostics), kib(index.peak_rss_kib)));
+
+    report.push_str(&format!("\n### `specls check` on the same workspace ({} cold runs)\n\n", check.len()));
+    report.push_str("| Run | Wall | CPU user + sys | Peak RSS | Exit code |\n|---|---|---|---|---|\n");
+    for (i, run) in check.iter().enumerate() {
+        report.push_str(&format!("| {} | {} | {} | {} | {} |\n", i + 1, ms(run.wall), ms(run.cpu), kib(Some(run.peak_rss_kib)), run.exit_code));
+    }
+    println!("{report}");
+}
+
+fn machine() -> String {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| info.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .unwrap_or_else(|| "unknown".into());
+    format!("## specls benchmarks\n\nMachine: {cpus} CPUs ({model}); server: `{SERVER}`.\n")
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+fn kib(k: Option<u64>) -> String {
+    k.map_or_else(|| "n/a".into(), |k| format!("{:.1} MB", k as f64 / 1024.0))
+}
+
+// ---------------------------------------------------------------------------------- the client
+
+/// A message from the server and when it was read.
+type Received = (Instant, Value);
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    inbox: Receiver<Received>,
+    next_id: i64,
+}
+
+impl Client {
+    fn start(root: &Path) -> Client {
+        let mut child = Command::new(SERVER)
+            .env("SPECLS_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the specls server");
+        let stdin = child.stdin.take().expect("piped stdin");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, inbox) = channel();
+        // A reader thread stamps each message as it arrives, so time spent by the driver does
+        // not count as server latency.
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            while let Some(message) = read_message(&mut reader) {
+                if tx.send((Instant::now(), message)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut client = Client { child, stdin, inbox, next_id: 0 };
+        let root_uri = file_uri(root);
+        client.request(
+            "initialize",
+            json!({
+                "processId": std::process::id(),
+                "rootUri": root_uri,
+                "workspaceFolders": [{ "uri": root_uri, "name": "bench" }],
+                "capabilities": {
+                    "general": { "positionEncodings": ["utf-16"] },
+                    "window": { "workDoneProgress": true },
+                    "workspace": { "workspaceFolders": true, "didChangeWatchedFiles": { "dynamicRegistration": true } },
+                    "textDocument": { "synchronization": {}, "publishDiagnostics": { "versionSupport": true } }
+                }
+            }),
+        );
+        client
+    }
+
+    fn send(&mut self, message: &Value) {
+        let body = serde_json::to_vec(message).expect("serialise a message");
+        write!(self.stdin, "Content-Length: {}\r\n\r\n", body.len()).expect("write to the server");
+        self.stdin.write_all(&body).expect("write to the server");
+        self.stdin.flush().expect("flush to the server");
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        let (_, reply) = self
+            .wait(REPLY_TIMEOUT, |m| m.get("id") == Some(&json!(id)) && m.get("method").is_none())
+            .unwrap_or_else(|| panic!("no reply to {method}"));
+        reply
+    }
+
+    /// The first message matching `wanted`; others are dropped, and server requests (progress
+    /// tokens, watcher registration) are answered with `null` as an editor would.
+    fn wait(&mut self, timeout: Duration, wanted: impl Fn(&Value) -> bool) -> Option<Received> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let (at, message) = match self.inbox.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(received) => received,
+                Err(RecvTimeoutError::Timeout) => return None,
+                Err(RecvTimeoutError::Disconnected) => panic!("the server closed its output"),
+            };
+            if let (Some(id), Some(_)) = (message.get("id"), message.get("method")) {
+                let id = id.clone();
+                self.send(&json!({ "jsonrpc": "2.0", "id": id, "result": null }));
+                continue;
+            }
+            if wanted(&message) {
+                return Some((at, message));
+            }
+        }
+    }
+
+    fn wait_diagnostics(&mut self, uri: &str, version: i64, timeout: Duration) -> Option<Received> {
+        self.wait(timeout, |m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri && m["params"]["version"] == version
+        })
+    }
+
+    /// Peak resident set size so far (`VmHWM`), in KiB.
+    fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
+    fn shutdown(mut self) {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        let status = self.child.wait().expect("wait for the server");
+        assert!(status.success(), "the server exited with {status} after shutdown and exit");
+    }
+}
+
+fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(value) = line.strip_prefix("Content-Length:") {
+            length = value.trim().parse().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+fn file_uri(path: &Path) -> String {
+    let mut uri = String::from("file://");
+    for &b in path.to_str().expect("temp paths are UTF-8").as_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            uri.push(b as char);
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri
+}
+
+// ---------------------------------------------------------------------------------- edit latency
+
+struct LatencyRow {
+    bytes: usize,
+    lines: usize,
+    diagnostics: usize,
+    open: Duration,
+    /// Sorted.
+    latencies: Vec<Duration>,
+    missed: usize,
+    peak_rss_kib: Option<u64>,
+}
+
+impl LatencyRow {
+    /// Nearest-rank percentile.
+    fn percentile(&self, p: f64) -> Duration {
+        let rank = ((p / 100.0) * self.latencies.len() as f64).ceil() as usize;
+        self.latencies.get(rank.saturating_sub(1)).copied().unwrap_or_default()
+    }
+
+    fn markdown(&self, label: &str) -> String {
+        let mean = self.latencies.iter().sum::<Duration>() / self.latencies.len().max(1) as u32;
+        format!(
+            "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            self.bytes,
+            self.lines,
+            self.diagnostics,
+            ms(self.open),
+            ms(self.percentile(50.0)),
+            ms(self.percentile(95.0)),
+            ms(self.percentile(99.0)),
+            ms(self.latencies.last().copied().unwrap_or_default()),
+            ms(mean),
+            self.missed,
+            kib(self.peak_rss_kib),
+        )
+    }
+}
+
+/// Where the edits go: just before the clarification markers nearest the middle of the spec,
+/// as (line, UTF-16 column).
+fn edit_sites(text: &str) -> Vec<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let middle = lines.len() / 2;
+    let mut sites: Vec<(usize, usize)> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(n, line)| line.find("[NEEDS CLARIFICATION").map(|at| (n, line[..at].encode_utf16().count())))
+        .collect();
+    sites.sort_by_key(|&(n, _)| n.abs_diff(middle));
+    sites.truncate(10);
+    assert!(!sites.is_empty(), "the generated spec has clarification markers");
+    sites
+}
+
+fn edit_latency(bytes: usize, plan: &Plan) -> LatencyRow {
+    let (workspace, spec_path, text) = generator::single_feature(1, bytes);
+    let mut client = Client::start(workspace.root());
+    client.notify("initialized", json!({}));
+    // Edits start on a settled server: indexing has finished and been merged.
+    client.wait(INDEX_TIMEOUT, is_indexing_end).expect("indexing finished");
+
+    let uri = file_uri(&spec_path);
+    let opened = Instant::now();
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "markdown", "version": 1, "text": text } }),
+    );
+    let (at, first) = client.wait_diagnostics(&uri, 1, REPLY_TIMEOUT).expect("diagnostics of the opened spec");
+    let open = at - opened;
+    let diagnostics = first["params"]["diagnostics"].as_array().map_or(0, Vec::len);
+
+    let sites = edit_sites(&text);
+    let mut latencies = Vec::with_capacity(plan.edits);
+    let mut missed = 0;
+    for edit in 0..plan.warm_up_edits + plan.edits {
+        // Pairs: insert a character, then delete it, at the next site each time.
+        let (line, column) = sites[(edit / 2) % sites.len()];
+        let start = json!({ "line": line, "character": column });
+        let (range, new_text) = if edit % 2 == 0 {
+            (json!({ "start": start, "end": start }), "x")
+        } else {
+            (json!({ "start": start, "end": { "line": line, "character": column + 1 } }), "")
+        };
+        let version = edit as i64 + 2;
+        let sent = Instant::now();
+        client.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": uri, "version": version },
+                "contentChanges": [{ "range": range, "text": new_text }]
+            }),
+        );
+        match client.wait_diagnostics(&uri, version, REPLY_TIMEOUT) {
+            Some((at, _)) if edit >= plan.warm_up_edits => latencies.push(at - sent),
+            Some(_) => {}
+            None => missed += 1,
+        }
+    }
+    latencies.sort();
+    let peak_rss_kib = client.peak_rss_kib();
+    client.shutdown();
+    LatencyRow { bytes: text.len(), lines: text.lines().count(), diagnostics, open, latencies, missed, peak_rss_kib }
+}
+
+fn is_indexing_end(m: &Value) -> bool {
+    m["method"] == "$/progress" && m["params"]["token"] == "specls/indexing" && m["params"]["value"]["kind"] == "end"
+}
+
+// ---------------------------------------------------------------------------------- cold index
+
+struct IndexRun {
+    progress_end: Duration,
+    server_message: String,
+    first_diagnostics: Duration,
+    peak_rss_kib: Option<u64>,
+}
+
+fn cold_index(workspace: &generator::Workspace) -> IndexRun {
+    let mut client = Client::start(workspace.root());
+    let started = Instant::now();
+    client.notify("initialized", json!({}));
+    let (end_at, end) = client.wait(INDEX_TIMEOUT, is_indexing_end).expect("indexing finished");
+    let server_message = end["params"]["value"]["message"].as_str().unwrap_or("n/a").to_string();
+
+    // The worker handles jobs in order, so the first diagnostics of a document opened now come
+    // after the scan has been merged into the index.
+    let spec = walk_first_spec(workspace.root());
+    let uri = file_uri(&spec);
+    let text = std::fs::read_to_string(&spec).expect("read a generated spec");
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "markdown", "version": 1, "text": text } }),
+    );
+    let (diag_at, _) = client.wait_diagnostics(&uri, 1, REPLY_TIMEOUT).expect("diagnostics after indexing");
+    let peak_rss_kib = client.peak_rss_kib();
+    client.shutdown();
+    IndexRun { progress_end: end_at - started, server_message, first_diagnostics: diag_at - started, peak_rss_kib }
+}
+
+fn walk_first_spec(root: &Path) -> std::path::PathBuf {
+    let mut features: Vec<_> = std::fs::read_dir(root.join("specs")).expect("list specs").map(|e| e.expect("dir entry").path()).collect();
+    features.sort();
+    features[0].join("spec.md")
+}
+
+// ---------------------------------------------------------------------------------- specls check
+
+struct CheckRun {
+    wall: Duration,
+    cpu: Duration,
+    peak_rss_kib: u64,
+    exit_code: i32,
+}
+
+/// `struct rusage` as Linux lays it out on 64-bit targets.
+#[repr(C)]
+#[derive(Default)]
+struct RUsage {
+    utime: [i64; 2],
+    stime: [i64; 2],
+    maxrss: i64,
+    rest: [i64; 13],
+}
+
+unsafe extern "C" {
+    fn wait4(pid: i32, status: *mut i32, options: i32, usage: *mut RUsage) -> i32;
+}
+
+/// Each run is a fresh process; `wait4` gives that child's own peak RSS and CPU time.
+fn check_runs(workspace: &generator::Workspace, runs: usize) -> Vec<CheckRun> {
+    (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            let child = Command::new(SERVER)
+                .arg("check")
+                .arg(workspace.root())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start specls check");
+            let (mut status, mut usage) = (0, RUsage::default());
+            // SAFETY: the child is ours and not yet reaped; both pointers are valid for writes.
+            let pid = unsafe { wait4(child.id() as i32, &mut status, 0, &mut usage) };
+            let wall = started.elapsed();
+            assert_eq!(pid, child.id() as i32, "wait4 failed");
+            let timeval = |t: [i64; 2]| Duration::from_secs(t[0] as u64) + Duration::from_micros(t[1] as u64);
+            CheckRun {
+                wall,
+                cpu: timeval(usage.utime) + timeval(usage.stime),
+                peak_rss_kib: usage.maxrss as u64,
+                exit_code: if status & 0x7f == 0 { (status >> 8) & 0xff } else { -1 },
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,119 @@
+//! Conversions between the analysis layer's plain data and protocol types.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use tower_lsp_server::ls_types as lsp;
+
+use crate::analysis::{Diagnostic, IndexedDoc, Severity, Symbol, SymbolCategory, WorkspaceIndex};
+use crate::model::{Fold, FoldKind};
+use crate::text::{Position, PositionEncoding};
+
+/// The index key of a document URI: its file path, or the URI text for other schemes.
+pub fn path_of(uri: &lsp::Uri) -> PathBuf {
+    uri.to_file_path().map(|p| p.into_owned()).unwrap_or_else(|| PathBuf::from(uri.as_str()))
+}
+
+/// The URI of an indexed path.
+pub fn uri_of(path: &Path) -> Option<lsp::Uri> {
+    if path.is_absolute() { lsp::Uri::from_file_path(path) } else { path.to_str()?.parse().ok() }
+}
+
+pub fn position(p: Position) -> lsp::Position {
+    lsp::Position { line: p.line, character: p.character }
+}
+
+pub fn from_position(p: lsp::Position) -> Position {
+    Position { line: p.line, character: p.character }
+}
+
+pub fn range(doc: &IndexedDoc, r: &Range<usize>, enc: PositionEncoding) -> lsp::Range {
+    lsp::Range {
+        start: position(doc.lines.position(&doc.text, r.start, enc)),
+        end: position(doc.lines.position(&doc.text, r.end, enc)),
+    }
+}
+
+pub fn encoding_kind(enc: PositionEncoding) -> lsp::PositionEncodingKind {
+    match enc {
+        PositionEncoding::Utf8 => lsp::PositionEncodingKind::UTF8,
+        PositionEncoding::Utf16 => lsp::PositionEncodingKind::UTF16,
+        PositionEncoding::Utf32 => lsp::PositionEncodingKind::UTF32,
+    }
+}
+
+fn severity(s: Severity) -> lsp::DiagnosticSeverity {
+    match s {
+        Severity::Error => lsp::DiagnosticSeverity::ERROR,
+        Severity::Warning => lsp::DiagnosticSeverity::WARNING,
+        Severity::Information => lsp::DiagnosticSeverity::INFORMATION,
+        Severity::Hint => lsp::DiagnosticSeverity::HINT,
+    }
+}
+
+pub fn diagnostic(index: &WorkspaceIndex, doc: &IndexedDoc, d: &Diagnostic, enc: PositionEncoding) -> lsp::Diagnostic {
+    let related: Vec<lsp::DiagnosticRelatedInformation> = d
+        .related
+        .iter()
+        .filter_map(|r| {
+            let other = index.doc(&r.path)?;
+            Some(lsp::DiagnosticRelatedInformation {
+                location: lsp::Location { uri: uri_of(&r.path)?, range: range(other, &r.range, enc) },
+                message: r.message.clone(),
+            })
+        })
+        .collect();
+    lsp::Diagnostic {
+        range: range(doc, &d.range, enc),
+        severity: Some(severity(d.severity)),
+        code: Some(lsp::NumberOrString::String(d.code.to_string())),
+        source: Some("specls".into()),
+        message: d.message.clone(),
+        related_information: (!related.is_empty()).then_some(related),
+        ..Default::default()
+    }
+}
+
+pub fn symbol_kind(c: SymbolCategory) -> lsp::SymbolKind {
+    match c {
+        SymbolCategory::Section => lsp::SymbolKind::NAMESPACE,
+        SymbolCategory::Requirement => lsp::SymbolKind::INTERFACE,
+        SymbolCategory::Story => lsp::SymbolKind::CLASS,
+        SymbolCategory::Scenario => lsp::SymbolKind::EVENT,
+        SymbolCategory::Task => lsp::SymbolKind::METHOD,
+        SymbolCategory::Principle => lsp::SymbolKind::CONSTANT,
+        SymbolCategory::ChecklistItem => lsp::SymbolKind::BOOLEAN,
+        SymbolCategory::Property => lsp::SymbolKind::PROPERTY,
+        SymbolCategory::Other => lsp::SymbolKind::KEY,
+    }
+}
+
+#[allow(deprecated, reason = "DocumentSymbol::deprecated must still be initialised")]
+pub fn document_symbol(doc: &IndexedDoc, s: &Symbol, enc: PositionEncoding) -> lsp::DocumentSymbol {
+    // Recursion is bounded: the analysis layer caps symbol nesting depth.
+    lsp::DocumentSymbol {
+        name: s.name.clone(),
+        detail: s.detail.clone(),
+        kind: symbol_kind(s.category),
+        tags: None,
+        deprecated: None,
+        range: range(doc, &s.range, enc),
+        selection_range: range(doc, &s.selection, enc),
+        children: (!s.children.is_empty())
+            .then(|| s.children.iter().map(|c| document_symbol(doc, c, enc)).collect()),
+    }
+}
+
+pub fn folding_range(doc: &IndexedDoc, fold: &Fold) -> Option<lsp::FoldingRange> {
+    let start_line = doc.lines.line_of(fold.range.start) as u32;
+    let end_line = doc.lines.line_of(fold.range.end.saturating_sub(1).max(fold.range.start)) as u32;
+    (end_line > start_line).then(|| lsp::FoldingRange {
+        start_line,
+        end_line,
+        kind: match fold.kind {
+            FoldKind::Comment | FoldKind::FrontMatter => Some(lsp::FoldingRangeKind::Comment),
+            FoldKind::Section | FoldKind::List | FoldKind::Code => Some(lsp::FoldingRangeKind::Region),
+        },
+        ..Default::default()
+    })
+}

@@ -1,0 +1,147 @@
+//! Open documents: the editor's text, applied synchronously in notification order.
+//!
+//! Every mutation here is synchronous (DashMap guards only, never held across `.await`), so the
+//! framework's concurrent handlers cannot reorder edits (see `lsp-engineering.md` §3.4).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use dashmap::DashMap;
+use tower_lsp_server::ls_types as lsp;
+use tree_sitter::Tree;
+
+use crate::syntax;
+use crate::text::{Document, PositionEncoding};
+
+use super::convert::{from_position, path_of};
+
+/// An open document and its parse state.
+pub struct OpenDoc {
+    pub uri: lsp::Uri,
+    pub path: PathBuf,
+    pub text: Document,
+    pub version: i32,
+    /// Bumped on every change, workspace-wide unique, so stale analyses can be recognised.
+    pub generation: u64,
+    /// The last parsed block tree, edited with every change since, ready for a reparse.
+    pub tree: Option<Tree>,
+}
+
+/// A consistent copy of an open document for analysis off the request path.
+pub struct Snapshot {
+    pub path: PathBuf,
+    pub text: ropey::Rope,
+    pub version: i32,
+    pub generation: u64,
+    pub tree: Option<Tree>,
+}
+
+/// Why a notification was not applied.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Refused {
+    #[error("document {0} is not open")]
+    NotOpen(String),
+    #[error("version {got} of {uri} does not increase on {current}")]
+    StaleVersion { uri: String, got: i32, current: i32 },
+}
+
+#[derive(Default)]
+pub struct Documents {
+    open: DashMap<lsp::Uri, OpenDoc>,
+    generations: AtomicU64,
+}
+
+impl Documents {
+    fn next_generation(&self) -> u64 {
+        self.generations.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub fn open(&self, params: lsp::TextDocumentItem) -> u64 {
+        let generation = self.next_generation();
+        let path = path_of(&params.uri);
+        self.open.insert(
+            params.uri.clone(),
+            OpenDoc {
+                uri: params.uri,
+                path,
+                text: Document::new(&params.text),
+                version: params.version,
+                generation,
+                tree: None,
+            },
+        );
+        generation
+    }
+
+    /// Apply content changes in order, each relative to the text the previous one produced.
+    pub fn change(
+        &self,
+        id: &lsp::VersionedTextDocumentIdentifier,
+        changes: Vec<lsp::TextDocumentContentChangeEvent>,
+        enc: PositionEncoding,
+    ) -> Result<u64, Refused> {
+        let mut doc = self.open.get_mut(&id.uri).ok_or_else(|| Refused::NotOpen(id.uri.as_str().to_string()))?;
+        if id.version <= doc.version {
+            return Err(Refused::StaleVersion {
+                uri: id.uri.as_str().to_string(),
+                got: id.version,
+                current: doc.version,
+            });
+        }
+        for change in changes {
+            let range = change.range.map(|r| (from_position(r.start), from_position(r.end)));
+            if range.is_none() {
+                doc.tree = None;
+            }
+            let edit = doc.text.apply_change(range, &change.text, enc);
+            if let Some(tree) = doc.tree.as_mut() {
+                syntax::edit_tree(tree, &edit);
+            }
+        }
+        doc.version = id.version;
+        doc.generation = self.next_generation();
+        Ok(doc.generation)
+    }
+
+    pub fn close(&self, uri: &lsp::Uri) -> Option<PathBuf> {
+        self.open.remove(uri).map(|(_, doc)| doc.path)
+    }
+
+    pub fn snapshot(&self, uri: &lsp::Uri) -> Option<Snapshot> {
+        let doc = self.open.get(uri)?;
+        Some(Snapshot {
+            path: doc.path.clone(),
+            text: doc.text.rope().clone(),
+            version: doc.version,
+            generation: doc.generation,
+            tree: doc.tree.clone(),
+        })
+    }
+
+    /// Keep a freshly parsed tree, unless the document changed while it was being parsed.
+    pub fn store_tree(&self, uri: &lsp::Uri, generation: u64, tree: Tree) {
+        if let Some(mut doc) = self.open.get_mut(uri)
+            && doc.generation == generation
+        {
+            doc.tree = Some(tree);
+        }
+    }
+
+    pub fn generation(&self, uri: &lsp::Uri) -> Option<u64> {
+        self.open.get(uri).map(|d| d.generation)
+    }
+
+    pub fn is_open_path(&self, path: &std::path::Path) -> bool {
+        self.open.iter().any(|d| d.path == path)
+    }
+
+    pub fn uris(&self) -> Vec<lsp::Uri> {
+        self.open.iter().map(|d| d.uri.clone()).collect()
+    }
+
+    /// Version, text and block tree (as an S-expression) of an open document.
+    pub fn debug(&self, uri: &lsp::Uri) -> Option<(i32, String, Option<String>)> {
+        let doc = self.open.get(uri)?;
+        Some((doc.version, doc.text.text(), doc.tree.as_ref().map(|t| t.root_node().to_sexp())))
+    }
+}

@@ -1,0 +1,26 @@
+//! One module per request.
+
+pub mod debug;
+pub mod diagnostics;
+pub mod folding;
+pub mod symbols;
+
+use std::sync::Arc;
+
+use tower_lsp_server::ls_types as lsp;
+
+use crate::analysis::IndexedDoc;
+
+use super::convert::path_of;
+use super::state::State;
+
+/// The indexed form of a document, brought up to date first when it is open and newer edits
+/// have not been analysed yet, so answers match the text the editor shows.
+pub async fn fresh_doc(state: &Arc<State>, uri: &lsp::Uri) -> Option<Arc<IndexedDoc>> {
+    let worker = state.clone();
+    let target = uri.clone();
+    if let Err(e) = tokio::task::spawn_blocking(move || worker.analyse_open(&target)).await {
+        tracing::error!("analysis of {} failed: {e}", uri.as_str());
+    }
+    state.index().doc(&path_of(uri)).cloned()
+}

@@ -1,0 +1,72 @@
+//! The initial workspace scan, reported through `$/progress`, and the file watchers that keep
+//! the index current afterwards.
+
+use std::sync::Arc;
+
+use tower_lsp_server::ls_types as lsp;
+
+use crate::analysis::workspace::scan;
+
+use super::state::{Job, State};
+
+const WATCHER_ID: &str = "specls-markdown-watcher";
+
+pub async fn index_workspace(state: Arc<State>) {
+    let session = state.session();
+    if session.dynamic_watchers {
+        register_watchers(&state).await;
+    }
+    let progress = if session.work_done_progress {
+        let token = lsp::ProgressToken::String("specls/indexing".into());
+        match state.client.create_work_done_progress(token.clone()).await {
+            Ok(()) => Some(state.client.progress(token, "Indexing specs").with_message("walking workspace folders").begin().await),
+            Err(e) => {
+                tracing::debug!("client refused a progress token: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let (grammar, roots) = {
+        let index = state.index();
+        (index.grammar.clone(), index.roots().to_vec())
+    };
+    let walk = state.walk.clone();
+    let started = std::time::Instant::now();
+    let scanned = tokio::task::spawn_blocking(move || scan(&grammar, &roots, &roots, &walk)).await;
+    match scanned {
+        Ok(scanned) => {
+            let message = format!("{} documents in {} ms", scanned.docs.len(), started.elapsed().as_millis());
+            tracing::info!("indexed {message}");
+            state.submit(Job::Indexed(Box::new(scanned)));
+            if let Some(progress) = progress {
+                progress.finish_with_message(message).await;
+            }
+        }
+        Err(e) => {
+            tracing::error!("workspace indexing failed: {e}");
+            state.mark_indexed();
+            if let Some(progress) = progress {
+                progress.finish_with_message("indexing failed; see the server log").await;
+            }
+        }
+    }
+}
+
+async fn register_watchers(state: &State) {
+    let options = lsp::DidChangeWatchedFilesRegistrationOptions {
+        watchers: ["**/*.md", "**/*.markdown"]
+            .into_iter()
+            .map(|glob| lsp::FileSystemWatcher { glob_pattern: lsp::GlobPattern::String(glob.into()), kind: None })
+            .collect(),
+    };
+    let registration = lsp::Registration {
+        id: WATCHER_ID.into(),
+        method: "workspace/didChangeWatchedFiles".into(),
+        register_options: serde_json::to_value(options).ok(),
+    };
+    if let Err(e) = state.client.register_capability(vec![registration]).await {
+        tracing::warn!("the client refused file watchers; edits made outside the editor will be missed: {e}");
+    }
+}

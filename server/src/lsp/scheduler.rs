@@ -1,0 +1,84 @@
+//! The analysis worker: applies queued jobs in order, coalescing bursts (only the newest text of
+//! a document is analysed), then publishes the diagnostics that changed.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tower_lsp_server::ls_types as lsp;
+
+use super::state::{Job, State};
+
+pub async fn run(state: Arc<State>, mut jobs: mpsc::UnboundedReceiver<Job>) {
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        while let Ok(job) = jobs.try_recv() {
+            batch.push(job);
+        }
+        let worker = state.clone();
+        let touched_others = match tokio::task::spawn_blocking(move || process(&worker, batch)).await {
+            Ok(touched) => touched,
+            Err(e) => {
+                tracing::error!("analysis failed: {e}");
+                continue;
+            }
+        };
+        publish(&state, touched_others).await;
+    }
+}
+
+/// Apply a batch of jobs; returns whether documents other than the edited ones may have new
+/// diagnostics, which pull clients learn through a refresh.
+fn process(state: &State, batch: Vec<Job>) -> bool {
+    let mut analyse: Vec<lsp::Uri> = Vec::new();
+    let mut touched_others = false;
+    for job in batch {
+        match job {
+            Job::Analyse(uri) => {
+                if !analyse.contains(&uri) {
+                    analyse.push(uri);
+                }
+            }
+            Job::Closed(uri, path) => {
+                analyse.retain(|u| *u != uri);
+                state.closed(&uri, &path);
+                touched_others = true;
+            }
+            Job::Disk(changes) => {
+                for (path, exists) in changes {
+                    touched_others |= state.sync_disk(&path, exists);
+                }
+            }
+            Job::Indexed(scan) => {
+                state.merge_scan(*scan);
+                touched_others = true;
+            }
+        }
+    }
+    let mut edited = false;
+    for uri in &analyse {
+        edited |= state.analyse_open(uri);
+    }
+    // An edit can change the diagnostics of every other open document (cross-file references).
+    touched_others || (edited && state.docs.uris().len() > 1)
+}
+
+async fn publish(state: &Arc<State>, touched_others: bool) {
+    let session = state.session();
+    if session.pull_diagnostics {
+        if touched_others && session.diagnostic_refresh {
+            let client = state.client.clone();
+            // Never awaited inline: a client request awaited here would stall the worker.
+            tokio::spawn(async move {
+                if let Err(e) = client.workspace_diagnostic_refresh().await {
+                    tracing::debug!("diagnostic refresh refused: {e}");
+                }
+            });
+        }
+        return;
+    }
+    let worker = state.clone();
+    let Ok(changed) = tokio::task::spawn_blocking(move || worker.changed_diagnostics()).await else { return };
+    for (uri, version, diagnostics) in changed {
+        state.client.publish_diagnostics(uri, diagnostics, version).await;
+    }
+}

@@ -1,0 +1,192 @@
+//! The `LanguageServer` implementation: lifecycle and document sync here, each request in its
+//! own handler module.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tokio::sync::mpsc;
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types as lsp;
+use tower_lsp_server::{Client, ClientSocket, LanguageServer, LspService};
+
+use crate::text::PositionEncoding;
+
+use super::convert::{encoding_kind, path_of};
+use super::handlers;
+use super::indexing;
+use super::scheduler;
+use super::state::{Job, Session, State};
+
+pub struct Backend {
+    pub(crate) state: Arc<State>,
+}
+
+impl Backend {
+    /// Create the backend and start its analysis worker on the current tokio runtime.
+    pub fn new(client: Client) -> Self {
+        let (jobs, queue) = mpsc::unbounded_channel();
+        let state = Arc::new(State::new(client, jobs));
+        tokio::spawn(scheduler::run(state.clone(), queue));
+        Backend { state }
+    }
+
+    async fn debug_document(&self, params: handlers::debug::DebugDocumentParams) -> Result<handlers::debug::DebugDocument> {
+        handlers::debug::debug_document(&self.state, params).await
+    }
+
+    /// The service with specls's own requests registered beside the standard ones.
+    pub fn service() -> (LspService<Backend>, ClientSocket) {
+        LspService::build(Backend::new).custom_method("specls/debugDocument", Backend::debug_document).finish()
+    }
+}
+
+/// Options an editor may pass in `initializationOptions`.
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct InitOptions {
+    /// "full" asks for full-text sync, the fallback for editors with incremental sync bugs.
+    text_sync: Option<String>,
+    /// Push diagnostics even when the client can pull them.
+    push_diagnostics: bool,
+}
+
+fn session_from(params: &lsp::InitializeParams) -> Session {
+    let caps = &params.capabilities;
+    let offered: Vec<String> = caps
+        .general
+        .as_ref()
+        .and_then(|g| g.position_encodings.as_ref())
+        .map(|kinds| kinds.iter().map(|k| k.as_str().to_string()).collect())
+        .unwrap_or_default();
+    let options: InitOptions = params
+        .initialization_options
+        .clone()
+        .and_then(|v| match serde_json::from_value(v) {
+            Ok(o) => Some(o),
+            Err(e) => {
+                tracing::warn!("ignoring malformed initializationOptions: {e}");
+                None
+            }
+        })
+        .unwrap_or_default();
+    let workspace = caps.workspace.as_ref();
+    Session {
+        encoding: PositionEncoding::negotiate(offered.iter().map(String::as_str)),
+        pull_diagnostics: !options.push_diagnostics
+            && caps.text_document.as_ref().is_some_and(|t| t.diagnostic.is_some()),
+        diagnostic_refresh: workspace
+            .and_then(|w| w.diagnostics.as_ref())
+            .and_then(|d| d.refresh_support)
+            .unwrap_or(false),
+        dynamic_watchers: workspace
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|d| d.dynamic_registration)
+            .unwrap_or(false),
+        work_done_progress: caps.window.as_ref().and_then(|w| w.work_done_progress).unwrap_or(false),
+        full_sync: options.text_sync.as_deref() == Some("full"),
+    }
+}
+
+fn roots_from(params: &lsp::InitializeParams) -> Vec<std::path::PathBuf> {
+    if let Some(folders) = &params.workspace_folders {
+        return folders.iter().filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned())).collect();
+    }
+    #[allow(deprecated, reason = "older clients only send rootUri")]
+    let root = params.root_uri.as_ref().and_then(|u| u.to_file_path().map(|p| p.into_owned()));
+    root.into_iter().collect()
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: lsp::InitializeParams) -> Result<lsp::InitializeResult> {
+        let session = session_from(&params);
+        let roots = roots_from(&params);
+        tracing::info!("initialize: roots {roots:?}, encoding {}", session.encoding.as_str());
+        self.state.add_roots(roots);
+        let sync = if session.full_sync { lsp::TextDocumentSyncKind::FULL } else { lsp::TextDocumentSyncKind::INCREMENTAL };
+        let capabilities = lsp::ServerCapabilities {
+            position_encoding: Some(encoding_kind(session.encoding)),
+            text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(lsp::TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(sync),
+                ..Default::default()
+            })),
+            document_symbol_provider: Some(lsp::OneOf::Left(true)),
+            workspace_symbol_provider: Some(lsp::OneOf::Left(true)),
+            folding_range_provider: Some(lsp::FoldingRangeProviderCapability::Simple(true)),
+            diagnostic_provider: Some(lsp::DiagnosticServerCapabilities::Options(lsp::DiagnosticOptions {
+                identifier: Some("specls".into()),
+                inter_file_dependencies: true,
+                workspace_diagnostics: false,
+                ..Default::default()
+            })),
+            ..Default::default()
+        };
+        self.state.set_session(session);
+        Ok(lsp::InitializeResult {
+            capabilities,
+            server_info: Some(lsp::ServerInfo { name: "specls".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn initialized(&self, _: lsp::InitializedParams) {
+        tokio::spawn(indexing::index_workspace(self.state.clone()));
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        self.state.shutdown_requested.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    async fn did_open(&self, params: lsp::DidOpenTextDocumentParams) {
+        let uri = params.text_document.uri.clone();
+        self.state.docs.open(params.text_document);
+        self.state.submit(Job::Analyse(uri));
+    }
+
+    async fn did_change(&self, params: lsp::DidChangeTextDocumentParams) {
+        // Synchronous: the edit is applied before this handler can yield.
+        match self.state.docs.change(&params.text_document, params.content_changes, self.state.encoding()) {
+            Ok(_) => self.state.submit(Job::Analyse(params.text_document.uri)),
+            Err(refused) => tracing::warn!("didChange refused: {refused}"),
+        }
+    }
+
+    async fn did_close(&self, params: lsp::DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        match self.state.docs.close(&uri) {
+            Some(path) => {
+                self.state.submit(Job::Closed(uri.clone(), path));
+                if !self.state.session().pull_diagnostics {
+                    self.state.client.publish_diagnostics(uri, Vec::new(), None).await;
+                }
+            }
+            None => tracing::warn!("didClose for {} which is not open", uri.as_str()),
+        }
+    }
+
+    async fn did_change_watched_files(&self, params: lsp::DidChangeWatchedFilesParams) {
+        let changes = params
+            .changes
+            .into_iter()
+            .map(|c| (path_of(&c.uri), c.typ != lsp::FileChangeType::DELETED))
+            .collect();
+        self.state.submit(Job::Disk(changes));
+    }
+
+    async fn document_symbol(&self, params: lsp::DocumentSymbolParams) -> Result<Option<lsp::DocumentSymbolResponse>> {
+        handlers::symbols::document_symbol(&self.state, params).await
+    }
+
+    async fn symbol(&self, params: lsp::WorkspaceSymbolParams) -> Result<Option<lsp::WorkspaceSymbolResponse>> {
+        handlers::symbols::workspace_symbol(&self.state, params).await
+    }
+
+    async fn folding_range(&self, params: lsp::FoldingRangeParams) -> Result<Option<Vec<lsp::FoldingRange>>> {
+        handlers::folding::folding_range(&self.state, params).await
+    }
+
+    async fn diagnostic(&self, params: lsp::DocumentDiagnosticParams) -> Result<lsp::DocumentDiagnosticReportResult> {
+        handlers::diagnostics::document_diagnostic(&self.state, params).await
+    }
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests: the real `specls` binary (or the same server in-process) driven over the
+//! Language Server Protocol like an editor drives it.
+
+mod support;
+
+mod diagnostics;
+mod lifecycle;
+mod navigation;
+mod sync;
