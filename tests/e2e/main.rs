@@ -6,4 +6,5 @@ mod support;
 mod diagnostics;
 mod lifecycle;
 mod navigation;
+mod properties;
 mod sync;

@@ -39,7 +39,10 @@ pub async fn index_workspace(state: Arc<State>) {
         Ok(scanned) => {
             let message = format!("{} documents in {} ms", scanned.docs.len(), started.elapsed().as_millis());
             tracing::info!("indexed {message}");
-            state.submit(Job::Indexed(Box::new(scanned)));
+            let (merged, done) = tokio::sync::oneshot::channel();
+            state.submit(Job::Indexed(Box::new(scanned), merged));
+            // Report the end only once the index holds the scan, so "indexed" means queryable.
+            let _ = done.await;
             if let Some(progress) = progress {
                 progress.finish_with_message(message).await;
             }

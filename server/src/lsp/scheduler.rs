@@ -48,8 +48,9 @@ fn process(state: &State, batch: Vec<Job>) -> bool {
                     touched_others |= state.sync_disk(&path, exists);
                 }
             }
-            Job::Indexed(scan) => {
+            Job::Indexed(scan, merged) => {
                 state.merge_scan(*scan);
+                let _ = merged.send(());
                 touched_others = true;
             }
         }

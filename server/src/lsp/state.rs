@@ -40,8 +40,8 @@ pub enum Job {
     Closed(lsp::Uri, PathBuf),
     /// Files changed on disk (created or changed: `true`; deleted: `false`).
     Disk(Vec<(PathBuf, bool)>),
-    /// The initial workspace scan finished.
-    Indexed(Box<Scan>),
+    /// The initial workspace scan finished; the sender is told once it is merged.
+    Indexed(Box<Scan>, tokio::sync::oneshot::Sender<()>),
 }
 
 pub struct State {
