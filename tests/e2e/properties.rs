@@ -73,7 +73,7 @@ fn observe(client: &mut Client, uri: &str) -> (Value, Value, Value) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
     fn incremental_edits_equal_a_fresh_open(initial in text_strategy(), edits in prop::collection::vec(edit_strategy(), 1..12)) {

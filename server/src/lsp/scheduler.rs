@@ -80,6 +80,9 @@ async fn publish(state: &Arc<State>, touched_others: bool) {
     let worker = state.clone();
     let Ok(changed) = tokio::task::spawn_blocking(move || worker.changed_diagnostics()).await else { return };
     for (uri, version, diagnostics) in changed {
-        state.client.publish_diagnostics(uri, diagnostics, version).await;
+        // A document closed meanwhile has had its diagnostics cleared; do not bring them back.
+        if state.docs.generation(&uri).is_some() {
+            state.client.publish_diagnostics(uri, diagnostics, version).await;
+        }
     }
 }

@@ -158,15 +158,26 @@ impl State {
 
     /// Index (or drop) a file from disk, unless the editor has it open: open documents win.
     pub fn sync_disk(&self, path: &Path, exists: bool) -> bool {
-        if self.docs.is_open_path(path) || !is_markdown(path) {
+        if !is_markdown(path) || !self.index().roots().iter().any(|r| path.starts_with(r)) {
             return false;
         }
-        if !exists || !path.is_file() {
-            return self.index_mut().remove(path).is_some();
-        }
-        if !self.index().roots().iter().any(|r| path.starts_with(r)) {
+        let loaded = if exists && path.is_file() { self.load_disk(path) } else { None };
+        let mut index = self.index_mut();
+        // Checked under the write lock: a document opened meanwhile keeps its editor text.
+        if self.docs.is_open_path(path) {
             return false;
         }
+        match loaded {
+            Some(doc) => {
+                index.upsert(doc);
+                true
+            }
+            None => index.remove(path).is_some(),
+        }
+    }
+
+    /// Read and model a file from disk; `None` (with a log line) when it cannot be indexed.
+    fn load_disk(&self, path: &Path) -> Option<IndexedDoc> {
         match read_source(path, &self.walk) {
             Ok((text, lossy)) => {
                 if lossy {
@@ -177,22 +188,31 @@ impl State {
                     (index.grammar.clone(), index.relative(path))
                 };
                 let model = model::from_text(&grammar, path, &relative, &text);
-                self.index_mut().upsert(IndexedDoc::new(model, Arc::from(text)));
-                true
+                Some(IndexedDoc::new(model, Arc::from(text)))
             }
             Err(reason) => {
                 tracing::warn!("not indexing {}: {reason}", path.display());
-                self.index_mut().remove(path).is_some()
+                None
             }
         }
     }
 
+    /// A document was closed: its disk copy (if any) takes over, unless it was reopened.
     pub fn closed(&self, uri: &lsp::Uri, path: &Path) {
+        let on_disk = path.is_file() && is_markdown(path) && self.index().roots().iter().any(|r| path.starts_with(r));
+        let loaded = if on_disk { self.load_disk(path) } else { None };
+        let mut index = self.index_mut();
+        if self.docs.generation(uri).is_some() || self.docs.is_open_path(path) {
+            return;
+        }
         self.indexed.remove(uri);
         self.too_large.remove(uri);
         self.published.remove(uri);
-        if !self.sync_disk(path, path.is_file()) && !path.is_file() {
-            self.index_mut().remove(path);
+        match loaded {
+            Some(doc) => index.upsert(doc),
+            None => {
+                index.remove(path);
+            }
         }
     }
 
