@@ -59,12 +59,20 @@ fn title_case(word: &str) -> String {
     chars.next().map_or_else(String::new, |c| c.to_ascii_uppercase().to_string() + chars.as_str())
 }
 
+fn plural(noun: &str) -> String {
+    match noun.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None if noun.ends_with("ch") => format!("{noun}es"),
+        None => format!("{noun}s"),
+    }
+}
+
 fn phrase(rng: &mut Rng) -> String {
-    format!("{} {} {}s", rng.pick(VERBS), rng.pick(ADJECTIVES), rng.pick(NOUNS))
+    format!("{} {} {}", rng.pick(VERBS), rng.pick(ADJECTIVES), plural(rng.pick(NOUNS)))
 }
 
 fn clause(rng: &mut Rng) -> String {
-    format!("{} has {} {}s", rng.pick(ACTORS), 2 + rng.below(40), rng.pick(ADJECTIVES))
+    format!("{} has {} {} {}", rng.pick(ACTORS), 2 + rng.below(40), rng.pick(ADJECTIVES), plural(rng.pick(NOUNS)))
 }
 
 /// A generated feature: its three documents and the shape the spec ended up with.
@@ -84,13 +92,12 @@ struct Shape {
     criteria: usize,
 }
 
-/// One feature whose `spec.md` is about `spec_bytes` long (never shorter; a few hundred bytes
-/// longer at most).
+/// One feature whose `spec.md` is about `spec_bytes` long (within half a user story).
 pub fn feature(seed: u64, number: usize, spec_bytes: usize) -> Feature {
     let mut rng = Rng::new(seed ^ (number as u64).rotate_left(32));
     let (noun, verb) = (rng.pick(NOUNS), rng.pick(VERBS));
-    let title = format!("{} {}s", title_case(verb), noun);
-    let dir = format!("{number:03}-{verb}-{noun}s");
+    let title = format!("{} {}", title_case(verb), plural(noun));
+    let dir = format!("{number:03}-{verb}-{}", plural(noun));
     let (spec, shape) = spec_text(&mut rng, title, dir, spec_bytes);
     Feature { plan: plan_text(&mut rng, &shape), tasks: tasks_text(&mut rng, &shape), spec, dir: shape.dir }
 }
@@ -138,13 +145,24 @@ fn spec_text(rng: &mut Rng, title: String, dir: String, bytes: usize) -> (String
     // the plan cites SC-001.
     'rounds: loop {
         for piece in ROUND {
-            if size(&stories, &requirements, &criteria) >= bytes && shape.requirements >= 3 && shape.criteria >= 1 {
+            let written = (shape.stories.len(), shape.requirements, shape.criteria);
+            let mut text = String::new();
+            match piece {
+                Story => story(rng, &mut shape, &mut text),
+                Requirement => requirement(rng, &mut shape, &mut text),
+                Criterion => criterion(rng, &mut shape, &mut text),
+            }
+            // Stop at whichever side of the target is nearer, dropping the piece if need be.
+            let minimum = written.1 >= 3 && written.2 >= 1;
+            if minimum && size(&stories, &requirements, &criteria) + text.len() / 2 >= bytes {
+                shape.stories.truncate(written.0);
+                (shape.requirements, shape.criteria) = (written.1, written.2);
                 break 'rounds;
             }
             match piece {
-                Story => story(rng, &mut shape, &mut stories),
-                Requirement => requirement(rng, &mut shape, &mut requirements),
-                Criterion => criterion(rng, &mut shape, &mut criteria),
+                Story => stories.push_str(&text),
+                Requirement => requirements.push_str(&text),
+                Criterion => criteria.push_str(&text),
             }
         }
     }
@@ -154,7 +172,7 @@ fn spec_text(rng: &mut Rng, title: String, dir: String, bytes: usize) -> (String
 
 fn story(rng: &mut Rng, shape: &mut Shape, out: &mut String) {
     let n = shape.stories.len() + 1;
-    let title = format!("{} {}s", title_case(rng.pick(VERBS)), rng.pick(NOUNS));
+    let title = format!("{} {}", title_case(rng.pick(VERBS)), plural(rng.pick(NOUNS)));
     let _ = write!(
         out,
         "### User Story {n} - {title} (Priority: P{})\n\n{} wants to {} without leaving the `{}` view. \
@@ -176,8 +194,8 @@ fn story(rng: &mut Rng, shape: &mut Shape, out: &mut String) {
         // Pasted examples: fenced code and inline code the model must never read.
         let _ = write!(
             out,
-            "\nExample request (`FR-999` in code is not a reference):\n\n```text\nPOST /api/{}s {{\"id\": {}}}\n- **FR-999**: a pasted example, never a requirement\n```\n",
-            rng.pick(NOUNS),
+            "\nExample request (`FR-999` in code is not a reference):\n\n```text\nPOST /api/{} {{\"id\": {}}}\n- **FR-999**: a pasted example, never a requirement\n```\n",
+            plural(rng.pick(NOUNS)),
             rng.below(1000)
         );
     }
@@ -205,10 +223,10 @@ fn criterion(rng: &mut Rng, shape: &mut Shape, out: &mut String) {
     shape.criteria += 1;
     let _ = writeln!(
         out,
-        "- **SC-{:03}**: {}% of {}s are handled within {} seconds (FR-{:03}).",
+        "- **SC-{:03}**: {}% of {} are handled within {} seconds (FR-{:03}).",
         shape.criteria,
         50 + rng.below(50),
-        rng.pick(NOUNS),
+        plural(rng.pick(NOUNS)),
         1 + rng.below(30),
         1 + rng.below(shape.requirements.max(1)),
     );
@@ -332,16 +350,21 @@ pub fn workspace(seed: u64, files: usize) -> Workspace {
     Workspace { dir, files: written, bytes }
 }
 
-/// A workspace holding one feature whose spec is about `spec_bytes` long; returns the spec's
-/// path and text too.
-pub fn single_feature(seed: u64, spec_bytes: usize) -> (Workspace, PathBuf, String) {
-    let dir = tempfile::tempdir().expect("create temp workspace");
-    let root = dir.path();
-    let f = feature(seed, 1, spec_bytes);
-    let mut bytes = write(root, ".specify/memory/constitution.md", CONSTITUTION);
+/// Add feature folder `specs/NNN-*/` to the workspace at `root`, its spec about `spec_bytes`
+/// long; returns the spec's path and text.
+pub fn add_feature(root: &Path, seed: u64, number: usize, spec_bytes: usize) -> (PathBuf, String) {
+    let f = feature(seed, number, spec_bytes);
     for (name, text) in [("spec.md", &f.spec), ("plan.md", &f.plan), ("tasks.md", &f.tasks)] {
-        bytes += write(root, &format!("specs/{}/{name}", f.dir), text);
+        write(root, &format!("specs/{}/{name}", f.dir), text);
     }
-    let spec_path = root.join("specs").join(&f.dir).join("spec.md");
-    (Workspace { dir, files: 4, bytes }, spec_path, f.spec)
+    (root.join("specs").join(&f.dir).join("spec.md"), f.spec)
+}
+
+/// A workspace holding the constitution and one feature whose spec is about `spec_bytes` long;
+/// returns the spec's path and text too.
+pub fn single_feature(seed: u64, spec_bytes: usize) -> (tempfile::TempDir, PathBuf, String) {
+    let dir = tempfile::tempdir().expect("create temp workspace");
+    write(dir.path(), ".specify/memory/constitution.md", CONSTITUTION);
+    let (spec_path, spec) = add_feature(dir.path(), seed, 1, spec_bytes);
+    (dir, spec_path, spec)
 }

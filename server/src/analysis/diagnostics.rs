@@ -161,7 +161,7 @@ fn missing_sections(index: &WorkspaceIndex, doc: &IndexedDoc, out: &mut Vec<Diag
             severity: Severity::Warning,
             code: code::MISSING_SECTION,
             message: format!(
-                "A {} needs a `{} {}` section; add it",
+                "This {} needs a `{} {}` section; add it",
                 kind.label,
                 "#".repeat(section.level as usize),
                 section.title

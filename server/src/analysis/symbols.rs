@@ -184,7 +184,7 @@ fn fuzzy_score(query: &[char], id: &str, title: &str) -> Option<i64> {
                 score += 3;
             }
             if previous == Some(i.wrapping_sub(1)) {
-                score += 2;
+                score += 5;
             }
             previous = Some(i);
             q += 1;

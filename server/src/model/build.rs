@@ -2,7 +2,8 @@
 //!
 //! Structure comes from the tree (sections, list items, masked blocks); clauses, references and
 //! markers come from the line patterns of the document's kind, run over each line with code,
-//! HTML and link destinations blanked out so nothing inside them is ever read.
+//! HTML and link destinations made opaque so nothing inside them is ever read. Names and titles
+//! are then copied from the original text.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -151,7 +152,7 @@ impl<'a> Extractor<'a> {
                 next_inline += 1;
             }
             for mask in self.inline_masks[next_inline..].iter().take_while(|m| m.start < line.end) {
-                blank(&mut masked, mask.start.max(line.start) - line.start, mask.end.min(line.end) - line.start);
+                make_opaque(&mut masked, mask.start.max(line.start) - line.start, mask.end.min(line.end) - line.start);
             }
 
             let new_clause = {
@@ -190,7 +191,7 @@ impl<'a> Extractor<'a> {
             {
                 continue;
             }
-            if rule.top_level && !line.list_item.is_some_and(|i| self.outline.list_items[i].depth == 0) {
+            if rule.top_level && line.list_item.is_none_or(|i| self.outline.list_items[i].depth != 0) {
                 continue;
             }
             let Some(caps) = rule.pattern.captures(line.masked) else { continue };
@@ -210,7 +211,7 @@ impl<'a> Extractor<'a> {
                 .unwrap_or_else(|| marker_span(line.masked, &whole));
             let title = caps
                 .name("title")
-                .map(|m| m.as_str().trim().to_string())
+                .map(|m| original(self.text, line, &m).trim().to_string())
                 .filter(|t| !t.is_empty())
                 .or_else(|| line.heading.map(|h| self.model.sections[h].title.clone()))
                 .unwrap_or_else(|| id.clone());
@@ -236,7 +237,7 @@ impl<'a> Extractor<'a> {
         line: &Line,
     ) -> Option<String> {
         let Some(template) = &rule.id else {
-            return caps.name("id").map(|m| m.as_str().trim().to_string());
+            return caps.name("id").map(|m| original(self.text, line, &m).trim().to_string());
         };
         let ordinal = if rule.ordinal {
             let key = (parent, line.ancestors.last().copied(), rule.namespace.0 as usize);
@@ -250,7 +251,7 @@ impl<'a> Extractor<'a> {
         template.render(&|name| match name {
             "parent" => parent.map(|p| clauses[p].id.clone()),
             "ordinal" => ordinal.map(|o| o.to_string()),
-            other => caps.name(other).map(|m| m.as_str().to_string()),
+            other => caps.name(other).map(|m| original(self.text, line, &m).to_string()),
         })
     }
 
@@ -314,6 +315,12 @@ impl<'a> Extractor<'a> {
     }
 }
 
+/// What a capture on the masked line covers in the original text: patterns match around masks,
+/// but a requirement name or title keeps its code spans (OpenSpec compares names exactly).
+fn original<'t>(text: &'t str, line: &Line, capture: &regex::Match) -> &'t str {
+    &text[line.start + capture.start()..line.start + capture.end()]
+}
+
 /// The first element (by `start`) that starts on this line, advancing a shared cursor.
 fn find_starting<T>(
     items: &[T],
@@ -342,13 +349,17 @@ fn next_line_start(text: &str, content_end: usize) -> usize {
     }
 }
 
-/// Replace bytes `from..to` with spaces, whole characters at a time, keeping offsets.
-fn blank(line: &mut String, from: usize, to: usize) {
+/// Stands in for masked bytes: neither a word character nor whitespace, so no key matches inside
+/// a mask, yet a name or title that ends in a code span still reaches over it.
+const OPAQUE: &str = "\u{1A}";
+
+/// Replace bytes `from..to` with [`OPAQUE`], whole characters at a time, keeping offsets.
+fn make_opaque(line: &mut String, from: usize, to: usize) {
     let (from, to) = (floor_char(line, from), floor_char(line, to.max(from)));
     if from >= to {
         return;
     }
-    line.replace_range(from..to, &" ".repeat(to - from));
+    line.replace_range(from..to, &OPAQUE.repeat(to - from));
 }
 
 fn floor_char(s: &str, mut i: usize) -> usize {

@@ -124,6 +124,13 @@ pub fn normalize_heading(raw: &str) -> String {
     out.trim().to_string()
 }
 
+/// Parse `text` from scratch and build its model (the CLI and the workspace walk use this).
+pub fn from_text(grammar: &Grammar, path: &Path, relative: &str, text: &str) -> DocModel {
+    let rope = ropey::Rope::from_str(text);
+    let tree = crate::syntax::parse_blocks(&rope, None);
+    build(grammar, path, relative, text, &crate::syntax::outline(&tree, text.len()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,11 +142,4 @@ mod tests {
         assert_eq!(normalize_heading("Overview ##"), "Overview");
         assert_eq!(normalize_heading("Odd *(unclosed"), "Odd *(unclosed");
     }
-}
-
-/// Parse `text` from scratch and build its model (the CLI and the workspace walk use this).
-pub fn from_text(grammar: &Grammar, path: &Path, relative: &str, text: &str) -> DocModel {
-    let rope = ropey::Rope::from_str(text);
-    let tree = crate::syntax::parse_blocks(&rope, None);
-    build(grammar, path, relative, text, &crate::syntax::outline(&tree, text.len()))
 }

@@ -1,0 +1,79 @@
+//! `specls check`, `--format json`, `--version` and `--help` through the real binary
+//! (CORE FR-023, FR-024, FR-025, FR-014).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(name)
+}
+
+fn specls(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_specls")).current_dir(dir).args(args).output().expect("specls runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+#[test]
+fn check_prints_compiler_style_diagnostics_and_fails_on_errors() {
+    let output = specls(&fixture("speckit"), &["check"]);
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!("check_human", stdout(&output));
+}
+
+#[test]
+fn check_json_lists_the_same_diagnostics() {
+    let output = specls(&fixture("speckit"), &["check", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON output");
+    assert_eq!(json["errors"], 5);
+    assert_eq!(json["warnings"], 6);
+    insta::assert_json_snapshot!("check_json", json);
+}
+
+#[test]
+fn check_of_a_clean_folder_exits_zero() {
+    let output = specls(&fixture("speckit"), &["check", ".specify"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).ends_with("0 errors, 0 warnings in 1 files\n"));
+}
+
+#[test]
+fn check_of_a_missing_path_is_a_usage_error() {
+    let output = specls(&fixture("speckit"), &["check", "no/such/folder"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no such file or folder"));
+}
+
+#[test]
+fn version_and_help() {
+    let dir = fixture("speckit");
+    let version = specls(&dir, &["--version"]);
+    assert_eq!(stdout(&version).trim(), format!("specls {}", env!("CARGO_PKG_VERSION")));
+    let help = stdout(&specls(&dir, &["--help"]));
+    assert!(help.contains("check") && help.contains("serve"), "{help}");
+}
+
+#[test]
+fn bad_files_on_disk_are_skipped_or_read_lossily_and_the_rest_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let specs = dir.path().join("specs/001-x");
+    std::fs::create_dir_all(&specs).unwrap();
+    std::fs::write(specs.join("spec.md"), b"# Feature Specification: X\n\n- **FR-001**: caf\xe9 \xff\n- **FR-001**: again\n").unwrap();
+    std::fs::write(specs.join("binary.md"), b"\x00\x01\x02 not text").unwrap();
+    std::fs::write(specs.join("huge.md"), vec![b'a'; 5 * 1024 * 1024]).unwrap();
+    let nested: String = (0..10_000).map(|i| format!("{}- item\n", " ".repeat((i % 200) * 2))).collect::<String>() + &">".repeat(10_000);
+    std::fs::write(specs.join("nested.md"), nested).unwrap();
+    std::fs::write(specs.join("tasks.md"), "# Tasks: X\n\n- [ ] T001 in a.rs per FR-001\n").unwrap();
+    let output = specls(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let codes: Vec<&str> = json["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"duplicate-id"), "{json}");
+    let skipped: Vec<String> = json["skipped"].as_array().unwrap().iter().map(|s| s["path"].as_str().unwrap().to_string()).collect();
+    assert!(skipped.iter().any(|p| p.ends_with("binary.md")), "{skipped:?}");
+    assert!(skipped.iter().any(|p| p.ends_with("huge.md")), "{skipped:?}");
+    assert_eq!(json["files"], 3, "spec, tasks and the nested file are checked");
+}
