@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Client, redact, workspace};
+use crate::support::{redact, start};
 
 fn codes(diagnostics: &Value) -> Vec<String> {
     diagnostics.as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect()
@@ -10,9 +10,7 @@ fn codes(diagnostics: &Value) -> Vec<String> {
 
 #[test]
 fn pushed_diagnostics_of_a_spec_after_indexing() {
-    let ws = workspace("speckit");
-    let mut client = Client::spawn(ws.path());
-    client.initialize(&["utf-16"], false);
+    let (ws, mut client) = start("speckit", &["utf-16"], false);
     client.wait_indexed();
     let uri = client.open("specs/001-login/spec.md", 1);
     let diagnostics = client.diagnostics_for(&uri, Some(1));
@@ -22,9 +20,7 @@ fn pushed_diagnostics_of_a_spec_after_indexing() {
 
 #[test]
 fn tasks_report_unresolved_and_ambiguous_references() {
-    let ws = workspace("speckit");
-    let mut client = Client::spawn(ws.path());
-    client.initialize(&["utf-16"], false);
+    let (_ws, mut client) = start("speckit", &["utf-16"], false);
     client.wait_indexed();
     let uri = client.open("specs/001-login/tasks.md", 1);
     let mut diagnostics = client.diagnostics_for(&uri, Some(1));
@@ -43,9 +39,7 @@ fn tasks_report_unresolved_and_ambiguous_references() {
 
 #[test]
 fn editing_a_spec_updates_the_diagnostics_of_its_open_tasks() {
-    let ws = workspace("speckit");
-    let mut client = Client::spawn(ws.path());
-    client.initialize(&["utf-16"], false);
+    let (_ws, mut client) = start("speckit", &["utf-16"], false);
     client.wait_indexed();
     let tasks = client.open("specs/001-login/tasks.md", 1);
     let spec = client.open("specs/001-login/spec.md", 1);
@@ -66,9 +60,7 @@ fn editing_a_spec_updates_the_diagnostics_of_its_open_tasks() {
 
 #[test]
 fn pulled_diagnostics_answer_for_the_newest_text() {
-    let ws = workspace("speckit");
-    let mut client = Client::spawn(ws.path());
-    client.initialize(&["utf-8"], true);
+    let (_ws, mut client) = start("speckit", &["utf-8"], true);
     client.wait_indexed();
     let uri = client.open("specs/002-export/spec.md", 1);
     let report = client.request("textDocument/diagnostic", json!({ "textDocument": { "uri": uri } }));
@@ -85,9 +77,7 @@ fn pulled_diagnostics_answer_for_the_newest_text() {
 
 #[test]
 fn watched_file_changes_update_the_index() {
-    let ws = workspace("speckit");
-    let mut client = Client::spawn(ws.path());
-    client.initialize(&["utf-16"], false);
+    let (ws, mut client) = start("speckit", &["utf-16"], false);
     client.wait_indexed();
     let tasks = client.open("specs/002-export/tasks.md", 1);
     let mut diagnostics = client.diagnostics_for(&tasks, Some(1));
@@ -107,9 +97,7 @@ fn watched_file_changes_update_the_index() {
 
 #[test]
 fn closing_a_document_clears_its_pushed_diagnostics() {
-    let ws = workspace("speckit");
-    let mut client = Client::spawn(ws.path());
-    client.initialize(&["utf-16"], false);
+    let (_ws, mut client) = start("speckit", &["utf-16"], false);
     let uri = client.open("specs/002-export/spec.md", 1);
     assert!(!client.diagnostics_for(&uri, Some(1)).as_array().unwrap().is_empty());
     client.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));

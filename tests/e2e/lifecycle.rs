@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Client, workspace};
+use crate::support::{Client, start, workspace};
 
 #[test]
 fn initialize_negotiates_utf8_when_offered() {
@@ -38,9 +38,7 @@ fn full_sync_can_be_requested_through_initialization_options() {
 
 #[test]
 fn exit_without_shutdown_is_an_unclean_exit() {
-    let ws = workspace("speckit");
-    let mut client = Client::spawn(ws.path());
-    client.initialize(&[], false);
+    let (_ws, mut client) = start("speckit", &[], false);
     client.notify("exit", Value::Null);
     let child = client.process().expect("a process");
     let status = child.wait().expect("exit status");
@@ -61,9 +59,7 @@ fn requests_before_initialize_are_refused_and_the_server_keeps_serving() {
 
 #[test]
 fn indexing_reports_progress_and_registers_watchers() {
-    let ws = workspace("speckit");
-    let mut client = Client::spawn(ws.path());
-    client.initialize(&[], false);
+    let (_ws, mut client) = start("speckit", &[], false);
     let register = client.wait_for(|m| m["method"] == "client/registerCapability");
     assert_eq!(register["params"]["registrations"][0]["method"], "workspace/didChangeWatchedFiles");
     client.wait_for(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "begin");

@@ -2,13 +2,11 @@
 
 use serde_json::json;
 
-use crate::support::{Client, redact, workspace};
+use crate::support::{redact, start};
 
 #[test]
 fn document_symbols_nest_clauses_under_sections() {
-    let ws = workspace("speckit");
-    let mut client = Client::spawn(ws.path());
-    client.initialize(&["utf-16"], false);
+    let (ws, mut client) = start("speckit", &["utf-16"], false);
     let uri = client.open("specs/001-login/spec.md", 1);
     let symbols = client.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri } }));
     insta::assert_json_snapshot!("spec_symbols", redact(&symbols, ws.path()));
@@ -17,9 +15,7 @@ fn document_symbols_nest_clauses_under_sections() {
 
 #[test]
 fn tasks_symbols_list_each_task_under_its_phase() {
-    let ws = workspace("speckit");
-    let mut client = Client::spawn(ws.path());
-    client.initialize(&["utf-8"], false);
+    let (_ws, mut client) = start("speckit", &["utf-8"], false);
     let uri = client.open("specs/001-login/tasks.md", 1);
     let symbols = client.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri } }));
     let phase = &symbols[0]["children"][0];
@@ -31,9 +27,7 @@ fn tasks_symbols_list_each_task_under_its_phase() {
 
 #[test]
 fn workspace_symbols_match_ids_and_titles_fuzzily() {
-    let ws = workspace("speckit");
-    let mut client = Client::spawn(ws.path());
-    client.initialize(&[], false);
+    let (_ws, mut client) = start("speckit", &[], false);
     client.wait_indexed();
     let found = client.request("workspace/symbol", json!({ "query": "lockout" }));
     let names: Vec<String> = found.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_string()).collect();
@@ -47,9 +41,7 @@ fn workspace_symbols_match_ids_and_titles_fuzzily() {
 
 #[test]
 fn folding_ranges_cover_sections_lists_code_and_comments() {
-    let ws = workspace("speckit");
-    let mut client = Client::spawn(ws.path());
-    client.initialize(&[], false);
+    let (_ws, mut client) = start("speckit", &[], false);
     let uri = client.open("specs/001-login/spec.md", 1);
     let folds = client.request("textDocument/foldingRange", json!({ "textDocument": { "uri": uri } }));
     insta::assert_json_snapshot!("spec_folds", folds);

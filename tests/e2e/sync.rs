@@ -3,13 +3,11 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Client, workspace};
+use crate::support::start;
 
 #[test]
 fn incremental_utf16_edits_with_astral_characters_keep_the_text() {
-    let ws = workspace("speckit");
-    let mut client = Client::spawn(ws.path());
-    client.initialize(&["utf-16"], false);
+    let (_ws, mut client) = start("speckit", &["utf-16"], false);
     let uri = client.uri("notes.md");
     client.open_text(&uri, "# Notes 😀\r\n\r\nFR-001 é\n", 1);
     // After the emoji (2 UTF-16 units) on line 0.
@@ -23,9 +21,7 @@ fn incremental_utf16_edits_with_astral_characters_keep_the_text() {
 
 #[test]
 fn utf8_positions_count_bytes() {
-    let ws = workspace("speckit");
-    let mut client = Client::spawn(ws.path());
-    client.initialize(&["utf-8"], false);
+    let (_ws, mut client) = start("speckit", &["utf-8"], false);
     let uri = client.uri("notes.md");
     client.open_text(&uri, "é😀x\n", 1);
     client.change(&uri, 2, (0, 6), (0, 7), "y");
@@ -35,9 +31,7 @@ fn utf8_positions_count_bytes() {
 
 #[test]
 fn two_thousand_rapid_changes_apply_in_order() {
-    let ws = workspace("speckit");
-    let mut client = Client::spawn(ws.path());
-    client.initialize(&["utf-16"], false);
+    let (_ws, mut client) = start("speckit", &["utf-16"], false);
     let uri = client.uri("specs/001-login/scratch.md");
     client.open_text(&uri, "", 0);
     let mut expected = String::new();
@@ -56,9 +50,7 @@ fn two_thousand_rapid_changes_apply_in_order() {
 
 #[test]
 fn stale_versions_and_unknown_documents_are_refused_without_losing_text() {
-    let ws = workspace("speckit");
-    let mut client = Client::spawn(ws.path());
-    client.initialize(&["utf-16"], false);
+    let (_ws, mut client) = start("speckit", &["utf-16"], false);
     let uri = client.uri("notes.md");
     client.open_text(&uri, "abc\n", 5);
     client.change(&uri, 5, (0, 0), (0, 0), "stale ");
@@ -73,9 +65,7 @@ fn stale_versions_and_unknown_documents_are_refused_without_losing_text() {
 
 #[test]
 fn out_of_range_positions_are_clamped() {
-    let ws = workspace("speckit");
-    let mut client = Client::spawn(ws.path());
-    client.initialize(&["utf-16"], false);
+    let (_ws, mut client) = start("speckit", &["utf-16"], false);
     let uri = client.uri("notes.md");
     client.open_text(&uri, "ab\r\ncd", 1);
     client.change(&uri, 2, (0, 99), (0, 99), "!");
@@ -89,9 +79,7 @@ fn out_of_range_positions_are_clamped() {
 
 #[test]
 fn malformed_messages_do_not_stop_the_server() {
-    let ws = workspace("speckit");
-    let mut client = Client::spawn(ws.path());
-    client.initialize(&["utf-16"], false);
+    let (_ws, mut client) = start("speckit", &["utf-16"], false);
     client.send_raw(b"Content-Length: 12\r\n\r\n{not json!!}");
     client.send_raw(b"Content-Length: 29\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":42}");
     client.send_raw(b"garbage\r\nContent-Length: 99999999999999999999\r\n\r\n");
@@ -106,9 +94,7 @@ fn malformed_messages_do_not_stop_the_server() {
 
 #[test]
 fn a_huge_document_keeps_its_text_and_is_reported_not_analysed() {
-    let ws = workspace("speckit");
-    let mut client = Client::spawn(ws.path());
-    client.initialize(&["utf-16"], false);
+    let (_ws, mut client) = start("speckit", &["utf-16"], false);
     let uri = client.uri("huge.md");
     let text = "- **FR-001**: x\n".repeat(50 * 1024 * 1024 / 16);
     client.open_text(&uri, &text, 1);

@@ -281,6 +281,14 @@ impl Drop for Client {
     }
 }
 
+/// A copy of a fixture workspace and the real binary serving it, initialized.
+pub fn start(fixture: &str, encodings: &[&str], pull: bool) -> (tempfile::TempDir, Client) {
+    let ws = workspace(fixture);
+    let mut client = Client::spawn(ws.path());
+    client.initialize(encodings, pull);
+    (ws, client)
+}
+
 /// Copy a fixture workspace into a fresh temporary folder.
 pub fn workspace(fixture: &str) -> tempfile::TempDir {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(fixture);
