@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use criterion::{BatchSize, BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use criterion::measurement::WallTime;
+use criterion::{BatchSize, BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use specls::analysis::{self, IndexedDoc, WorkspaceIndex};
 use specls::model::{self, Grammar};
 use specls::syntax;
@@ -76,7 +76,11 @@ fn incremental_edit(c: &mut Criterion) {
             syntax::parse_blocks(doc.rope(), Some(tree))
         };
         g.bench_function(BenchmarkId::new("reparse", label), |b| {
-            b.iter_batched(|| (doc.clone(), tree.clone()), |(mut doc, mut tree)| edit(&mut doc, &mut tree), BatchSize::SmallInput);
+            b.iter_batched(
+                || (doc.clone(), tree.clone()),
+                |(mut doc, mut tree)| edit(&mut doc, &mut tree),
+                BatchSize::SmallInput,
+            );
         });
         g.bench_function(BenchmarkId::new("reparse_and_model", label), |b| {
             b.iter_batched(
@@ -104,7 +108,9 @@ fn diagnostics(c: &mut Criterion) {
         let mut index = WorkspaceIndex::new(grammar.clone(), vec![PathBuf::from(ROOT)]);
         index.upsert(IndexedDoc::new(model::from_text(&grammar, &path(), RELATIVE, &text), Arc::from(text.as_str())));
         let path = path();
-        g.bench_function(BenchmarkId::new("spec", label), |b| b.iter(|| analysis::diagnostics(&index, black_box(&path))));
+        g.bench_function(BenchmarkId::new("spec", label), |b| {
+            b.iter(|| analysis::diagnostics(&index, black_box(&path)))
+        });
     }
     g.finish();
 }

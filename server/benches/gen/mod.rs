@@ -35,17 +35,46 @@ impl Rng {
 }
 
 const NOUNS: &[&str] = &[
-    "invoice", "account", "report", "session", "export", "customer", "order", "payment", "ledger", "profile",
-    "upload", "schedule", "token", "workspace", "notification", "archive", "dashboard", "webhook", "policy", "batch",
+    "invoice",
+    "account",
+    "report",
+    "session",
+    "export",
+    "customer",
+    "order",
+    "payment",
+    "ledger",
+    "profile",
+    "upload",
+    "schedule",
+    "token",
+    "workspace",
+    "notification",
+    "archive",
+    "dashboard",
+    "webhook",
+    "policy",
+    "batch",
 ];
 const VERBS: &[&str] = &[
     "validate", "store", "export", "retry", "reject", "archive", "notify", "encrypt", "list", "merge", "audit",
     "schedule", "render", "import", "sign",
 ];
 const ADJECTIVES: &[&str] = &[
-    "pending", "failed", "signed", "archived", "shared", "expired", "draft", "large", "recent", "duplicate", "remote",
+    "pending",
+    "failed",
+    "signed",
+    "archived",
+    "shared",
+    "expired",
+    "draft",
+    "large",
+    "recent",
+    "duplicate",
+    "remote",
 ];
-const ACTORS: &[&str] = &["an administrator", "a registered user", "a guest", "an auditor", "the billing team", "a new customer"];
+const ACTORS: &[&str] =
+    &["an administrator", "a registered user", "a guest", "an auditor", "the billing team", "a new customer"];
 const QUESTIONS: &[&str] = &[
     "retention period not specified",
     "auth method not specified - SSO or OAuth?",
@@ -75,7 +104,7 @@ fn clause(rng: &mut Rng) -> String {
     format!("{} has {} {} {}", rng.pick(ACTORS), 2 + rng.below(40), rng.pick(ADJECTIVES), plural(rng.pick(NOUNS)))
 }
 
-/// A generated feature: its three documents and the shape the spec ended up with.
+/// A generated feature folder and its three documents.
 pub struct Feature {
     /// Folder name under `specs/`, such as `007-export-invoices`.
     pub dir: String,
@@ -108,7 +137,8 @@ pub fn spec(seed: u64, bytes: usize) -> String {
 }
 
 /// The pieces of a spec are generated in rounds (a story, then requirements and criteria), so
-/// every size has the same mix; the round stops once the target is reached.
+/// every size has the same mix, until the next piece would overshoot the target more than it
+/// falls short.
 fn spec_text(rng: &mut Rng, title: String, dir: String, bytes: usize) -> (String, Shape) {
     let mut head = String::new();
     let _ = write!(
@@ -132,7 +162,8 @@ fn spec_text(rng: &mut Rng, title: String, dir: String, bytes: usize) -> (String
 
     let (mut stories, mut requirements, mut criteria) = (String::new(), String::new(), String::new());
     let mut shape = Shape { title, dir, stories: Vec::new(), requirements: 0, criteria: 0 };
-    let size = |s: &String, r: &String, c: &String| head.len() + edge.len() + entities.len() + s.len() + r.len() + c.len();
+    let size =
+        |s: &String, r: &String, c: &String| head.len() + edge.len() + entities.len() + s.len() + r.len() + c.len();
     #[derive(Clone, Copy)]
     enum Piece {
         Story,
@@ -140,7 +171,8 @@ fn spec_text(rng: &mut Rng, title: String, dir: String, bytes: usize) -> (String
         Criterion,
     }
     use Piece::*;
-    const ROUND: [Piece; 9] = [Story, Requirement, Criterion, Requirement, Requirement, Requirement, Criterion, Requirement, Requirement];
+    const ROUND: [Piece; 9] =
+        [Story, Requirement, Criterion, Requirement, Requirement, Requirement, Criterion, Requirement, Requirement];
     // Three requirements and a criterion at least: FR-003 carries a clarification marker and
     // the plan cites SC-001.
     'rounds: loop {
@@ -188,9 +220,15 @@ fn story(rng: &mut Rng, shape: &mut Shape, out: &mut String) {
         phrase(rng),
     );
     for i in 1..=2 + rng.below(3) {
-        let _ = writeln!(out, "{i}. **Given** {}, **When** they {}, **Then** the service {}.", clause(rng), phrase(rng), phrase(rng));
+        let _ = writeln!(
+            out,
+            "{i}. **Given** {}, **When** they {}, **Then** the service {}.",
+            clause(rng),
+            phrase(rng),
+            phrase(rng)
+        );
     }
-    if n % 4 == 0 {
+    if n.is_multiple_of(4) {
         // Pasted examples: fenced code and inline code the model must never read.
         let _ = write!(
             out,
@@ -213,7 +251,7 @@ fn requirement(rng: &mut Rng, shape: &mut Shape, out: &mut String) {
     if n % 7 == 3 {
         let _ = write!(out, " via [NEEDS CLARIFICATION: {}]", rng.pick(QUESTIONS));
     }
-    if n % 3 == 0 {
+    if n.is_multiple_of(3) {
         let _ = write!(out, " (see US{})", 1 + rng.below(shape.stories.len()));
     }
     out.push_str(".\n");
