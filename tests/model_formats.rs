@@ -224,7 +224,7 @@ fn kiro_requirement_lists_resolve_within_the_spec_folder() {
         let Resolution::Resolved(loc) = resolve(&index, &tasks.model, reference) else {
             panic!("{} resolves", reference.id)
         };
-        assert_eq!(rel(&root, &loc.path), ".kiro/specs/photo-albums/requirements.md");
+        assert_eq!(rel(&root, index.path(loc.doc)), ".kiro/specs/photo-albums/requirements.md");
     }
     let unresolved: Vec<&str> = tasks
         .model
@@ -265,7 +265,7 @@ fn kiro_properties_and_validates_lines_link_design_tasks_and_requirements() {
         let Resolution::Resolved(loc) = resolve(&index, &tasks.model, property) else {
             panic!("property resolves in {spec}")
         };
-        assert_eq!(rel(&root, &loc.path), format!(".kiro/specs/{spec}/design.md"));
+        assert_eq!(rel(&root, index.path(loc.doc)), format!(".kiro/specs/{spec}/design.md"));
     }
     let tasks = doc(&index, &root, ".kiro/specs/photo-albums/tasks.md");
     let validates = tasks.text.find("**Validates: Requirements 1.2**").unwrap();
@@ -287,7 +287,7 @@ fn kiro_bugfix_conditions_are_cited_by_tasks() {
         let Resolution::Resolved(loc) = resolve(&index, &tasks.model, reference) else {
             panic!("{} resolves", reference.id)
         };
-        assert_eq!(rel(&root, &loc.path), ".kiro/specs/upload-timeout-fix/bugfix.md");
+        assert_eq!(rel(&root, index.path(loc.doc)), ".kiro/specs/upload-timeout-fix/bugfix.md");
     }
     assert!(diagnostics(&index, &bugfix.model.path).is_empty());
 }

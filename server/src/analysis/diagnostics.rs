@@ -42,6 +42,9 @@ pub mod code {
     pub const TOO_LARGE: &str = "document-too-large";
 }
 
+/// Related locations listed per diagnostic; the message gives the full count.
+const MAX_RELATED: usize = 10;
+
 /// Another place a diagnostic points at.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Related {
@@ -81,21 +84,20 @@ fn label(index: &WorkspaceIndex, clause: &Clause) -> String {
 
 fn duplicate_ids(index: &WorkspaceIndex, doc: &IndexedDoc, out: &mut Vec<Diagnostic>) {
     let model = &doc.model;
+    let Some(doc_id) = index.doc_id(&model.path) else { return };
+    let scope = index.scope_id(model.scope.as_deref());
     for (i, clause) in model.clauses.iter().enumerate() {
-        let unique = index.grammar.namespace(clause.namespace).unique;
-        let same_place = |loc: &&ClauseLoc| -> bool {
-            let Some((other_doc, other)) = index.clause(loc) else { return false };
-            let same_doc = other_doc.model.path == model.path;
-            if same_doc && loc.index == i {
-                return false;
-            }
-            match unique {
-                Uniqueness::Document => same_doc,
-                Uniqueness::Parent => same_doc && other.parent == clause.parent,
-                Uniqueness::Scope => other_doc.model.scope == model.scope && other.global == clause.global,
-            }
+        let this = |loc: &ClauseLoc| loc.doc == doc_id && loc.index as usize == i;
+        let same_key = index.definitions_in(clause.namespace, scope, &clause.id);
+        let others: Vec<&ClauseLoc> = match index.grammar.namespace(clause.namespace).unique {
+            Uniqueness::Scope => same_key.iter().filter(|l| !this(l) && l.global == clause.global).collect(),
+            Uniqueness::Document => same_key.iter().filter(|l| !this(l) && l.doc == doc_id).collect(),
+            Uniqueness::Parent => same_key
+                .iter()
+                .filter(|l| !this(l) && l.doc == doc_id)
+                .filter(|l| index.clause(l).is_some_and(|(_, other)| other.parent == clause.parent))
+                .collect(),
         };
-        let others: Vec<&ClauseLoc> = index.definitions(clause.namespace, &clause.id).iter().filter(same_place).collect();
         if others.is_empty() {
             continue;
         }
@@ -109,7 +111,7 @@ fn duplicate_ids(index: &WorkspaceIndex, doc: &IndexedDoc, out: &mut Vec<Diagnos
                 clause.id,
                 others.len() + 1
             ),
-            related: others.iter().filter_map(|loc| related(index, loc, "also defined here")).collect(),
+            related: others.iter().take(MAX_RELATED).filter_map(|loc| related(index, loc, "also defined here")).collect(),
         });
     }
 }
@@ -142,7 +144,7 @@ fn references(index: &WorkspaceIndex, doc: &IndexedDoc, out: &mut Vec<Diagnostic
                     reference.id,
                     locs.len()
                 ),
-                related: locs.iter().filter_map(|loc| related(index, loc, "candidate")).collect(),
+                related: locs.iter().take(MAX_RELATED).filter_map(|loc| related(index, loc, "candidate")).collect(),
             }),
         }
     }

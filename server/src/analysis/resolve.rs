@@ -17,7 +17,7 @@ impl Resolution {
     /// Every candidate definition (one when resolved).
     pub fn candidates(&self) -> Vec<ClauseLoc> {
         match self {
-            Resolution::Resolved(loc) => vec![loc.clone()],
+            Resolution::Resolved(loc) => vec![*loc],
             Resolution::Ambiguous(locs) => locs.clone(),
             Resolution::Unresolved => Vec::new(),
         }
@@ -26,23 +26,19 @@ impl Resolution {
 
 /// Resolve a reference written in `from`.
 pub fn resolve(index: &WorkspaceIndex, from: &DocModel, reference: &Reference) -> Resolution {
-    let all = index.definitions(reference.namespace, &reference.id);
-    let strategy = index.grammar.namespace(reference.namespace).resolve;
-    let in_scope: Vec<ClauseLoc> =
-        all.iter().filter(|loc| index.scope_of(loc) == from.scope.as_deref()).cloned().collect();
-    let global_defs = || -> Vec<ClauseLoc> {
-        all.iter().filter(|loc| index.clause(loc).is_some_and(|(_, c)| c.global)).cloned().collect()
-    };
-    let candidates = match strategy {
+    let namespace = reference.namespace;
+    let all = index.definitions(namespace, &reference.id);
+    let in_scope = index.definitions_in(namespace, index.scope_id(from.scope.as_deref()), &reference.id);
+    let candidates: Vec<ClauseLoc> = match index.grammar.namespace(namespace).resolve {
         Strategy::Global => all.to_vec(),
-        Strategy::Scope if in_scope.is_empty() => global_defs(),
-        Strategy::Scope => in_scope,
+        Strategy::Scope if in_scope.is_empty() => all.iter().filter(|loc| loc.global).copied().collect(),
+        Strategy::Scope => in_scope.to_vec(),
         Strategy::ScopeThenGlobal if in_scope.is_empty() => all.to_vec(),
-        Strategy::ScopeThenGlobal => in_scope,
+        Strategy::ScopeThenGlobal => in_scope.to_vec(),
     };
-    match candidates.len() {
-        0 => Resolution::Unresolved,
-        1 => Resolution::Resolved(candidates.into_iter().next().expect("one candidate")),
+    match candidates.as_slice() {
+        [] => Resolution::Unresolved,
+        [one] => Resolution::Resolved(*one),
         _ => Resolution::Ambiguous(candidates),
     }
 }
