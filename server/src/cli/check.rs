@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::analysis::workspace::{WalkOptions, scan};
@@ -62,7 +63,14 @@ pub fn run_check(paths: &[PathBuf]) -> Result<Report> {
         index.upsert(doc);
     }
     paths.sort();
-    let files = paths.into_iter().map(|p| { let d = diagnostics(&index, &p); (p, d) }).collect();
+    // Diagnostics only read the index: compute them for all files in parallel.
+    let files = paths
+        .into_par_iter()
+        .map(|p| {
+            let d = diagnostics(&index, &p);
+            (p, d)
+        })
+        .collect();
     let skipped = scanned.skipped.into_iter().map(|s| (s.path, s.reason)).collect();
     Ok(Report { files, index, skipped })
 }

@@ -10,7 +10,7 @@ use dashmap::DashMap;
 use tower_lsp_server::ls_types as lsp;
 use tree_sitter::Tree;
 
-use crate::syntax;
+use crate::syntax::{self, InlineCache};
 use crate::text::{Document, PositionEncoding};
 
 use super::convert::{from_position, path_of};
@@ -25,6 +25,8 @@ pub struct OpenDoc {
     pub generation: u64,
     /// The last parsed block tree, edited with every change since, ready for a reparse.
     pub tree: Option<Tree>,
+    /// Inline parses of the last build, reused by the next one.
+    pub inline_cache: InlineCache,
 }
 
 /// A consistent copy of an open document for analysis off the request path.
@@ -34,6 +36,7 @@ pub struct Snapshot {
     pub version: i32,
     pub generation: u64,
     pub tree: Option<Tree>,
+    pub inline_cache: InlineCache,
 }
 
 /// Why a notification was not applied.
@@ -68,6 +71,7 @@ impl Documents {
                 version: params.version,
                 generation,
                 tree: None,
+                inline_cache: InlineCache::default(),
             },
         );
         generation
@@ -107,23 +111,28 @@ impl Documents {
         self.open.remove(uri).map(|(_, doc)| doc.path)
     }
 
+    /// A copy to analyse; it borrows the document's inline cache until [`Self::store_tree`].
     pub fn snapshot(&self, uri: &lsp::Uri) -> Option<Snapshot> {
-        let doc = self.open.get(uri)?;
+        let mut doc = self.open.get_mut(uri)?;
+        let inline_cache = std::mem::take(&mut doc.inline_cache);
         Some(Snapshot {
             path: doc.path.clone(),
             text: doc.text.rope().clone(),
             version: doc.version,
             generation: doc.generation,
             tree: doc.tree.clone(),
+            inline_cache,
         })
     }
 
-    /// Keep a freshly parsed tree, unless the document changed while it was being parsed.
-    pub fn store_tree(&self, uri: &lsp::Uri, generation: u64, tree: Tree) {
-        if let Some(mut doc) = self.open.get_mut(uri)
-            && doc.generation == generation
-        {
-            doc.tree = Some(tree);
+    /// Keep a freshly parsed tree, unless the document changed while it was being parsed, and
+    /// return the inline cache (valid for any text: it is keyed by content).
+    pub fn store_tree(&self, uri: &lsp::Uri, generation: u64, tree: Tree, inline_cache: InlineCache) {
+        if let Some(mut doc) = self.open.get_mut(uri) {
+            doc.inline_cache = inline_cache;
+            if doc.generation == generation {
+                doc.tree = Some(tree);
+            }
         }
     }
 

@@ -123,10 +123,11 @@ impl State {
     /// Bring the index up to date with an open document. Returns false when nothing changed
     /// (already current, or the document is closed).
     pub fn analyse_open(&self, uri: &lsp::Uri) -> bool {
-        let Some(snap) = self.docs.snapshot(uri) else { return false };
-        if self.indexed.get(uri).is_some_and(|g| g.0 >= snap.generation) {
+        let Some(generation) = self.docs.generation(uri) else { return false };
+        if self.indexed.get(uri).is_some_and(|g| g.0 >= generation) {
             return false;
         }
+        let Some(snap) = self.docs.snapshot(uri) else { return false };
         let len = snap.text.len_bytes();
         if len as u64 > self.walk.max_file_bytes {
             let mut index = self.index_mut();
@@ -139,12 +140,13 @@ impl State {
         let tree = syntax::parse_blocks(&snap.text, snap.tree.as_ref());
         let text: String = snap.text.to_string();
         let outline = syntax::outline(&tree, text.len());
-        self.docs.store_tree(uri, snap.generation, tree);
         let (grammar, relative) = {
             let index = self.index();
             (index.grammar.clone(), index.relative(&snap.path))
         };
-        let model = model::build(&grammar, &snap.path, &relative, &text, &outline);
+        let mut inline_cache = snap.inline_cache;
+        let model = model::build_cached(&grammar, &snap.path, &relative, &text, &outline, &mut inline_cache);
+        self.docs.store_tree(uri, snap.generation, tree, inline_cache);
         let doc = IndexedDoc::new(model, Arc::from(text));
         let mut index = self.index_mut();
         // Checked again under the write lock: an older analysis never replaces a newer one.

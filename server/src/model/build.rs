@@ -11,10 +11,22 @@ use std::path::{Path, PathBuf};
 
 use super::grammar::{ClauseRule, Grammar, Kind, KindId};
 use super::{Clause, DocModel, Fold, FoldKind, Marker, Reference, Section, detect_kind, normalize_heading};
-use crate::syntax::{MaskKind, Outline, inline_masks};
+use crate::syntax::{InlineCache, MaskKind, Outline};
 
 /// Build the model of the document at `path`, whose workspace-relative form is `relative`.
 pub fn build(grammar: &Grammar, path: &Path, relative: &str, text: &str, outline: &Outline) -> DocModel {
+    build_cached(grammar, path, relative, text, outline, &mut InlineCache::default())
+}
+
+/// [`build`], reusing the inline parses of runs that did not change since the last build.
+pub fn build_cached(
+    grammar: &Grammar,
+    path: &Path,
+    relative: &str,
+    text: &str,
+    outline: &Outline,
+    cache: &mut InlineCache,
+) -> DocModel {
     let sections = sections(text, outline);
     let heading_lines: Vec<(String, &str)> = sections
         .iter()
@@ -33,7 +45,7 @@ pub fn build(grammar: &Grammar, path: &Path, relative: &str, text: &str, outline
         folds: Vec::new(),
         len: text.len(),
     };
-    Extractor::new(grammar, kind_id, text, outline, &mut model).run();
+    Extractor::new(grammar, kind_id, text, outline, &mut model, cache).run();
     model.folds = folds(text, outline, &model.sections);
     model
 }
@@ -97,12 +109,20 @@ struct Line<'t> {
 }
 
 impl<'a> Extractor<'a> {
-    fn new(grammar: &'a Grammar, kind: KindId, text: &'a str, outline: &'a Outline, model: &'a mut DocModel) -> Self {
+    fn new(
+        grammar: &'a Grammar,
+        kind: KindId,
+        text: &'a str,
+        outline: &'a Outline,
+        model: &'a mut DocModel,
+        cache: &mut InlineCache,
+    ) -> Self {
         let mut masks = Vec::new();
+        cache.begin();
         for inline in &outline.inlines {
             let run = &text[inline.clone()];
             if run.contains(['`', '<']) || run.contains("](") {
-                masks.extend(inline_masks(run).into_iter().map(|r| r.start + inline.start..r.end + inline.start));
+                masks.extend(cache.masks(run).iter().map(|r| r.start + inline.start..r.end + inline.start));
             }
         }
         masks.sort_by_key(|r| r.start);

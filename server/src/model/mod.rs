@@ -8,7 +8,7 @@ pub mod grammar;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-pub use build::build;
+pub use build::{build, build_cached};
 pub use detect::detect_kind;
 pub use grammar::{Grammar, KindId, NamespaceId};
 

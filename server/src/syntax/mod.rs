@@ -7,6 +7,8 @@
 mod outline;
 
 use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ops::Range;
 
 use ropey::Rope;
 use tree_sitter::{InputEdit, Parser, Point, Tree};
@@ -58,9 +60,30 @@ pub fn edit_tree(tree: &mut Tree, edit: &ByteEdit) {
     });
 }
 
+/// Inline masks of one document's runs, keyed by the run's text and kept between builds, so an
+/// edit reparses only the inline runs it changed. Runs the latest build did not use are dropped.
+#[derive(Debug, Default)]
+pub struct InlineCache {
+    runs: HashMap<Box<str>, Vec<Range<usize>>>,
+    previous: HashMap<Box<str>, Vec<Range<usize>>>,
+}
+
+impl InlineCache {
+    /// Start a build: what the last build used becomes the pool to reuse from.
+    pub fn begin(&mut self) {
+        self.previous = std::mem::take(&mut self.runs);
+    }
+
+    /// The masks of one inline run (relative to the run).
+    pub fn masks(&mut self, run: &str) -> &[Range<usize>] {
+        let masks = self.previous.remove(run).unwrap_or_else(|| inline_masks(run));
+        self.runs.entry(run.into()).or_insert(masks)
+    }
+}
+
 /// Byte ranges (relative to `text`) that inline analysis must skip: code spans, inline HTML
 /// (comments included), link destinations and autolinks.
-pub fn inline_masks(text: &str) -> Vec<std::ops::Range<usize>> {
+pub fn inline_masks(text: &str) -> Vec<Range<usize>> {
     let Some(tree) = INLINE_PARSER.with_borrow_mut(|parser| parser.parse(text, None)) else {
         return Vec::new();
     };
@@ -102,6 +125,18 @@ mod tests {
         assert!(masked.iter().any(|m| m.contains("FR-002")), "{masked:?}");
         assert!(masked.iter().any(|m| m.contains("FR-004")), "{masked:?}");
         assert!(!masked.iter().any(|m| m.contains("FR-003")), "{masked:?}");
+    }
+
+    #[test]
+    fn inline_cache_reuses_unchanged_runs_and_forgets_unused_ones() {
+        let mut cache = InlineCache::default();
+        cache.begin();
+        assert_eq!(cache.masks("a `b`").len(), 1);
+        cache.masks("c <d>");
+        cache.begin();
+        assert_eq!(cache.masks("a `b`"), &[2..5]);
+        cache.begin();
+        assert_eq!(cache.previous.len(), 1, "only the run used by the last build is kept");
     }
 
     #[test]
