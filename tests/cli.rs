@@ -1,5 +1,5 @@
 //! `specls check`, `--format json`, `--version` and `--help` through the real binary
-//! (CORE FR-023, FR-024, FR-025, FR-014).
+//!.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -16,12 +16,16 @@ fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
 }
 
+/// Verifies FR-023.
+
 #[test]
 fn check_prints_compiler_style_diagnostics_and_fails_on_errors() {
     let output = specls(&fixture("speckit"), &["check"]);
     assert_eq!(output.status.code(), Some(1));
     insta::assert_snapshot!("check_human", stdout(&output));
 }
+
+/// Verifies FR-024.
 
 #[test]
 fn check_json_lists_the_same_diagnostics() {
@@ -33,6 +37,8 @@ fn check_json_lists_the_same_diagnostics() {
     insta::assert_json_snapshot!("check_json", json);
 }
 
+/// Verifies FR-023.
+
 #[test]
 fn check_of_a_clean_folder_exits_zero() {
     let output = specls(&fixture("speckit"), &["check", ".specify"]);
@@ -40,12 +46,16 @@ fn check_of_a_clean_folder_exits_zero() {
     assert!(stdout(&output).ends_with("0 errors, 0 warnings in 1 files\n"));
 }
 
+/// Verifies FR-023.
+
 #[test]
 fn check_of_a_missing_path_is_a_usage_error() {
     let output = specls(&fixture("speckit"), &["check", "no/such/folder"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no such file or folder"));
 }
+
+/// Verifies FR-025.
 
 #[test]
 fn version_and_help() {
@@ -55,6 +65,8 @@ fn version_and_help() {
     let help = stdout(&specls(&dir, &["--help"]));
     assert!(help.contains("check") && help.contains("serve"), "{help}");
 }
+
+/// Verifies FR-014.
 
 #[test]
 fn bad_files_on_disk_are_skipped_or_read_lossily_and_the_rest_is_checked() {

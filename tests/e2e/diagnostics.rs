@@ -1,4 +1,4 @@
-//! Pushed and pulled diagnostics, across files and after disk changes (CORE FR-030..FR-036).
+//! Pushed and pulled diagnostics, across files and after disk changes.
 
 use serde_json::{Value, json};
 
@@ -7,6 +7,8 @@ use crate::support::{redact, start};
 fn codes(diagnostics: &Value) -> Vec<String> {
     diagnostics.as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect()
 }
+
+/// Verifies FR-020, FR-021, FR-010.
 
 #[test]
 fn pushed_diagnostics_of_a_spec_after_indexing() {
@@ -17,6 +19,8 @@ fn pushed_diagnostics_of_a_spec_after_indexing() {
     insta::assert_json_snapshot!("spec_diagnostics", redact(&diagnostics, ws.path()));
     assert!(client.shutdown());
 }
+
+/// Verifies FR-011, FR-021.
 
 #[test]
 fn tasks_report_unresolved_and_ambiguous_references() {
@@ -36,6 +40,8 @@ fn tasks_report_unresolved_and_ambiguous_references() {
     assert_eq!(ambiguous["relatedInformation"].as_array().unwrap().len(), 2);
     assert!(client.shutdown());
 }
+
+/// Verifies FR-020, FR-013.
 
 #[test]
 fn editing_a_spec_updates_the_diagnostics_of_its_open_tasks() {
@@ -58,6 +64,8 @@ fn editing_a_spec_updates_the_diagnostics_of_its_open_tasks() {
     assert!(client.shutdown());
 }
 
+/// Verifies FR-020.
+
 #[test]
 fn pulled_diagnostics_answer_for_the_newest_text() {
     let (_ws, mut client) = start("speckit", &["utf-8"], true);
@@ -74,6 +82,8 @@ fn pulled_diagnostics_answer_for_the_newest_text() {
     assert!(pushed.is_none(), "{pushed:?}");
     assert!(client.shutdown());
 }
+
+/// Verifies FR-013.
 
 #[test]
 fn watched_file_changes_update_the_index() {
@@ -94,6 +104,8 @@ fn watched_file_changes_update_the_index() {
     assert_eq!(codes(&updated), Vec::<String>::new(), "{updated}");
     assert!(client.shutdown());
 }
+
+/// Verifies FR-013, FR-020.
 
 #[test]
 fn closing_a_document_clears_its_pushed_diagnostics() {

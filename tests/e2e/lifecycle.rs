@@ -1,8 +1,10 @@
-//! Lifecycle and capability negotiation (CORE FR-020, FR-021, FR-002).
+//! Lifecycle and capability negotiation.
 
 use serde_json::{Value, json};
 
 use crate::support::{Client, start, workspace};
+
+/// Verifies FR-002, FR-015.
 
 #[test]
 fn initialize_negotiates_utf8_when_offered() {
@@ -15,6 +17,8 @@ fn initialize_negotiates_utf8_when_offered() {
     assert!(client.shutdown(), "clean exit after shutdown");
 }
 
+/// Verifies FR-002.
+
 #[test]
 fn initialize_falls_back_to_utf16() {
     let ws = workspace("speckit");
@@ -23,6 +27,8 @@ fn initialize_falls_back_to_utf16() {
     assert_eq!(result["capabilities"]["positionEncoding"], "utf-16");
     assert!(client.shutdown());
 }
+
+/// Verifies FR-016.
 
 #[test]
 fn full_sync_can_be_requested_through_initialization_options() {
@@ -36,6 +42,8 @@ fn full_sync_can_be_requested_through_initialization_options() {
     assert!(client.shutdown());
 }
 
+/// Verifies FR-015.
+
 #[test]
 fn exit_without_shutdown_is_an_unclean_exit() {
     let (_ws, mut client) = start("speckit", &[], false);
@@ -44,6 +52,8 @@ fn exit_without_shutdown_is_an_unclean_exit() {
     let status = child.wait().expect("exit status");
     assert_eq!(status.code(), Some(1));
 }
+
+/// Verifies FR-022.
 
 #[test]
 fn requests_before_initialize_are_refused_and_the_server_keeps_serving() {
@@ -56,6 +66,8 @@ fn requests_before_initialize_are_refused_and_the_server_keeps_serving() {
     assert_eq!(unknown["error"]["code"], -32601, "method not found: {unknown}");
     assert!(client.shutdown());
 }
+
+/// Verifies FR-012, FR-013.
 
 #[test]
 fn indexing_reports_progress_and_registers_watchers() {

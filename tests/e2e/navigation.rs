@@ -1,8 +1,10 @@
-//! Document symbols, workspace symbols and folding ranges (CORE FR-022, FR-023, FR-024).
+//! Document symbols, workspace symbols and folding ranges.
 
 use serde_json::json;
 
 use crate::support::{redact, start};
+
+/// Verifies FR-017.
 
 #[test]
 fn document_symbols_nest_clauses_under_sections() {
@@ -12,6 +14,8 @@ fn document_symbols_nest_clauses_under_sections() {
     insta::assert_json_snapshot!("spec_symbols", redact(&symbols, ws.path()));
     assert!(client.shutdown());
 }
+
+/// Verifies FR-017.
 
 #[test]
 fn tasks_symbols_list_each_task_under_its_phase() {
@@ -24,6 +28,8 @@ fn tasks_symbols_list_each_task_under_its_phase() {
     assert_eq!(tasks, ["T001", "T002"]);
     assert!(client.shutdown());
 }
+
+/// Verifies FR-018.
 
 #[test]
 fn workspace_symbols_match_ids_and_titles_fuzzily() {
@@ -38,6 +44,8 @@ fn workspace_symbols_match_ids_and_titles_fuzzily() {
     assert_eq!(exact[0]["containerName"], "001-login");
     assert!(client.shutdown());
 }
+
+/// Verifies FR-019.
 
 #[test]
 fn folding_ranges_cover_sections_lists_code_and_comments() {

@@ -1,6 +1,5 @@
 //! Property: any sequence of incremental edits sent through `didChange` with UTF-16 ranges leaves
-//! the same text, block tree, symbols and diagnostics as opening the final text fresh
-//! (CORE FR-004, FR-016, FR-001).
+//! the same text, block tree, symbols and diagnostics as opening the final text fresh.
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -75,6 +74,7 @@ fn observe(client: &mut Client, uri: &str) -> (Value, Value, Value) {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
+    /// Verifies FR-004, FR-016, FR-001.
     #[test]
     fn incremental_edits_equal_a_fresh_open(initial in text_strategy(), edits in prop::collection::vec(edit_strategy(), 1..12)) {
         let root = tempfile::tempdir().unwrap();

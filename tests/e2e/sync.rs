@@ -1,9 +1,11 @@
 //! Document synchronisation: incremental edits, ordering, refused versions, bad positions
-//! (CORE FR-003, FR-010..FR-013, FR-040).
+//!.
 
 use serde_json::{Value, json};
 
 use crate::support::start;
+
+/// Verifies FR-001, FR-016.
 
 #[test]
 fn incremental_utf16_edits_with_astral_characters_keep_the_text() {
@@ -19,6 +21,8 @@ fn incremental_utf16_edits_with_astral_characters_keep_the_text() {
     assert!(client.shutdown());
 }
 
+/// Verifies FR-001, FR-002.
+
 #[test]
 fn utf8_positions_count_bytes() {
     let (_ws, mut client) = start("speckit", &["utf-8"], false);
@@ -28,6 +32,8 @@ fn utf8_positions_count_bytes() {
     assert_eq!(client.debug_document(&uri)["text"], "é😀y\n");
     assert!(client.shutdown());
 }
+
+/// Verifies SC-003, FR-016.
 
 #[test]
 fn two_thousand_rapid_changes_apply_in_order() {
@@ -48,6 +54,8 @@ fn two_thousand_rapid_changes_apply_in_order() {
     assert!(client.shutdown());
 }
 
+/// Verifies FR-016.
+
 #[test]
 fn stale_versions_and_unknown_documents_are_refused_without_losing_text() {
     let (_ws, mut client) = start("speckit", &["utf-16"], false);
@@ -63,6 +71,8 @@ fn stale_versions_and_unknown_documents_are_refused_without_losing_text() {
     assert!(client.shutdown());
 }
 
+/// Verifies FR-003.
+
 #[test]
 fn out_of_range_positions_are_clamped() {
     let (_ws, mut client) = start("speckit", &["utf-16"], false);
@@ -76,6 +86,8 @@ fn out_of_range_positions_are_clamped() {
     assert_eq!(symbols, json!([]));
     assert!(client.shutdown());
 }
+
+/// Verifies FR-022.
 
 #[test]
 fn malformed_messages_do_not_stop_the_server() {
@@ -91,6 +103,8 @@ fn malformed_messages_do_not_stop_the_server() {
     assert_eq!(symbols[0]["name"], "Still here");
     assert!(client.shutdown());
 }
+
+/// Verifies FR-014.
 
 #[test]
 fn a_huge_document_keeps_its_text_and_is_reported_not_analysed() {

@@ -199,6 +199,7 @@ fn fuzzy_score(query: &[char], id: &str, title: &str) -> Option<i64> {
     Some(score)
 }
 
+/// Verifies FR-018.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,6 +31,7 @@ pub fn detect_kind(grammar: &Grammar, relative: &str, headings: &[(String, &str)
     grammar.generic
 }
 
+/// Verifies FR-006.
 #[cfg(test)]
 mod tests {
     use super::*;

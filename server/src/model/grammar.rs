@@ -462,6 +462,7 @@ fn regex(pattern: &str) -> Result<Regex> {
         .with_context(|| format!("pattern {pattern}"))
 }
 
+/// Verifies FR-006.
 #[cfg(test)]
 mod tests {
     use super::*;

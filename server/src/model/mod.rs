@@ -131,6 +131,7 @@ pub fn from_text(grammar: &Grammar, path: &Path, relative: &str, text: &str) -> 
     build(grammar, path, relative, text, &crate::syntax::outline(&tree, text.len()))
 }
 
+/// Verifies FR-007.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -113,6 +113,7 @@ pub fn inline_masks(text: &str) -> Vec<Range<usize>> {
     }
 }
 
+/// Verifies FR-004, FR-005.
 #[cfg(test)]
 mod tests {
     use super::*;

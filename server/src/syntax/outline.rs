@@ -156,6 +156,7 @@ fn close_sections(headings: &mut [Heading], len: usize) {
     }
 }
 
+/// Verifies FR-007, FR-010.
 #[cfg(test)]
 mod tests {
     use super::*;

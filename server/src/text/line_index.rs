@@ -66,6 +66,7 @@ impl LineIndex {
     }
 }
 
+/// Verifies FR-001.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@
 mod document;
 mod line_index;
 mod position;
+/// Verifies FR-001, FR-003.
 #[cfg(test)]
 mod proptests;
 

@@ -66,6 +66,7 @@ impl Position {
     }
 }
 
+/// Verifies FR-002.
 #[cfg(test)]
 mod tests {
     use super::PositionEncoding::{self, Utf8, Utf16, Utf32};
