@@ -8,3 +8,4 @@ mod lifecycle;
 mod navigation;
 mod properties;
 mod sync;
+mod workspace;

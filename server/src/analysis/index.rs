@@ -86,6 +86,10 @@ impl WorkspaceIndex {
         }
     }
 
+    pub fn remove_root(&mut self, root: &Path) {
+        self.roots.retain(|r| r != root);
+    }
+
     /// The path relative to the deepest workspace root that holds it, with `/` separators; the
     /// whole path when it lies outside every root.
     pub fn relative(&self, path: &Path) -> String {

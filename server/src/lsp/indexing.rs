@@ -1,7 +1,9 @@
-//! The initial workspace scan, reported through `$/progress`, and the file watchers that keep
-//! the index current afterwards.
+//! Workspace scans (at start and for added folders), reported through `$/progress`, and the
+//! file watchers that keep the index current afterwards.
 
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use tower_lsp_server::ls_types as lsp;
 
@@ -11,13 +13,21 @@ use super::state::{Job, State};
 
 const WATCHER_ID: &str = "specls-markdown-watcher";
 
+/// At `initialized`: register file watchers, then index every workspace folder.
 pub async fn index_workspace(state: Arc<State>) {
-    let session = state.session();
-    if session.dynamic_watchers {
+    if state.session().dynamic_watchers {
         register_watchers(&state).await;
     }
-    let progress = if session.work_done_progress {
-        let token = lsp::ProgressToken::String("specls/indexing".into());
+    let roots = state.index().roots().to_vec();
+    index_folders(state, roots).await;
+}
+
+/// Scan `folders` (workspace roots) with progress, and merge the result through the worker.
+pub async fn index_folders(state: Arc<State>, folders: Vec<PathBuf>) {
+    static RUNS: AtomicU32 = AtomicU32::new(0);
+    let progress = if state.session().work_done_progress {
+        let run = RUNS.fetch_add(1, Ordering::Relaxed);
+        let token = lsp::ProgressToken::String(if run == 0 { "specls/indexing".into() } else { format!("specls/indexing-{run}") });
         match state.client.create_work_done_progress(token.clone()).await {
             Ok(()) => Some(state.client.progress(token, "Indexing specs").with_message("walking workspace folders").begin().await),
             Err(e) => {
@@ -34,7 +44,7 @@ pub async fn index_workspace(state: Arc<State>) {
     };
     let walk = state.walk.clone();
     let started = std::time::Instant::now();
-    let scanned = tokio::task::spawn_blocking(move || scan(&grammar, &roots, &roots, &walk)).await;
+    let scanned = tokio::task::spawn_blocking(move || scan(&grammar, &folders, &roots, &walk)).await;
     match scanned {
         Ok(scanned) => {
             let message = format!("{} documents in {} ms", scanned.docs.len(), started.elapsed().as_millis());

@@ -48,6 +48,10 @@ fn process(state: &State, batch: Vec<Job>) -> bool {
                     touched_others |= state.sync_disk(&path, exists);
                 }
             }
+            Job::RemoveRoot(root) => {
+                state.remove_root(&root);
+                touched_others = true;
+            }
             Job::Indexed(scan, merged) => {
                 state.merge_scan(*scan);
                 let _ = merged.send(());

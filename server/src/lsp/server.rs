@@ -1,6 +1,7 @@
 //! The `LanguageServer` implementation: lifecycle and document sync here, each request in its
 //! own handler module.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -110,6 +111,13 @@ impl LanguageServer for Backend {
                 change: Some(sync),
                 ..Default::default()
             })),
+            workspace: Some(lsp::WorkspaceServerCapabilities {
+                workspace_folders: Some(lsp::WorkspaceFoldersServerCapabilities {
+                    supported: Some(true),
+                    change_notifications: Some(lsp::OneOf::Left(true)),
+                }),
+                file_operations: None,
+            }),
             document_symbol_provider: Some(lsp::OneOf::Left(true)),
             workspace_symbol_provider: Some(lsp::OneOf::Left(true)),
             folding_range_provider: Some(lsp::FoldingRangeProviderCapability::Simple(true)),
@@ -172,6 +180,20 @@ impl LanguageServer for Backend {
             .map(|c| (path_of(&c.uri), c.typ != lsp::FileChangeType::DELETED))
             .collect();
         self.state.submit(Job::Disk(changes));
+    }
+
+    async fn did_change_workspace_folders(&self, params: lsp::DidChangeWorkspaceFoldersParams) {
+        let paths = |folders: Vec<lsp::WorkspaceFolder>| -> Vec<PathBuf> {
+            folders.iter().filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned())).collect()
+        };
+        for root in paths(params.event.removed) {
+            self.state.submit(Job::RemoveRoot(root));
+        }
+        let added = paths(params.event.added);
+        if !added.is_empty() {
+            self.state.add_roots(added.clone());
+            tokio::spawn(indexing::index_folders(self.state.clone(), added));
+        }
     }
 
     async fn document_symbol(&self, params: lsp::DocumentSymbolParams) -> Result<Option<lsp::DocumentSymbolResponse>> {

@@ -40,6 +40,8 @@ pub enum Job {
     Closed(lsp::Uri, PathBuf),
     /// Files changed on disk (created or changed: `true`; deleted: `false`).
     Disk(Vec<(PathBuf, bool)>),
+    /// A workspace folder was removed.
+    RemoveRoot(PathBuf),
     /// The initial workspace scan finished; the sender is told once it is merged.
     Indexed(Box<Scan>, tokio::sync::oneshot::Sender<()>),
 }
@@ -111,6 +113,21 @@ impl State {
         let mut index = self.index_mut();
         for root in roots {
             index.add_root(root);
+        }
+    }
+
+    /// Forget a workspace folder and the documents only it held (open documents stay).
+    pub fn remove_root(&self, root: &Path) {
+        let mut index = self.index_mut();
+        index.remove_root(root);
+        let orphans: Vec<PathBuf> = index
+            .docs()
+            .map(|d| d.model.path.clone())
+            .filter(|p| p.starts_with(root) && !index.roots().iter().any(|r| p.starts_with(r)))
+            .filter(|p| !self.docs.is_open_path(p))
+            .collect();
+        for path in orphans {
+            index.remove(&path);
         }
     }
 
