@@ -73,18 +73,25 @@ fn bad_files_on_disk_are_skipped_or_read_lossily_and_the_rest_is_checked() {
     let dir = tempfile::tempdir().unwrap();
     let specs = dir.path().join("specs/001-x");
     std::fs::create_dir_all(&specs).unwrap();
-    std::fs::write(specs.join("spec.md"), b"# Feature Specification: X\n\n- **FR-001**: caf\xe9 \xff\n- **FR-001**: again\n").unwrap();
+    std::fs::write(
+        specs.join("spec.md"),
+        b"# Feature Specification: X\n\n- **FR-001**: caf\xe9 \xff\n- **FR-001**: again\n",
+    )
+    .unwrap();
     std::fs::write(specs.join("binary.md"), b"\x00\x01\x02 not text").unwrap();
     std::fs::write(specs.join("huge.md"), vec![b'a'; 5 * 1024 * 1024]).unwrap();
-    let nested: String = (0..10_000).map(|i| format!("{}- item\n", " ".repeat((i % 200) * 2))).collect::<String>() + &">".repeat(10_000);
+    let nested: String =
+        (0..10_000).map(|i| format!("{}- item\n", " ".repeat((i % 200) * 2))).collect::<String>() + &">".repeat(10_000);
     std::fs::write(specs.join("nested.md"), nested).unwrap();
     std::fs::write(specs.join("tasks.md"), "# Tasks: X\n\n- [ ] T001 in a.rs per FR-001\n").unwrap();
     let output = specls(dir.path(), &["check", "--format", "json"]);
     assert_eq!(output.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let codes: Vec<&str> = json["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> =
+        json["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
     assert!(codes.contains(&"duplicate-id"), "{json}");
-    let skipped: Vec<String> = json["skipped"].as_array().unwrap().iter().map(|s| s["path"].as_str().unwrap().to_string()).collect();
+    let skipped: Vec<String> =
+        json["skipped"].as_array().unwrap().iter().map(|s| s["path"].as_str().unwrap().to_string()).collect();
     assert!(skipped.iter().any(|p| p.ends_with("binary.md")), "{skipped:?}");
     assert!(skipped.iter().any(|p| p.ends_with("huge.md")), "{skipped:?}");
     assert_eq!(json["files"], 3, "spec, tasks and the nested file are checked");

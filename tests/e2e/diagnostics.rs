@@ -36,7 +36,8 @@ fn tasks_report_unresolved_and_ambiguous_references() {
     assert!(messages.iter().any(|m| m.contains("`US3`")), "{messages:?}");
     assert!(messages.iter().any(|m| m.contains("`FR-007`")), "{messages:?}");
     assert!(messages.iter().any(|m| m.contains("`T009`")), "{messages:?}");
-    let ambiguous = diagnostics.as_array().unwrap().iter().find(|d| d["code"] == "ambiguous-reference").expect("ambiguous FR-002");
+    let ambiguous =
+        diagnostics.as_array().unwrap().iter().find(|d| d["code"] == "ambiguous-reference").expect("ambiguous FR-002");
     assert_eq!(ambiguous["relatedInformation"].as_array().unwrap().len(), 2);
     assert!(client.shutdown());
 }
@@ -78,7 +79,10 @@ fn pulled_diagnostics_answer_for_the_newest_text() {
     let report = client.request("textDocument/diagnostic", json!({ "textDocument": { "uri": uri } }));
     assert_eq!(codes(&report["items"]), Vec::<String>::new());
     // A pull client is never pushed diagnostics.
-    let pushed = client.try_wait_for(&|m: &Value| m["method"] == "textDocument/publishDiagnostics", std::time::Duration::from_millis(300));
+    let pushed = client.try_wait_for(
+        &|m: &Value| m["method"] == "textDocument/publishDiagnostics",
+        std::time::Duration::from_millis(300),
+    );
     assert!(pushed.is_none(), "{pushed:?}");
     assert!(client.shutdown());
 }

@@ -36,7 +36,8 @@ fn workspace_symbols_match_ids_and_titles_fuzzily() {
     let (_ws, mut client) = start("speckit", &[], false);
     client.wait_indexed();
     let found = client.request("workspace/symbol", json!({ "query": "lockout" }));
-    let names: Vec<String> = found.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_string()).collect();
+    let names: Vec<String> =
+        found.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_string()).collect();
     assert!(names.iter().any(|n| n.starts_with("T004")), "{names:?}");
     assert!(names.iter().any(|n| n.starts_with("FR-002")), "{names:?}");
     let exact = client.request("workspace/symbol", json!({ "query": "T003" }));

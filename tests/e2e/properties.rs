@@ -8,10 +8,28 @@ use crate::support::Client;
 
 /// Pieces that stress line breaks, wide characters and spec syntax.
 const FRAGMENTS: &[&str] = &[
-    "# Feature Specification: X\n", "## Requirements\n", "### User Story 1 - A (Priority: P1)\n",
-    "- **FR-001**: System MUST x.\n", "- **FR-001**: dup\n", "- [ ] T001 [US1] y per FR-002\n",
-    "1. **Given** a, **When** b, **Then** c\n", "```\n", "<!-- FR-003 -->\n", "---\n", "> quote\n",
-    "[NEEDS CLARIFICATION: why?]", "`FR-004`", "😀", "é", "中", "\u{2028}", "\r\n", "\r", "\n", "  - ", "x",
+    "# Feature Specification: X\n",
+    "## Requirements\n",
+    "### User Story 1 - A (Priority: P1)\n",
+    "- **FR-001**: System MUST x.\n",
+    "- **FR-001**: dup\n",
+    "- [ ] T001 [US1] y per FR-002\n",
+    "1. **Given** a, **When** b, **Then** c\n",
+    "```\n",
+    "<!-- FR-003 -->\n",
+    "---\n",
+    "> quote\n",
+    "[NEEDS CLARIFICATION: why?]",
+    "`FR-004`",
+    "😀",
+    "é",
+    "中",
+    "\u{2028}",
+    "\r\n",
+    "\r",
+    "\n",
+    "  - ",
+    "x",
 ];
 
 fn text_strategy() -> impl Strategy<Value = String> {
@@ -34,7 +52,9 @@ fn edit_strategy() -> impl Strategy<Value = Edit> {
 /// A byte offset an LSP client can name: on a char boundary, never between CR and LF.
 fn nameable(text: &str, mut offset: usize) -> usize {
     offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) || (offset > 0 && text.as_bytes()[offset - 1] == b'\r' && text.as_bytes().get(offset) == Some(&b'\n')) {
+    while !text.is_char_boundary(offset)
+        || (offset > 0 && text.as_bytes()[offset - 1] == b'\r' && text.as_bytes().get(offset) == Some(&b'\n'))
+    {
         offset -= 1;
     }
     offset

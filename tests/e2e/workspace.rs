@@ -40,7 +40,10 @@ fn every_workspace_folder_is_indexed_and_folders_can_be_added_and_removed() {
     );
     client.wait_indexed();
     let speckit_uri = format!("file://{}", speckit.path().display());
-    assert!(symbol_uris(&mut client, "T003").iter().any(|u| u.starts_with(&speckit_uri)), "the first folder stays indexed");
+    assert!(
+        symbol_uris(&mut client, "T003").iter().any(|u| u.starts_with(&speckit_uri)),
+        "the first folder stays indexed"
+    );
     assert!(in_kiro(&symbol_uris(&mut client, "Room")), "the added folder is indexed");
 
     client.notify(

@@ -111,7 +111,11 @@ fn duplicate_ids(index: &WorkspaceIndex, doc: &IndexedDoc, out: &mut Vec<Diagnos
                 clause.id,
                 others.len() + 1
             ),
-            related: others.iter().take(MAX_RELATED).filter_map(|loc| related(index, loc, "also defined here")).collect(),
+            related: others
+                .iter()
+                .take(MAX_RELATED)
+                .filter_map(|loc| related(index, loc, "also defined here"))
+                .collect(),
         });
     }
 }
@@ -130,8 +134,14 @@ fn references(index: &WorkspaceIndex, doc: &IndexedDoc, out: &mut Vec<Diagnostic
                 severity: Severity::Error,
                 code: code::UNRESOLVED_REFERENCE,
                 message: match &model.scope {
-                    Some(_) => format!("No {what} `{}` is defined in this feature; define it or fix the reference", reference.id),
-                    None => format!("No {what} `{}` is defined in the workspace; define it or fix the reference", reference.id),
+                    Some(_) => format!(
+                        "No {what} `{}` is defined in this feature; define it or fix the reference",
+                        reference.id
+                    ),
+                    None => format!(
+                        "No {what} `{}` is defined in the workspace; define it or fix the reference",
+                        reference.id
+                    ),
                 },
                 related: Vec::new(),
             }),

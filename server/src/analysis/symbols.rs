@@ -51,7 +51,8 @@ pub struct Symbol {
 pub fn document_symbols(model: &DocModel) -> Vec<Symbol> {
     let mut flat: Vec<Symbol> = Vec::with_capacity(model.sections.len() + model.clauses.len());
     for section in &model.sections {
-        let clause = model.clauses.iter().find(|c| c.range == section.range && section.heading.contains(&c.id_range.start));
+        let clause =
+            model.clauses.iter().find(|c| c.range == section.range && section.heading.contains(&c.id_range.start));
         flat.push(match clause {
             Some(c) => clause_symbol(c),
             None => Symbol {
@@ -65,12 +66,13 @@ pub fn document_symbols(model: &DocModel) -> Vec<Symbol> {
         });
     }
     for clause in &model.clauses {
-        let is_heading = model.sections.iter().any(|s| s.range == clause.range && s.heading.contains(&clause.id_range.start));
+        let is_heading =
+            model.sections.iter().any(|s| s.range == clause.range && s.heading.contains(&clause.id_range.start));
         if !is_heading {
             flat.push(clause_symbol(clause));
         }
     }
-    flat.sort_by(|a, b| (a.range.start, std::cmp::Reverse(a.range.end)).cmp(&(b.range.start, std::cmp::Reverse(b.range.end))));
+    flat.sort_by_key(|s| (s.range.start, std::cmp::Reverse(s.range.end)));
     nest(flat)
 }
 
@@ -155,7 +157,9 @@ pub fn workspace_symbols(index: &WorkspaceIndex, query: &str, limit: usize) -> V
             });
         }
     }
-    found.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.path.cmp(&b.path)).then_with(|| a.selection.start.cmp(&b.selection.start)));
+    found.sort_by(|a, b| {
+        b.score.cmp(&a.score).then_with(|| a.path.cmp(&b.path)).then_with(|| a.selection.start.cmp(&b.selection.start))
+    });
     found.truncate(limit);
     found
 }
@@ -215,6 +219,9 @@ mod tests {
         let title = fuzzy_score(&q("sign"), "FR-001", "Sign in").unwrap();
         assert!(exact > prefix && prefix > 0 && title > 0);
         assert_eq!(fuzzy_score(&q("xyz"), "FR-001", "Sign in"), None);
-        assert!(fuzzy_score(&q("lockout"), "T004", "Lockout counter").unwrap() > fuzzy_score(&q("lockout"), "T009", "l o c k o u t").unwrap());
+        assert!(
+            fuzzy_score(&q("lockout"), "T004", "Lockout counter").unwrap()
+                > fuzzy_score(&q("lockout"), "T009", "l o c k o u t").unwrap()
+        );
     }
 }

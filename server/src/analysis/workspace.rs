@@ -41,7 +41,9 @@ pub struct Scan {
 
 /// Is this a Markdown file specls indexes?
 pub fn is_markdown(path: &Path) -> bool {
-    path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
 }
 
 /// List the Markdown files under `roots` (a root may also be a single file), honouring
@@ -103,7 +105,9 @@ pub fn read_source(path: &Path, options: &WalkOptions) -> Result<(String, bool),
 /// path relative to the deepest of `roots` that holds it.
 pub fn scan(grammar: &Grammar, paths: &[PathBuf], roots: &[PathBuf], options: &WalkOptions) -> Scan {
     let files = markdown_files(paths);
-    let results: Vec<(PathBuf, Result<(IndexedDoc, bool), String>)> = files
+    /// A document read (lossily or not), or why it was skipped.
+    type Outcome = Result<(IndexedDoc, bool), String>;
+    let results: Vec<(PathBuf, Outcome)> = files
         .into_par_iter()
         .map(|path| {
             let result = read_source(&path, options).map(|(text, lossy)| {

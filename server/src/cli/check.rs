@@ -35,11 +35,7 @@ impl Report {
 pub fn workspace_root(path: &Path) -> PathBuf {
     let start = if path.is_file() { path.parent().unwrap_or(path) } else { path };
     const MARKERS: [&str; 5] = [".git", ".specify", ".kiro", "openspec", "specls.toml"];
-    start
-        .ancestors()
-        .find(|dir| MARKERS.iter().any(|m| dir.join(m).exists()))
-        .unwrap_or(start)
-        .to_path_buf()
+    start.ancestors().find(|dir| MARKERS.iter().any(|m| dir.join(m).exists())).unwrap_or(start).to_path_buf()
 }
 
 pub fn run_check(paths: &[PathBuf]) -> Result<Report> {
@@ -92,7 +88,14 @@ pub fn print_human(report: &Report, out: &mut impl Write) -> Result<()> {
         for d in diags {
             let at = line_col(doc, d.range.start);
             writeln!(out, "{}[{}]: {}", d.severity.as_str(), d.code, d.message)?;
-            writeln!(out, "{}--> {}:{}:{}", " ".repeat(at.line.to_string().len() + 1), display_path(path), at.line, at.character)?;
+            writeln!(
+                out,
+                "{}--> {}:{}:{}",
+                " ".repeat(at.line.to_string().len() + 1),
+                display_path(path),
+                at.line,
+                at.character
+            )?;
             let line_no = at.line.to_string();
             let pad = " ".repeat(line_no.len());
             let line_range = doc.lines.line_start(at.line as usize - 1)..doc.lines.line_start(at.line as usize);
@@ -105,7 +108,14 @@ pub fn print_human(report: &Report, out: &mut impl Write) -> Result<()> {
             for r in &d.related {
                 if let Some(other) = report.index.doc(&r.path) {
                     let at = line_col(other, r.range.start);
-                    writeln!(out, "{pad} = note: {}: {}:{}:{}", r.message, display_path(&r.path), at.line, at.character)?;
+                    writeln!(
+                        out,
+                        "{pad} = note: {}: {}:{}:{}",
+                        r.message,
+                        display_path(&r.path),
+                        at.line,
+                        at.character
+                    )?;
                 }
             }
             writeln!(out)?;

@@ -50,7 +50,11 @@ pub fn main() -> ExitCode {
                         eprintln!("specls: {e:#}");
                         return ExitCode::from(2);
                     }
-                    if report.count(crate::analysis::Severity::Error) > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+                    if report.count(crate::analysis::Severity::Error) > 0 {
+                        ExitCode::from(1)
+                    } else {
+                        ExitCode::SUCCESS
+                    }
                 }
                 Err(e) => {
                     eprintln!("specls: {e:#}");

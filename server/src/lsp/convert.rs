@@ -99,8 +99,7 @@ pub fn document_symbol(doc: &IndexedDoc, s: &Symbol, enc: PositionEncoding) -> l
         deprecated: None,
         range: range(doc, &s.range, enc),
         selection_range: range(doc, &s.selection, enc),
-        children: (!s.children.is_empty())
-            .then(|| s.children.iter().map(|c| document_symbol(doc, c, enc)).collect()),
+        children: (!s.children.is_empty()).then(|| s.children.iter().map(|c| document_symbol(doc, c, enc)).collect()),
     }
 }
 

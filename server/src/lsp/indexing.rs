@@ -27,9 +27,15 @@ pub async fn index_folders(state: Arc<State>, folders: Vec<PathBuf>) {
     static RUNS: AtomicU32 = AtomicU32::new(0);
     let progress = if state.session().work_done_progress {
         let run = RUNS.fetch_add(1, Ordering::Relaxed);
-        let token = lsp::ProgressToken::String(if run == 0 { "specls/indexing".into() } else { format!("specls/indexing-{run}") });
+        let token = lsp::ProgressToken::String(if run == 0 {
+            "specls/indexing".into()
+        } else {
+            format!("specls/indexing-{run}")
+        });
         match state.client.create_work_done_progress(token.clone()).await {
-            Ok(()) => Some(state.client.progress(token, "Indexing specs").with_message("walking workspace folders").begin().await),
+            Ok(()) => Some(
+                state.client.progress(token, "Indexing specs").with_message("walking workspace folders").begin().await,
+            ),
             Err(e) => {
                 tracing::debug!("client refused a progress token: {e}");
                 None

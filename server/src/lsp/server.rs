@@ -31,7 +31,10 @@ impl Backend {
         Backend { state }
     }
 
-    async fn debug_document(&self, params: handlers::debug::DebugDocumentParams) -> Result<handlers::debug::DebugDocument> {
+    async fn debug_document(
+        &self,
+        params: handlers::debug::DebugDocumentParams,
+    ) -> Result<handlers::debug::DebugDocument> {
         handlers::debug::debug_document(&self.state, params).await
     }
 
@@ -103,7 +106,8 @@ impl LanguageServer for Backend {
         let roots = roots_from(&params);
         tracing::info!("initialize: roots {roots:?}, encoding {}", session.encoding.as_str());
         self.state.add_roots(roots);
-        let sync = if session.full_sync { lsp::TextDocumentSyncKind::FULL } else { lsp::TextDocumentSyncKind::INCREMENTAL };
+        let sync =
+            if session.full_sync { lsp::TextDocumentSyncKind::FULL } else { lsp::TextDocumentSyncKind::INCREMENTAL };
         let capabilities = lsp::ServerCapabilities {
             position_encoding: Some(encoding_kind(session.encoding)),
             text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(lsp::TextDocumentSyncOptions {
@@ -132,7 +136,10 @@ impl LanguageServer for Backend {
         self.state.set_session(session);
         Ok(lsp::InitializeResult {
             capabilities,
-            server_info: Some(lsp::ServerInfo { name: "specls".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
+            server_info: Some(lsp::ServerInfo {
+                name: "specls".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
             offset_encoding: None,
         })
     }
@@ -174,11 +181,8 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_watched_files(&self, params: lsp::DidChangeWatchedFilesParams) {
-        let changes = params
-            .changes
-            .into_iter()
-            .map(|c| (path_of(&c.uri), c.typ != lsp::FileChangeType::DELETED))
-            .collect();
+        let changes =
+            params.changes.into_iter().map(|c| (path_of(&c.uri), c.typ != lsp::FileChangeType::DELETED)).collect();
         self.state.submit(Job::Disk(changes));
     }
 

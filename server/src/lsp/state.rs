@@ -243,7 +243,8 @@ impl State {
         for path in &scan.lossy {
             tracing::warn!("{}: invalid UTF-8, indexed with replacement characters", path.display());
         }
-        let open: Vec<PathBuf> = scan.docs.iter().map(|d| d.model.path.clone()).filter(|p| self.docs.is_open_path(p)).collect();
+        let open: Vec<PathBuf> =
+            scan.docs.iter().map(|d| d.model.path.clone()).filter(|p| self.docs.is_open_path(p)).collect();
         let mut index = self.index_mut();
         for doc in scan.docs {
             if !open.contains(&doc.model.path) {

@@ -33,7 +33,10 @@ where
                 break;
             }
             if !decodable(&body) {
-                tracing::warn!("dropping an undecodable message: {}", String::from_utf8_lossy(&body[..body.len().min(200)]));
+                tracing::warn!(
+                    "dropping an undecodable message: {}",
+                    String::from_utf8_lossy(&body[..body.len().min(200)])
+                );
                 continue;
             }
             let header = format!("Content-Length: {length}\r\n\r\n");

@@ -28,10 +28,8 @@ pub fn build_cached(
     cache: &mut InlineCache,
 ) -> DocModel {
     let sections = sections(text, outline);
-    let heading_lines: Vec<(String, &str)> = sections
-        .iter()
-        .map(|s| (s.title.clone(), line_text(text, s.heading.start)))
-        .collect();
+    let heading_lines: Vec<(String, &str)> =
+        sections.iter().map(|s| (s.title.clone(), line_text(text, s.heading.start))).collect();
     let kind_id = detect_kind(grammar, relative, &heading_lines);
     let kind = grammar.kind(kind_id);
     let mut model = DocModel {

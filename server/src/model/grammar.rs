@@ -269,9 +269,7 @@ impl Grammar {
     pub fn builtin() -> Arc<Grammar> {
         static BUILTIN_GRAMMAR: OnceLock<Arc<Grammar>> = OnceLock::new();
         BUILTIN_GRAMMAR
-            .get_or_init(|| {
-                Arc::new(Grammar::from_sources(BUILTIN).expect("the built-in grammar/ files are valid"))
-            })
+            .get_or_init(|| Arc::new(Grammar::from_sources(BUILTIN).expect("the built-in grammar/ files are valid")))
             .clone()
     }
 
@@ -279,9 +277,7 @@ impl Grammar {
     pub fn from_sources(sources: &[(&str, &str)]) -> Result<Grammar> {
         let mut files = sources
             .iter()
-            .map(|(name, text)| {
-                toml::from_str::<FormatFile>(text).with_context(|| format!("grammar file {name}"))
-            })
+            .map(|(name, text)| toml::from_str::<FormatFile>(text).with_context(|| format!("grammar file {name}")))
             .collect::<Result<Vec<_>>>()?;
         files.sort_by_key(|f| f.format.order);
 
@@ -308,9 +304,8 @@ impl Grammar {
                 });
             }
         }
-        let namespace = |name: &str| {
-            namespace_ids.get(name).copied().with_context(|| format!("unknown namespace {name}"))
-        };
+        let namespace =
+            |name: &str| namespace_ids.get(name).copied().with_context(|| format!("unknown namespace {name}"));
 
         for file in &files {
             for kind in &file.kinds {
@@ -456,10 +451,7 @@ fn compile_kind(def: &KindDef, format: &str) -> Result<Kind> {
 }
 
 fn regex(pattern: &str) -> Result<Regex> {
-    regex::RegexBuilder::new(pattern)
-        .size_limit(1 << 20)
-        .build()
-        .with_context(|| format!("pattern {pattern}"))
+    regex::RegexBuilder::new(pattern).size_limit(1 << 20).build().with_context(|| format!("pattern {pattern}"))
 }
 
 /// Verifies FR-006.

@@ -61,9 +61,7 @@ pub fn outline(tree: &Tree, len: usize) -> Outline {
         match node.kind() {
             "atx_heading" => {
                 let level = (1..=6u8)
-                    .find(|l| {
-                        node.child(0).is_some_and(|m| m.kind() == format!("atx_h{l}_marker"))
-                    })
+                    .find(|l| node.child(0).is_some_and(|m| m.kind() == format!("atx_h{l}_marker")))
                     .unwrap_or(1);
                 let content = node
                     .child_by_field_name("heading_content")
@@ -90,9 +88,8 @@ pub fn outline(tree: &Tree, len: usize) -> Outline {
                 descend = false;
             }
             "list_item" => {
-                let ordered = node
-                    .child(0)
-                    .is_some_and(|m| matches!(m.kind(), "list_marker_dot" | "list_marker_parenthesis"));
+                let ordered =
+                    node.child(0).is_some_and(|m| matches!(m.kind(), "list_marker_dot" | "list_marker_parenthesis"));
                 out.list_items.push(ListItem { range: node.byte_range(), depth: item_depth, ordered });
             }
             "list" if list_depth == 0 && item_depth == 0 => out.lists.push(node.byte_range()),

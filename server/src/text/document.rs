@@ -59,11 +59,7 @@ impl Document {
 
     /// Byte offset of the start of `line` (clamped: past the end -> `len_bytes`).
     pub fn line_start(&self, line: usize) -> usize {
-        if line < self.rope.len_lines() {
-            self.rope.line_to_byte(line)
-        } else {
-            self.rope.len_bytes()
-        }
+        if line < self.rope.len_lines() { self.rope.line_to_byte(line) } else { self.rope.len_bytes() }
     }
 
     /// Byte range of the line's content without its terminator (\r\n, \n or \r).
@@ -99,11 +95,7 @@ impl Document {
         match enc {
             PositionEncoding::Utf8 => {
                 let target = start.saturating_add(character);
-                if target >= end {
-                    end
-                } else {
-                    self.floor_char_boundary(target)
-                }
+                if target >= end { end } else { self.floor_char_boundary(target) }
             }
             PositionEncoding::Utf16 => {
                 let start_cu = self.rope.char_to_utf16_cu(self.rope.byte_to_char(start));
@@ -129,10 +121,7 @@ impl Document {
         let line = self.rope.byte_to_line(offset);
         let content = self.line_content_range(line);
         let offset = offset.min(content.end);
-        Position {
-            line: saturate(line),
-            character: saturate(self.measure(content.start..offset, enc)),
-        }
+        Position { line: saturate(line), character: saturate(self.measure(content.start..offset, enc)) }
     }
 
     /// Convert a byte range to an LSP (start, end) pair.
@@ -221,11 +210,7 @@ impl Document {
 
     /// Round an in-bounds byte offset down to the start of its char.
     fn floor_char_boundary(&self, offset: usize) -> usize {
-        if self.is_ascii() {
-            offset
-        } else {
-            self.rope.char_to_byte(self.rope.byte_to_char(offset))
-        }
+        if self.is_ascii() { offset } else { self.rope.char_to_byte(self.rope.byte_to_char(offset)) }
     }
 
     /// Length of a char-aligned, in-bounds byte range in `enc` units.
@@ -239,9 +224,7 @@ impl Document {
                 let cu = |byte| self.rope.char_to_utf16_cu(self.rope.byte_to_char(byte));
                 cu(r.end) - cu(r.start)
             }
-            PositionEncoding::Utf32 => {
-                self.rope.byte_to_char(r.end) - self.rope.byte_to_char(r.start)
-            }
+            PositionEncoding::Utf32 => self.rope.byte_to_char(r.end) - self.rope.byte_to_char(r.start),
         }
     }
 }
@@ -406,10 +389,7 @@ mod tests {
             assert_eq!(doc.offset(p(2, 0), enc), doc.len_bytes());
             assert_eq!(doc.offset(p(u32::MAX, u32::MAX), enc), doc.len_bytes());
             assert_eq!(doc.offset(p(1, 9), enc), doc.len_bytes());
-            assert_eq!(
-                doc.position(usize::MAX, enc),
-                doc.position(doc.len_bytes(), enc)
-            );
+            assert_eq!(doc.position(usize::MAX, enc), doc.position(doc.len_bytes(), enc));
         }
         assert_eq!(doc.line_start(99), doc.len_bytes());
         assert_eq!(doc.line_content_range(99), 6..6);
@@ -470,10 +450,7 @@ mod tests {
         let mut doc = Document::new("abcd");
         let edit = doc.apply_change(Some((p(0, 3), p(0, 1))), "", Utf8);
         assert_eq!(doc.text(), "ad");
-        assert_eq!(
-            (edit.start_byte, edit.old_end_byte, edit.new_end_byte),
-            (1, 3, 1)
-        );
+        assert_eq!((edit.start_byte, edit.old_end_byte, edit.new_end_byte), (1, 3, 1));
     }
 
     #[test]

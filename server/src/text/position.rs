@@ -73,10 +73,7 @@ mod tests {
 
     #[test]
     fn negotiate_prefers_utf8_then_utf32_then_utf16() {
-        assert_eq!(
-            PositionEncoding::negotiate(["utf-16", "utf-32", "utf-8"]),
-            Utf8
-        );
+        assert_eq!(PositionEncoding::negotiate(["utf-16", "utf-32", "utf-8"]), Utf8);
         assert_eq!(PositionEncoding::negotiate(["utf-16", "utf-32"]), Utf32);
         assert_eq!(PositionEncoding::negotiate(["utf-32", "utf-16"]), Utf32);
         assert_eq!(PositionEncoding::negotiate(["utf-16"]), Utf16);

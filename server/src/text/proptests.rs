@@ -49,11 +49,7 @@ fn naive_lines(text: &str) -> Vec<(usize, usize)> {
             }
             b'\r' => {
                 lines.push((start, i));
-                i += if bytes.get(i + 1) == Some(&b'\n') {
-                    2
-                } else {
-                    1
-                };
+                i += if bytes.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
                 start = i;
             }
             _ => i += 1,
@@ -86,30 +82,17 @@ fn naive_offset(text: &str, pos: Position, enc: PositionEncoding) -> usize {
 }
 
 /// `offset` must be a char boundary; `lines` is `naive_lines(text)`.
-fn naive_position(
-    text: &str,
-    lines: &[(usize, usize)],
-    offset: usize,
-    enc: PositionEncoding,
-) -> Position {
-    let line = lines
-        .partition_point(|&(start, _)| start <= offset)
-        .saturating_sub(1);
+fn naive_position(text: &str, lines: &[(usize, usize)], offset: usize, enc: PositionEncoding) -> Position {
+    let line = lines.partition_point(|&(start, _)| start <= offset).saturating_sub(1);
     let (start, end) = lines[line];
-    let character = text[start..offset.min(end)]
-        .chars()
-        .map(|c| units(c, enc))
-        .sum::<usize>();
+    let character = text[start..offset.min(end)].chars().map(|c| units(c, enc)).sum::<usize>();
     Position::new(line.try_into().unwrap(), character.try_into().unwrap())
 }
 
 fn naive_ts_point(text: &str, offset: usize) -> (usize, usize) {
     let before = &text.as_bytes()[..offset.min(text.len())];
     let row = before.iter().filter(|&&b| b == b'\n').count();
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     (row, before.len() - line_start)
 }
 

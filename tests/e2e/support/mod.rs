@@ -74,14 +74,22 @@ impl Client {
             .expect("the specls binary starts");
         let writer = Box::new(child.stdin.take().expect("stdin"));
         let incoming = read_messages(child.stdout.take().expect("stdout"));
-        Client { writer, incoming, backlog: VecDeque::new(), next_id: 1, peer: Some(Peer::Process(child)), root: root.to_path_buf() }
+        Client {
+            writer,
+            incoming,
+            backlog: VecDeque::new(),
+            next_id: 1,
+            peer: Some(Peer::Process(child)),
+            root: root.to_path_buf(),
+        }
     }
 
     /// Run the server in this process over a socket pair (fast, for property tests).
     pub fn in_process(root: &Path) -> Client {
         let (ours, theirs) = std::os::unix::net::UnixStream::pair().expect("socket pair");
         let server = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+            let runtime =
+                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
             let clean = runtime.block_on(async move {
                 theirs.set_nonblocking(true).expect("nonblocking");
                 let stream = tokio::net::UnixStream::from_std(theirs).expect("tokio stream");
@@ -92,7 +100,14 @@ impl Client {
             clean
         });
         let incoming = read_messages(ours.try_clone().expect("clone socket"));
-        Client { writer: Box::new(ours), incoming, backlog: VecDeque::new(), next_id: 1, peer: Some(Peer::Thread(server)), root: root.to_path_buf() }
+        Client {
+            writer: Box::new(ours),
+            incoming,
+            backlog: VecDeque::new(),
+            next_id: 1,
+            peer: Some(Peer::Thread(server)),
+            root: root.to_path_buf(),
+        }
     }
 
     pub fn send(&mut self, message: &Value) {

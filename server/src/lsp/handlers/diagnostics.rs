@@ -7,7 +7,10 @@ use tower_lsp_server::ls_types as lsp;
 
 use crate::lsp::state::State;
 
-pub async fn document_diagnostic(state: &Arc<State>, params: lsp::DocumentDiagnosticParams) -> Result<lsp::DocumentDiagnosticReportResult> {
+pub async fn document_diagnostic(
+    state: &Arc<State>,
+    params: lsp::DocumentDiagnosticParams,
+) -> Result<lsp::DocumentDiagnosticReportResult> {
     let uri = params.text_document.uri;
     super::fresh_doc(state, &uri).await;
     let items = match state.open_diagnostics(&uri) {

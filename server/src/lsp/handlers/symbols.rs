@@ -12,14 +12,20 @@ use crate::lsp::state::State;
 /// Most symbols one workspace query returns; editors filter further as the user types.
 const WORKSPACE_SYMBOL_LIMIT: usize = 1000;
 
-pub async fn document_symbol(state: &Arc<State>, params: lsp::DocumentSymbolParams) -> Result<Option<lsp::DocumentSymbolResponse>> {
+pub async fn document_symbol(
+    state: &Arc<State>,
+    params: lsp::DocumentSymbolParams,
+) -> Result<Option<lsp::DocumentSymbolResponse>> {
     let Some(doc) = super::fresh_doc(state, &params.text_document.uri).await else { return Ok(None) };
     let enc = state.encoding();
     let symbols = document_symbols(&doc.model).iter().map(|s| to_lsp(&doc, s, enc)).collect();
     Ok(Some(lsp::DocumentSymbolResponse::Nested(symbols)))
 }
 
-pub async fn workspace_symbol(state: &Arc<State>, params: lsp::WorkspaceSymbolParams) -> Result<Option<lsp::WorkspaceSymbolResponse>> {
+pub async fn workspace_symbol(
+    state: &Arc<State>,
+    params: lsp::WorkspaceSymbolParams,
+) -> Result<Option<lsp::WorkspaceSymbolResponse>> {
     let enc = state.encoding();
     let index = state.index();
     let symbols = workspace_symbols(&index, &params.query, WORKSPACE_SYMBOL_LIMIT)
@@ -27,11 +33,18 @@ pub async fn workspace_symbol(state: &Arc<State>, params: lsp::WorkspaceSymbolPa
         .filter_map(|s| {
             let doc = index.doc(&s.path)?;
             Some(lsp::WorkspaceSymbol {
-                name: if s.detail.is_empty() || s.detail == s.name { s.name.clone() } else { format!("{} {}", s.name, s.detail) },
+                name: if s.detail.is_empty() || s.detail == s.name {
+                    s.name.clone()
+                } else {
+                    format!("{} {}", s.name, s.detail)
+                },
                 kind: symbol_kind(s.category),
                 tags: None,
                 container_name: s.container.clone(),
-                location: lsp::OneOf::Left(lsp::Location { uri: uri_of(&s.path)?, range: range(doc, &s.selection, enc) }),
+                location: lsp::OneOf::Left(lsp::Location {
+                    uri: uri_of(&s.path)?,
+                    range: range(doc, &s.selection, enc),
+                }),
                 data: None,
             })
         })
