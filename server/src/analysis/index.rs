@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::model::{Clause, DocModel, Grammar, NamespaceId};
+
+use super::config::Config;
 use crate::text::LineIndex;
 
 /// One indexed document: its model, and the text it was built from (for positions and previews).
@@ -50,6 +52,7 @@ pub struct ClauseLoc {
 #[derive(Debug)]
 pub struct WorkspaceIndex {
     pub grammar: Arc<Grammar>,
+    pub config: Config,
     roots: Vec<PathBuf>,
     /// Interned paths; an id stays valid (and keeps its path) after its document is removed.
     paths: Vec<Arc<Path>>,
@@ -66,6 +69,7 @@ impl WorkspaceIndex {
     pub fn new(grammar: Arc<Grammar>, roots: Vec<PathBuf>) -> Self {
         WorkspaceIndex {
             grammar,
+            config: Config::default(),
             roots,
             paths: Vec::new(),
             doc_ids: HashMap::new(),

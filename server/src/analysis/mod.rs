@@ -1,9 +1,11 @@
 //! The workspace index and pure queries over it. No LSP types: results carry byte ranges and
 //! paths, so the CLI and the language server share every answer.
 
+pub mod config;
 pub mod diagnostics;
 pub mod index;
 pub mod resolve;
+pub mod rules;
 pub mod symbols;
 pub mod workspace;
 

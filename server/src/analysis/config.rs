@@ -1,0 +1,28 @@
+//! Project configuration: which rules run and at what severity.
+
+use std::collections::HashMap;
+
+use super::diagnostics::Severity;
+
+/// A rule's configured level: a severity, or off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Off,
+    On(Severity),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    pub rules: HashMap<String, Level>,
+}
+
+impl Config {
+    /// The severity a rule reports at, or `None` when it is off.
+    pub fn severity(&self, code: &str, default: Severity) -> Option<Severity> {
+        match self.rules.get(code) {
+            Some(Level::Off) => None,
+            Some(Level::On(severity)) => Some(*severity),
+            None => Some(default),
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! `duplicate-id`: a key defined twice where it must be unique (its scope, document or parent).
+
+use crate::analysis::diagnostics::{Severity, related};
+use crate::analysis::index::ClauseLoc;
+use crate::analysis::rules::{Context, Emitter, Rule};
+use crate::model::grammar::Uniqueness;
+
+pub const RULE: Rule = Rule {
+    code: "duplicate-id",
+    severity: Severity::Error,
+    summary: "an ID is defined twice where it must be unique",
+    check,
+};
+
+fn check(cx: &Context, out: &mut Emitter) {
+    let index = cx.index;
+    let model = &cx.doc.model;
+    let Some(doc_id) = index.doc_id(&model.path) else { return };
+    let scope = index.scope_id(model.scope.as_deref());
+    for (i, clause) in model.clauses.iter().enumerate() {
+        let this = |loc: &ClauseLoc| loc.doc == doc_id && loc.index as usize == i;
+        let same_key = index.definitions_in(clause.namespace, scope, &clause.id);
+        let others: Vec<&ClauseLoc> = match index.grammar.namespace(clause.namespace).unique {
+            Uniqueness::Scope => same_key.iter().filter(|l| !this(l) && l.global == clause.global).collect(),
+            Uniqueness::Document => same_key.iter().filter(|l| !this(l) && l.doc == doc_id).collect(),
+            Uniqueness::Parent => same_key
+                .iter()
+                .filter(|l| !this(l) && l.doc == doc_id)
+                .filter(|l| index.clause(l).is_some_and(|(_, other)| other.parent == clause.parent))
+                .collect(),
+        };
+        if others.is_empty() {
+            continue;
+        }
+        let label = &index.grammar.namespace(clause.namespace).label;
+        out.emit_related(
+            clause.id_range.clone(),
+            format!(
+                "{} `{}` is defined {} times; give each definition its own ID",
+                capitalise(label),
+                clause.id,
+                others.len() + 1
+            ),
+            related(index, others.into_iter().copied(), "also defined here"),
+        );
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}

@@ -1,0 +1,5 @@
+//! Kiro rules.
+
+use super::Rule;
+
+pub const RULES: &[Rule] = &[];

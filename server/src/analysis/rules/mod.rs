@@ -1,0 +1,100 @@
+//! The rule catalogue: every diagnostic specls reports comes from one rule, with a stable code, a
+//! default severity and a one-line summary (documented in `docs/diagnostics.md`). Rules are pure
+//! functions of the workspace index and one document.
+
+mod agent;
+mod common;
+mod kiro;
+mod openspec;
+mod speckit;
+
+use std::ops::Range;
+
+use super::config::Config;
+use super::diagnostics::{Diagnostic, Related, Severity};
+use super::index::{IndexedDoc, WorkspaceIndex};
+
+/// A rule: a code, its default severity, and the check that emits its diagnostics.
+pub struct Rule {
+    pub code: &'static str,
+    pub severity: Severity,
+    /// One line: what the rule finds.
+    pub summary: &'static str,
+    pub check: fn(&Context, &mut Emitter),
+}
+
+/// What a rule may look at.
+pub struct Context<'a> {
+    pub index: &'a WorkspaceIndex,
+    pub doc: &'a IndexedDoc,
+    pub config: &'a Config,
+}
+
+/// Collects one rule's diagnostics at the severity the configuration gives it.
+pub struct Emitter<'o> {
+    code: &'static str,
+    severity: Severity,
+    out: &'o mut Vec<Diagnostic>,
+}
+
+impl Emitter<'_> {
+    pub fn emit(&mut self, range: Range<usize>, message: impl Into<String>) {
+        self.emit_related(range, message, Vec::new());
+    }
+
+    pub fn emit_related(&mut self, range: Range<usize>, message: impl Into<String>, related: Vec<Related>) {
+        self.out.push(Diagnostic { range, severity: self.severity, code: self.code, message: message.into(), related });
+    }
+}
+
+/// Every rule, in catalogue order.
+pub fn catalogue() -> impl Iterator<Item = &'static Rule> {
+    common::RULES.iter().chain(speckit::RULES).chain(kiro::RULES).chain(openspec::RULES).chain(agent::RULES)
+}
+
+/// Look a rule up by code.
+pub fn rule(code: &str) -> Option<&'static Rule> {
+    catalogue().find(|r| r.code == code)
+}
+
+/// Run every enabled rule over one document.
+pub fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
+    for rule in catalogue() {
+        let Some(severity) = cx.config.severity(rule.code, rule.severity) else { continue };
+        let mut emitter = Emitter { code: rule.code, severity, out: &mut *out };
+        (rule.check)(cx, &mut emitter);
+    }
+}
+
+/// Verifies FR-021.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_listed_and_documented() {
+        let index = include_str!("../../../../docs/diagnostics.md");
+        let entries = [
+            include_str!("../../../../docs/diagnostics/common.md"),
+            include_str!("../../../../docs/diagnostics/speckit.md"),
+            include_str!("../../../../docs/diagnostics/kiro.md"),
+            include_str!("../../../../docs/diagnostics/openspec.md"),
+            include_str!("../../../../docs/diagnostics/agent.md"),
+        ]
+        .concat();
+        let mut seen = std::collections::HashSet::new();
+        for rule in catalogue() {
+            assert!(seen.insert(rule.code), "{} is registered twice", rule.code);
+            assert!(
+                index.contains(&format!("| `{}` |", rule.code)),
+                "{} is not in the table of docs/diagnostics.md",
+                rule.code
+            );
+            assert!(
+                entries.contains(&format!("## `{}`", rule.code)),
+                "{} has no entry under docs/diagnostics/",
+                rule.code
+            );
+        }
+    }
+}

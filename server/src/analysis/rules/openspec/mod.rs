@@ -1,0 +1,5 @@
+//! OpenSpec rules.
+
+use super::Rule;
+
+pub const RULES: &[Rule] = &[];

@@ -1,0 +1,5 @@
+//! Spec Kit rules.
+
+use super::Rule;
+
+pub const RULES: &[Rule] = &[];
