@@ -14,6 +14,8 @@ pub enum Level {
 #[derive(Clone, Debug, Default)]
 pub struct Config {
     pub rules: HashMap<String, Level>,
+    /// Replaces the built-in list of unmeasurable words checked by `vague-term`.
+    pub vague_terms: Option<Vec<String>>,
 }
 
 impl Config {
