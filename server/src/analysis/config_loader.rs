@@ -629,6 +629,33 @@ format = { name = "worse", label = "Worse", order = 50, colour = "red" }
     }
 
     #[test]
+    fn editor_settings_may_hold_inline_formats() {
+        let settings = serde_json::json!({
+            "formats": [{
+                "format": { "name": "adr", "label": "ADR", "order": 40 },
+                "kinds": [{ "id": "adr.record", "label": "ADR", "paths": ["docs/adr/*.md"], "lint": true }],
+                "namespaces": [{ "id": "adr.decision", "label": "decision" }],
+                "clauses": [{
+                    "kind": "decision",
+                    "namespace": "adr.decision",
+                    "doc_kinds": ["adr.record"],
+                    "pattern": "^#\\s+(?P<id>ADR-\\d+)"
+                }]
+            }],
+            "include": ["docs/**"]
+        });
+        let loaded = load(None, Some(EditorSource { settings: &settings, dir: Path::new("/x") }));
+        assert_eq!(loaded.editor_problems, Vec::new());
+        assert!(loaded.grammar.kind_for_path("docs/adr/1.md").is_some());
+        assert!(!loaded.config.files.allows("specs/x.md"));
+        let bad = serde_json::json!({ "formats": [{ "format": { "name": "x" } }], "rules": "all" });
+        let loaded = load(None, Some(EditorSource { settings: &bad, dir: Path::new("/x") }));
+        let messages: Vec<&str> = loaded.editor_problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(loaded.editor_problems.iter().all(|p| p.range.is_none()));
+    }
+
+    #[test]
     fn edit_distance() {
         assert_eq!(distance("kitten", "sitting"), 3);
         assert_eq!(distance("", "abc"), 3);

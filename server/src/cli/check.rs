@@ -1,4 +1,4 @@
-//! `specls check`: index paths and print diagnostics like a compiler, or as JSON.
+//! `specls check`: index paths and print diagnostics like a compiler, as JSON, or as SARIF (`sarif.rs`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
