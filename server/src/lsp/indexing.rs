@@ -31,11 +31,13 @@ pub async fn index_workspace(state: Arc<State>) {
 }
 
 /// Ask the client for the `specls` section of its settings (`workspace/configuration`) and keep
-/// it when it is an object; the caller reloads the configuration.
+/// it when it sets anything (an empty answer keeps the settings of `initializationOptions`); the
+/// caller reloads the configuration.
 pub async fn fetch_settings(state: &State) {
     let item = lsp::ConfigurationItem { scope_uri: None, section: Some("specls".into()) };
     match state.client.configuration(vec![item]).await {
         Ok(values) => match values.into_iter().next() {
+            Some(serde_json::Value::Object(map)) if map.is_empty() => {}
             Some(value @ serde_json::Value::Object(_)) => state.set_editor_settings(Some(value)),
             Some(serde_json::Value::Null) | None => {}
             Some(other) => tracing::warn!("ignoring editor settings for specls that are not an object: {other}"),

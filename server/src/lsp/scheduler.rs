@@ -2,11 +2,10 @@
 //! a document is analysed), then publishes the diagnostics that changed.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use tokio::sync::mpsc;
 use tower_lsp_server::ls_types as lsp;
-
-use std::sync::atomic::Ordering;
 
 use super::indexing;
 use super::state::{Job, State};

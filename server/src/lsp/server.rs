@@ -240,6 +240,10 @@ impl LanguageServer for Backend {
         let added = paths(params.event.added);
         if !added.is_empty() {
             self.state.add_roots(added.clone());
+        }
+        // The configuration is the first folder's that has a specls.toml: it may have changed.
+        self.state.submit(Job::Config(None));
+        if !added.is_empty() {
             tokio::spawn(indexing::index_folders(self.state.clone(), added, false));
         }
     }
