@@ -3,6 +3,7 @@
 
 mod support;
 
+mod config;
 mod diagnostics;
 mod lifecycle;
 mod navigation;

@@ -1,6 +1,10 @@
-//! Project configuration: which rules run and at what severity.
+//! Project configuration: which rules run and at what severity, which files are indexed, and the
+//! vague-term list. `config_loader` reads it from `specls.toml` and editor settings; the formats a
+//! project adds are compiled into the grammar instead (see `model::grammar::FormatSource`).
 
 use std::collections::HashMap;
+
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
 use super::diagnostics::Severity;
 
@@ -11,11 +15,27 @@ pub enum Level {
     On(Severity),
 }
 
-#[derive(Clone, Debug, Default)]
+impl Level {
+    /// `error`, `warning`, `info` (or `information`), `hint` or `off`.
+    pub fn parse(text: &str) -> Option<Level> {
+        Some(match text {
+            "off" => Level::Off,
+            "error" => Level::On(Severity::Error),
+            "warning" => Level::On(Severity::Warning),
+            "info" | "information" => Level::On(Severity::Information),
+            "hint" => Level::On(Severity::Hint),
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Config {
     pub rules: HashMap<String, Level>,
     /// Replaces the built-in list of unmeasurable words checked by `vague-term`.
     pub vague_terms: Option<Vec<String>>,
+    /// Which files of the workspace are indexed (`include` and `exclude` globs).
+    pub files: FileFilter,
 }
 
 impl Config {
@@ -26,5 +46,79 @@ impl Config {
             Some(Level::On(severity)) => Some(*severity),
             None => Some(default),
         }
+    }
+}
+
+/// `include` and `exclude` globs over workspace-relative paths (`/` separators). A file is
+/// indexed when it matches an include glob (or there are none) and no exclude glob.
+#[derive(Clone, Debug, Default)]
+pub struct FileFilter {
+    include: Vec<String>,
+    exclude: Vec<String>,
+    include_set: Option<GlobSet>,
+    exclude_set: Option<GlobSet>,
+}
+
+impl PartialEq for FileFilter {
+    fn eq(&self, other: &Self) -> bool {
+        self.include == other.include && self.exclude == other.exclude
+    }
+}
+
+impl FileFilter {
+    /// Compile the globs; an error names the first glob that does not compile.
+    pub fn new(include: Vec<String>, exclude: Vec<String>) -> Result<FileFilter, (String, globset::Error)> {
+        let set = |globs: &[String]| -> Result<Option<GlobSet>, (String, globset::Error)> {
+            if globs.is_empty() {
+                return Ok(None);
+            }
+            let mut builder = GlobSetBuilder::new();
+            for glob in globs {
+                builder.add(compile_glob(glob).map_err(|e| (glob.clone(), e))?);
+            }
+            builder.build().map(Some).map_err(|e| (globs.join(", "), e))
+        };
+        Ok(FileFilter { include_set: set(&include)?, exclude_set: set(&exclude)?, include, exclude })
+    }
+
+    /// Whether the file at this workspace-relative path is indexed.
+    pub fn allows(&self, relative: &str) -> bool {
+        self.include_set.as_ref().is_none_or(|s| s.is_match(relative))
+            && !self.exclude_set.as_ref().is_some_and(|s| s.is_match(relative))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.include.is_empty() && self.exclude.is_empty()
+    }
+}
+
+/// A glob as configuration globs are compiled: `*` stays within one path segment, `**` crosses
+/// segments, as in the format files.
+pub fn compile_glob(glob: &str) -> Result<Glob, globset::Error> {
+    GlobBuilder::new(glob).literal_separator(true).build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn include_and_exclude_globs_filter_relative_paths() {
+        let all = FileFilter::default();
+        assert!(all.allows("specs/001-a/spec.md"));
+        let filter = FileFilter::new(vec!["specs/**".into(), "README.md".into()], vec!["specs/*/drafts/**".into()])
+            .expect("valid globs");
+        assert!(filter.allows("specs/001-a/spec.md"));
+        assert!(filter.allows("README.md"));
+        assert!(!filter.allows("docs/README.md"), "`README.md` names the root file only");
+        assert!(!filter.allows("specs/001-a/drafts/idea.md"));
+        assert!(FileFilter::new(vec!["specs/[".into()], vec![]).is_err());
+    }
+
+    #[test]
+    fn levels_parse() {
+        assert_eq!(Level::parse("off"), Some(Level::Off));
+        assert_eq!(Level::parse("info"), Some(Level::On(Severity::Information)));
+        assert_eq!(Level::parse("fatal"), None);
     }
 }

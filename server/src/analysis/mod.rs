@@ -2,6 +2,7 @@
 //! paths, so the CLI and the language server share every answer.
 
 pub mod config;
+pub mod config_loader;
 pub mod diagnostics;
 pub mod index;
 pub mod resolve;

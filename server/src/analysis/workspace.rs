@@ -8,7 +8,8 @@ use rayon::prelude::*;
 
 use crate::model::{self, Grammar};
 
-use super::index::{IndexedDoc, relative_to};
+use super::config::FileFilter;
+use super::index::{IndexedDoc, WorkspaceIndex, relative_to};
 
 /// Largest file indexed from disk; bigger ones are skipped and reported.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
@@ -16,11 +17,14 @@ pub const DEFAULT_MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 #[derive(Clone, Debug)]
 pub struct WalkOptions {
     pub max_file_bytes: u64,
+    /// The configured `include` and `exclude` globs, over paths relative to the workspace root.
+    /// Files named explicitly (a scan path that is a file) are always indexed.
+    pub filter: FileFilter,
 }
 
 impl Default for WalkOptions {
     fn default() -> Self {
-        WalkOptions { max_file_bytes: DEFAULT_MAX_FILE_BYTES }
+        WalkOptions { max_file_bytes: DEFAULT_MAX_FILE_BYTES, filter: FileFilter::default() }
     }
 }
 
@@ -103,8 +107,12 @@ pub fn read_source(path: &Path, options: &WalkOptions) -> Result<(String, bool),
 
 /// Index every Markdown file under `paths`, in parallel; kinds are detected from each file's
 /// path relative to the deepest of `roots` that holds it.
+/// Files the configured globs exclude are not indexed, unless named in `paths` themselves.
 pub fn scan(grammar: &Grammar, paths: &[PathBuf], roots: &[PathBuf], options: &WalkOptions) -> Scan {
-    let files = markdown_files(paths);
+    let mut files = markdown_files(paths);
+    if !options.filter.is_empty() {
+        files.retain(|f| paths.contains(f) || options.filter.allows(&relative_to(roots, f)));
+    }
     /// A document read (lossily or not), or why it was skipped.
     type Outcome = Result<(IndexedDoc, bool), String>;
     let results: Vec<(PathBuf, Outcome)> = files
@@ -131,4 +139,54 @@ pub fn scan(grammar: &Grammar, paths: &[PathBuf], roots: &[PathBuf], options: &W
         }
     }
     scan
+}
+
+/// The same documents modelled again with another grammar (the configured formats changed).
+pub fn remodel(index: &WorkspaceIndex, grammar: Arc<Grammar>) -> WorkspaceIndex {
+    let docs: Vec<Arc<IndexedDoc>> = index.docs().cloned().collect();
+    let roots = index.roots().to_vec();
+    let remodelled: Vec<IndexedDoc> = docs
+        .par_iter()
+        .map(|doc| {
+            let path = &doc.model.path;
+            let model = model::from_text(&grammar, path, &relative_to(&roots, path), &doc.text);
+            IndexedDoc::new(model, doc.text.clone())
+        })
+        .collect();
+    let mut fresh = WorkspaceIndex::new(grammar, roots);
+    fresh.config = index.config.clone();
+    for doc in remodelled {
+        fresh.upsert(doc);
+    }
+    fresh
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excluded_files_are_not_scanned_unless_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        for file in ["specs/001-a/spec.md", "specs/001-a/drafts/idea.md", "notes/todo.md"] {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "# Title\n").unwrap();
+        }
+        let filter = FileFilter::new(vec!["specs/**".into()], vec!["**/drafts/**".into()]).unwrap();
+        let options = WalkOptions { filter, ..WalkOptions::default() };
+        let relative = |scan: &Scan| -> Vec<String> {
+            let mut found: Vec<String> =
+                scan.docs.iter().map(|d| relative_to(std::slice::from_ref(&root), &d.model.path)).collect();
+            found.sort();
+            found
+        };
+        let grammar = Grammar::builtin();
+        let all = scan(&grammar, std::slice::from_ref(&root), std::slice::from_ref(&root), &options);
+        assert_eq!(relative(&all), ["specs/001-a/spec.md"]);
+        let named = root.join("notes/todo.md");
+        let explicit = scan(&grammar, std::slice::from_ref(&named), std::slice::from_ref(&root), &options);
+        assert_eq!(relative(&explicit), ["notes/todo.md"]);
+    }
 }

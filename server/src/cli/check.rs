@@ -1,45 +1,77 @@
-//! `specls check`: index paths and print diagnostics like a compiler, or as JSON.
+//! `specls check`: index paths and print diagnostics like a compiler, as JSON, or as SARIF (`sarif.rs`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::analysis::config_loader::{self, FILE_NAME};
 use crate::analysis::workspace::{WalkOptions, scan};
-use crate::analysis::{Diagnostic, IndexedDoc, Severity, WorkspaceIndex, diagnostics};
-use crate::model::Grammar;
-use crate::text::{Position, PositionEncoding};
+use crate::analysis::{Diagnostic, Severity, WorkspaceIndex, diagnostics};
+use crate::text::{LineIndex, Position, PositionEncoding};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
 }
 
-/// The result of a check: every diagnostic per file, in path order.
+/// The configuration file a check read, with its text (its problems are among the files).
+pub struct ConfigFile {
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    pub lines: LineIndex,
+}
+
+/// The result of a check: every diagnostic per file, in path order (the configuration file first).
 pub struct Report {
     pub files: Vec<(PathBuf, Vec<Diagnostic>)>,
     pub index: WorkspaceIndex,
     pub skipped: Vec<(PathBuf, String)>,
+    pub config: Option<ConfigFile>,
 }
 
 impl Report {
     pub fn count(&self, severity: Severity) -> usize {
         self.files.iter().flat_map(|(_, d)| d).filter(|d| d.severity == severity).count()
     }
+
+    /// Whether any diagnostic is at `severity` or above.
+    pub fn any_at_least(&self, severity: Severity) -> bool {
+        self.files.iter().flat_map(|(_, d)| d).any(|d| d.severity >= severity)
+    }
+
+    /// Keep only the diagnostics at `severity` or above.
+    pub fn retain_at_least(&mut self, severity: Severity) {
+        for (_, diags) in &mut self.files {
+            diags.retain(|d| d.severity >= severity);
+        }
+    }
+
+    /// The text of a reported file and its line index: an indexed document or the configuration.
+    pub fn source(&self, path: &Path) -> Option<(&str, &LineIndex)> {
+        if let Some(doc) = self.index.doc(path) {
+            return Some((&doc.text, &doc.lines));
+        }
+        self.config.as_ref().filter(|c| c.path == path).map(|c| (&*c.text, &c.lines))
+    }
 }
 
 /// The folder relative paths are measured from: the nearest ancestor holding a project marker.
 pub fn workspace_root(path: &Path) -> PathBuf {
     let start = if path.is_file() { path.parent().unwrap_or(path) } else { path };
-    const MARKERS: [&str; 5] = [".git", ".specify", ".kiro", "openspec", "specls.toml"];
+    const MARKERS: [&str; 5] = [".git", ".specify", ".kiro", "openspec", FILE_NAME];
     start.ancestors().find(|dir| MARKERS.iter().any(|m| dir.join(m).exists())).unwrap_or(start).to_path_buf()
 }
 
+/// Check `paths`. The configuration is the `specls.toml` of the first workspace root (in path
+/// order) that has one.
 pub fn run_check(paths: &[PathBuf]) -> Result<Report> {
-    let grammar = Grammar::builtin();
     let mut targets = Vec::new();
     for path in paths {
         let absolute = std::path::absolute(path).with_context(|| format!("cannot resolve {}", path.display()))?;
@@ -51,8 +83,15 @@ pub fn run_check(paths: &[PathBuf]) -> Result<Report> {
     let mut roots: Vec<PathBuf> = targets.iter().map(|t| workspace_root(t)).collect();
     roots.sort();
     roots.dedup();
-    let scanned = scan(&grammar, &targets, &roots, &WalkOptions::default());
-    let mut index = WorkspaceIndex::new(grammar, roots);
+    let config_root = roots.iter().find(|r| r.join(FILE_NAME).is_file()).or(roots.first());
+    let (config_file, loaded) = match config_root {
+        Some(root) => config_loader::load_root(root),
+        None => (None, config_loader::Loaded::default()),
+    };
+    let walk = WalkOptions { filter: loaded.config.files.clone(), ..WalkOptions::default() };
+    let scanned = scan(&loaded.grammar, &targets, &roots, &walk);
+    let mut index = WorkspaceIndex::new(loaded.grammar.clone(), roots);
+    index.config = loaded.config;
     let mut paths: Vec<PathBuf> = Vec::new();
     for doc in scanned.docs {
         paths.push(doc.model.path.clone());
@@ -60,31 +99,38 @@ pub fn run_check(paths: &[PathBuf]) -> Result<Report> {
     }
     paths.sort();
     // Diagnostics only read the index: compute them for all files in parallel.
-    let files = paths
+    let mut files: Vec<(PathBuf, Vec<Diagnostic>)> = paths
         .into_par_iter()
         .map(|p| {
             let d = diagnostics(&index, &p);
             (p, d)
         })
         .collect();
+    let config = config_file.map(|(path, text)| {
+        let problems = loaded.problems.iter().map(|p| p.diagnostic()).collect();
+        files.insert(0, (path.clone(), problems));
+        let lines = LineIndex::new(&text);
+        ConfigFile { path, text: Arc::from(text), lines }
+    });
     let skipped = scanned.skipped.into_iter().map(|s| (s.path, s.reason)).collect();
-    Ok(Report { files, index, skipped })
+    Ok(Report { files, index, skipped, config })
 }
 
-fn display_path(path: &Path) -> String {
+pub(crate) fn display_path(path: &Path) -> String {
     let cwd = std::env::current_dir().unwrap_or_default();
     path.strip_prefix(&cwd).unwrap_or(path).display().to_string()
 }
 
 /// 1-based line and column (in characters), as compilers print them.
-fn line_col(doc: &IndexedDoc, offset: usize) -> Position {
-    let p = doc.lines.position(&doc.text, offset, PositionEncoding::Utf32);
+fn line_col((text, lines): (&str, &LineIndex), offset: usize) -> Position {
+    let p = lines.position(text, offset, PositionEncoding::Utf32);
     Position { line: p.line + 1, character: p.character + 1 }
 }
 
 pub fn print_human(report: &Report, out: &mut impl Write) -> Result<()> {
     for (path, diags) in &report.files {
-        let Some(doc) = report.index.doc(path) else { continue };
+        let Some(doc) = report.source(path) else { continue };
+        let (text, lines) = doc;
         for d in diags {
             let at = line_col(doc, d.range.start);
             writeln!(out, "{}[{}]: {}", d.severity.as_str(), d.code, d.message)?;
@@ -98,15 +144,17 @@ pub fn print_human(report: &Report, out: &mut impl Write) -> Result<()> {
             )?;
             let line_no = at.line.to_string();
             let pad = " ".repeat(line_no.len());
-            let line_range = doc.lines.line_start(at.line as usize - 1)..doc.lines.line_start(at.line as usize);
-            let source = doc.text[line_range.clone()].trim_end_matches(['\n', '\r']);
+            let line = at.line as usize - 1;
+            let line_end = if line + 1 < lines.line_count() { lines.line_start(line + 1) } else { text.len() };
+            let line_range = lines.line_start(line)..line_end;
+            let source = text[line_range.clone()].trim_end_matches(['\n', '\r']);
             let end = d.range.end.min(line_range.start + source.len()).max(d.range.start);
-            let width = doc.text[d.range.start.min(doc.text.len())..end.min(doc.text.len())].chars().count().max(1);
+            let width = text[d.range.start.min(text.len())..end.min(text.len())].chars().count().max(1);
             writeln!(out, "{pad} |")?;
             writeln!(out, "{line_no} | {source}")?;
             writeln!(out, "{pad} | {}{}", " ".repeat(at.character as usize - 1), "^".repeat(width))?;
             for r in &d.related {
-                if let Some(other) = report.index.doc(&r.path) {
+                if let Some(other) = report.source(&r.path) {
                     let at = line_col(other, r.range.start);
                     writeln!(
                         out,
@@ -124,9 +172,15 @@ pub fn print_human(report: &Report, out: &mut impl Write) -> Result<()> {
     for (path, reason) in &report.skipped {
         writeln!(out, "skipped {}: {reason}", display_path(path))?;
     }
+    let notes = [(Severity::Information, "info"), (Severity::Hint, "hints")]
+        .iter()
+        .map(|&(severity, label)| (report.count(severity), label))
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, label)| format!(", {n} {label}"))
+        .collect::<String>();
     writeln!(
         out,
-        "{} errors, {} warnings in {} files",
+        "{} errors, {} warnings{notes} in {} files",
         report.count(Severity::Error),
         report.count(Severity::Warning),
         report.files.len()
@@ -169,10 +223,10 @@ struct JsonReport {
     skipped: Vec<serde_json::Value>,
 }
 
-fn location(doc: &IndexedDoc, range: &std::ops::Range<usize>) -> JsonLocation {
+fn location(path: &Path, doc: (&str, &LineIndex), range: &std::ops::Range<usize>) -> JsonLocation {
     let (start, end) = (line_col(doc, range.start), line_col(doc, range.end));
     JsonLocation {
-        path: display_path(&doc.model.path),
+        path: display_path(path),
         line: start.line,
         column: start.character,
         end_line: end.line,
@@ -183,10 +237,10 @@ fn location(doc: &IndexedDoc, range: &std::ops::Range<usize>) -> JsonLocation {
 pub fn print_json(report: &Report, out: &mut impl Write) -> Result<()> {
     let mut diagnostics = Vec::new();
     for (path, diags) in &report.files {
-        let Some(doc) = report.index.doc(path) else { continue };
+        let Some(doc) = report.source(path) else { continue };
         for d in diags {
             diagnostics.push(JsonDiagnostic {
-                location: location(doc, &d.range),
+                location: location(path, doc, &d.range),
                 severity: d.severity,
                 code: d.code,
                 message: d.message.clone(),
@@ -194,8 +248,8 @@ pub fn print_json(report: &Report, out: &mut impl Write) -> Result<()> {
                     .related
                     .iter()
                     .filter_map(|r| {
-                        let other = report.index.doc(&r.path)?;
-                        Some(JsonRelated { location: location(other, &r.range), message: r.message.clone() })
+                        let other = report.source(&r.path)?;
+                        Some(JsonRelated { location: location(&r.path, other, &r.range), message: r.message.clone() })
                     })
                     .collect(),
             });

@@ -2,11 +2,14 @@
 //! `specls check` prints diagnostics for CI.
 
 pub mod check;
+pub mod sarif;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use crate::analysis::Severity;
 
 #[derive(Parser)]
 #[command(name = "specls", version, about = "A language server for spec documents (Spec Kit, Kiro, OpenSpec)")]
@@ -23,38 +26,67 @@ enum Command {
         #[arg(long)]
         stdio: bool,
     },
-    /// Index spec documents and print their diagnostics; exit 1 if any is an error.
+    /// Index spec documents and print their diagnostics; exit 1 if any is an error (or, with
+    /// --severity, at that severity or above).
     Check {
         /// Files or folders to check (default: the current folder).
         paths: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value = "human")]
         format: check::Format,
+        /// Report only diagnostics at this severity or above, and exit 1 if there is any.
+        /// Without it, every diagnostic is reported and only errors fail the check.
+        #[arg(long, value_enum)]
+        severity: Option<Threshold>,
     },
+}
+
+/// A severity threshold for `specls check --severity`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Threshold {
+    Error,
+    Warning,
+    Info,
+    Hint,
+}
+
+impl Threshold {
+    pub fn severity(self) -> Severity {
+        match self {
+            Threshold::Error => Severity::Error,
+            Threshold::Warning => Severity::Warning,
+            Threshold::Info => Severity::Information,
+            Threshold::Hint => Severity::Hint,
+        }
+    }
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve { stdio: true }) {
         Command::Serve { .. } => crate::lsp::serve_stdio(),
-        Command::Check { paths, format } => {
+        Command::Check { paths, format, severity } => {
             let paths = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths };
             match check::run_check(&paths) {
-                Ok(report) => {
+                Ok(mut report) => {
+                    let fail_at = match severity {
+                        Some(threshold) => {
+                            report.retain_at_least(threshold.severity());
+                            threshold.severity()
+                        }
+                        None => Severity::Error,
+                    };
                     let mut out = std::io::stdout().lock();
                     let printed = match format {
                         check::Format::Human => check::print_human(&report, &mut out),
                         check::Format::Json => check::print_json(&report, &mut out),
+                        check::Format::Sarif => sarif::print_sarif(&report, &mut out),
                     };
                     if let Err(e) = printed {
                         eprintln!("specls: {e:#}");
                         return ExitCode::from(2);
                     }
-                    if report.count(crate::analysis::Severity::Error) > 0 {
-                        ExitCode::from(1)
-                    } else {
-                        ExitCode::SUCCESS
-                    }
+                    if report.any_at_least(fail_at) { ExitCode::from(1) } else { ExitCode::SUCCESS }
                 }
                 Err(e) => {
                     eprintln!("specls: {e:#}");

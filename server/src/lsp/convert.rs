@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 
 use tower_lsp_server::ls_types as lsp;
 
+use crate::analysis::config_loader::Problem;
 use crate::analysis::{Diagnostic, IndexedDoc, Severity, Symbol, SymbolCategory, WorkspaceIndex};
 use crate::model::{Fold, FoldKind};
-use crate::text::{Position, PositionEncoding};
+use crate::text::{LineIndex, Position, PositionEncoding};
 
 /// The index key of a document URI: its file path, or the URI text for other schemes.
 pub fn path_of(uri: &lsp::Uri) -> PathBuf {
@@ -70,6 +71,22 @@ pub fn diagnostic(index: &WorkspaceIndex, doc: &IndexedDoc, d: &Diagnostic, enc:
         source: Some("specls".into()),
         message: d.message.clone(),
         related_information: (!related.is_empty()).then_some(related),
+        ..Default::default()
+    }
+}
+
+/// A configuration problem on its file (at the file's start when it has no range).
+pub fn config_diagnostic(text: &str, lines: &LineIndex, p: &Problem, enc: PositionEncoding) -> lsp::Diagnostic {
+    let r = p.range.clone().unwrap_or(0..0);
+    lsp::Diagnostic {
+        range: lsp::Range {
+            start: position(lines.position(text, r.start, enc)),
+            end: position(lines.position(text, r.end, enc)),
+        },
+        severity: Some(severity(p.severity)),
+        code: Some(lsp::NumberOrString::String(p.code.to_string())),
+        source: Some("specls".into()),
+        message: p.message.clone(),
         ..Default::default()
     }
 }

@@ -136,12 +136,23 @@ impl Documents {
         }
     }
 
+    /// The text of an open document, with its generation and version.
+    pub fn text(&self, uri: &lsp::Uri) -> Option<(ropey::Rope, u64, i32)> {
+        let doc = self.open.get(uri)?;
+        Some((doc.text.rope().clone(), doc.generation, doc.version))
+    }
+
     pub fn generation(&self, uri: &lsp::Uri) -> Option<u64> {
         self.open.get(uri).map(|d| d.generation)
     }
 
     pub fn is_open_path(&self, path: &std::path::Path) -> bool {
         self.open.iter().any(|d| d.path == path)
+    }
+
+    /// The URI an open document at `path` was opened with.
+    pub fn uri_of_path(&self, path: &std::path::Path) -> Option<lsp::Uri> {
+        self.open.iter().find(|d| d.path == path).map(|d| d.uri.clone())
     }
 
     pub fn uris(&self) -> Vec<lsp::Uri> {

@@ -9,21 +9,46 @@ use tower_lsp_server::ls_types as lsp;
 
 use crate::analysis::workspace::scan;
 
-use super::state::{Job, State};
+use super::state::{Job, ScanDone, State};
 
 const WATCHER_ID: &str = "specls-markdown-watcher";
 
-/// At `initialized`: register file watchers, then index every workspace folder.
+/// At `initialized`: register file watchers, load the configuration, then index every
+/// workspace folder with it.
 pub async fn index_workspace(state: Arc<State>) {
-    if state.session().dynamic_watchers {
+    let session = state.session();
+    if session.dynamic_watchers {
         register_watchers(&state).await;
     }
+    if session.configuration {
+        fetch_settings(&state).await;
+    }
+    let (applied, done) = tokio::sync::oneshot::channel();
+    state.submit(Job::Config(Some(applied)));
+    let _ = done.await;
     let roots = state.index().roots().to_vec();
-    index_folders(state, roots).await;
+    index_folders(state, roots, false).await;
 }
 
-/// Scan `folders` (workspace roots) with progress, and merge the result through the worker.
-pub async fn index_folders(state: Arc<State>, folders: Vec<PathBuf>) {
+/// Ask the client for the `specls` section of its settings (`workspace/configuration`) and keep
+/// it when it sets anything (an empty answer keeps the settings of `initializationOptions`); the
+/// caller reloads the configuration.
+pub async fn fetch_settings(state: &State) {
+    let item = lsp::ConfigurationItem { scope_uri: None, section: Some("specls".into()) };
+    match state.client.configuration(vec![item]).await {
+        Ok(values) => match values.into_iter().next() {
+            Some(serde_json::Value::Object(map)) if map.is_empty() => {}
+            Some(value @ serde_json::Value::Object(_)) => state.set_editor_settings(Some(value)),
+            Some(serde_json::Value::Null) | None => {}
+            Some(other) => tracing::warn!("ignoring editor settings for specls that are not an object: {other}"),
+        },
+        Err(e) => tracing::debug!("workspace/configuration failed: {e}"),
+    }
+}
+
+/// Scan `folders` (workspace roots) with progress, and merge the result through the worker;
+/// `replace` drops the documents of those folders the scan no longer finds (a rescan).
+pub async fn index_folders(state: Arc<State>, folders: Vec<PathBuf>, replace: bool) {
     static RUNS: AtomicU32 = AtomicU32::new(0);
     let progress = if state.session().work_done_progress {
         let run = RUNS.fetch_add(1, Ordering::Relaxed);
@@ -44,16 +69,22 @@ pub async fn index_folders(state: Arc<State>, folders: Vec<PathBuf>) {
     } else {
         None
     };
-    let (grammar, roots) = {
+    let epoch = state.scan_starting();
+    let (grammar, roots, filter) = {
         let index = state.index();
-        (index.grammar.clone(), index.roots().to_vec())
+        (index.grammar.clone(), index.roots().to_vec(), index.config.files.clone())
     };
-    let walk = state.walk.clone();
+    let mut walk = state.walk.clone();
+    walk.filter = filter;
     let started = std::time::Instant::now();
-    let scanned = tokio::task::spawn_blocking(move || scan(&grammar, &folders, &roots, &walk)).await;
+    let scanned = tokio::task::spawn_blocking(move || {
+        let scanned = scan(&grammar, &folders, &roots, &walk);
+        ScanDone { scan: scanned, grammar, epoch, replace, folders }
+    })
+    .await;
     match scanned {
         Ok(scanned) => {
-            let message = format!("{} documents in {} ms", scanned.docs.len(), started.elapsed().as_millis());
+            let message = format!("{} documents in {} ms", scanned.scan.docs.len(), started.elapsed().as_millis());
             tracing::info!("indexed {message}");
             let (merged, done) = tokio::sync::oneshot::channel();
             state.submit(Job::Indexed(Box::new(scanned), merged));
@@ -75,7 +106,8 @@ pub async fn index_folders(state: Arc<State>, folders: Vec<PathBuf>) {
 
 async fn register_watchers(state: &State) {
     let options = lsp::DidChangeWatchedFilesRegistrationOptions {
-        watchers: ["**/*.md", "**/*.markdown"]
+        // `*.toml`: the configuration file and the format files it names.
+        watchers: ["**/*.md", "**/*.markdown", "**/specls.toml", "**/*.toml"]
             .into_iter()
             .map(|glob| lsp::FileSystemWatcher { glob_pattern: lsp::GlobPattern::String(glob.into()), kind: None })
             .collect(),

@@ -2,10 +2,12 @@
 //! a document is analysed), then publishes the diagnostics that changed.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use tokio::sync::mpsc;
 use tower_lsp_server::ls_types as lsp;
 
+use super::indexing;
 use super::state::{Job, State};
 
 pub async fn run(state: Arc<State>, mut jobs: mpsc::UnboundedReceiver<Job>) {
@@ -22,6 +24,11 @@ pub async fn run(state: Arc<State>, mut jobs: mpsc::UnboundedReceiver<Job>) {
                 continue;
             }
         };
+        // The configured include/exclude globs changed: scan every folder again.
+        if state.rescan_due.swap(false, Ordering::AcqRel) {
+            let roots = state.index().roots().to_vec();
+            tokio::spawn(indexing::index_folders(state.clone(), roots, true));
+        }
         publish(&state, touched_others).await;
     }
 }
@@ -57,6 +64,13 @@ fn process(state: &State, batch: Vec<Job>) -> bool {
                 let _ = merged.send(());
                 touched_others = true;
             }
+            Job::Config(applied) => {
+                state.reload_config();
+                if let Some(applied) = applied {
+                    let _ = applied.send(());
+                }
+                touched_others = true;
+            }
         }
     }
     let mut edited = false;
@@ -85,7 +99,7 @@ async fn publish(state: &Arc<State>, touched_others: bool) {
     let Ok(changed) = tokio::task::spawn_blocking(move || worker.changed_diagnostics()).await else { return };
     for (uri, version, diagnostics) in changed {
         // A document closed meanwhile has had its diagnostics cleared; do not bring them back.
-        if state.docs.generation(&uri).is_some() {
+        if state.publishable(&uri) {
             state.client.publish_diagnostics(uri, diagnostics, version).await;
         }
     }

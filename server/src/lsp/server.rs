@@ -54,6 +54,21 @@ struct InitOptions {
     push_diagnostics: bool,
 }
 
+/// The session options' own keys in `initializationOptions`; the other keys are configuration
+/// (the keys of `specls.toml`).
+const SESSION_OPTIONS: [&str; 2] = ["textSync", "pushDiagnostics"];
+
+/// The configuration keys of `initializationOptions`, if there are any.
+fn settings_from(params: &lsp::InitializeParams) -> Option<serde_json::Value> {
+    let serde_json::Value::Object(options) = params.initialization_options.as_ref()? else { return None };
+    let settings: serde_json::Map<String, serde_json::Value> = options
+        .iter()
+        .filter(|(k, _)| !SESSION_OPTIONS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    (!settings.is_empty()).then_some(serde_json::Value::Object(settings))
+}
+
 fn session_from(params: &lsp::InitializeParams) -> Session {
     let caps = &params.capabilities;
     let offered: Vec<String> = caps
@@ -88,6 +103,7 @@ fn session_from(params: &lsp::InitializeParams) -> Session {
             .unwrap_or(false),
         work_done_progress: caps.window.as_ref().and_then(|w| w.work_done_progress).unwrap_or(false),
         full_sync: options.text_sync.as_deref() == Some("full"),
+        configuration: workspace.and_then(|w| w.configuration).unwrap_or(false),
     }
 }
 
@@ -106,6 +122,7 @@ impl LanguageServer for Backend {
         let roots = roots_from(&params);
         tracing::info!("initialize: roots {roots:?}, encoding {}", session.encoding.as_str());
         self.state.add_roots(roots);
+        self.state.set_editor_settings(settings_from(&params));
         let sync =
             if session.full_sync { lsp::TextDocumentSyncKind::FULL } else { lsp::TextDocumentSyncKind::INCREMENTAL };
         let capabilities = lsp::ServerCapabilities {
@@ -181,9 +198,36 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_watched_files(&self, params: lsp::DidChangeWatchedFilesParams) {
-        let changes =
-            params.changes.into_iter().map(|c| (path_of(&c.uri), c.typ != lsp::FileChangeType::DELETED)).collect();
-        self.state.submit(Job::Disk(changes));
+        let (config, changes): (Vec<_>, Vec<_>) = params
+            .changes
+            .into_iter()
+            .map(|c| (path_of(&c.uri), c.typ != lsp::FileChangeType::DELETED))
+            .partition(|(path, _)| self.state.is_config_source(path));
+        if !changes.is_empty() {
+            self.state.submit(Job::Disk(changes));
+        }
+        // A configuration file or a format file it names changed on disk (an open configuration
+        // file keeps its editor text; reloading then changes nothing).
+        if !config.is_empty() {
+            self.state.submit(Job::Config(None));
+        }
+    }
+
+    async fn did_change_configuration(&self, params: lsp::DidChangeConfigurationParams) {
+        if self.state.session().configuration {
+            // Pull clients send no settings here: ask for them.
+            indexing::fetch_settings(&self.state).await;
+        } else {
+            let settings = match params.settings {
+                serde_json::Value::Object(mut map) => match map.remove("specls") {
+                    Some(inner) => inner,
+                    None => serde_json::Value::Object(map),
+                },
+                other => other,
+            };
+            self.state.set_editor_settings((!settings.is_null()).then_some(settings));
+        }
+        self.state.submit(Job::Config(None));
     }
 
     async fn did_change_workspace_folders(&self, params: lsp::DidChangeWorkspaceFoldersParams) {
@@ -196,7 +240,11 @@ impl LanguageServer for Backend {
         let added = paths(params.event.added);
         if !added.is_empty() {
             self.state.add_roots(added.clone());
-            tokio::spawn(indexing::index_folders(self.state.clone(), added));
+        }
+        // The configuration is the first folder's that has a specls.toml: it may have changed.
+        self.state.submit(Job::Config(None));
+        if !added.is_empty() {
+            tokio::spawn(indexing::index_folders(self.state.clone(), added, false));
         }
     }
 

@@ -1,21 +1,23 @@
 //! Server state shared by handlers and the analysis worker, and the blocking analysis steps
 //! that keep the workspace index in step with open documents and the disk.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, RwLockReadGuard};
 
 use dashmap::DashMap;
 use tokio::sync::mpsc;
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types as lsp;
 
+use crate::analysis::config_loader::{self, EditorSource, FileSource, Problem};
 use crate::analysis::diagnostics::code;
-use crate::analysis::workspace::{Scan, WalkOptions, is_markdown, read_source};
+use crate::analysis::workspace::{self, Scan, WalkOptions, is_markdown, read_source};
 use crate::analysis::{self, IndexedDoc, WorkspaceIndex};
 use crate::model::{self, Grammar};
 use crate::syntax;
-use crate::text::PositionEncoding;
+use crate::text::{LineIndex, PositionEncoding};
 
 use super::convert;
 use super::documents::Documents;
@@ -30,6 +32,8 @@ pub struct Session {
     pub dynamic_watchers: bool,
     pub work_done_progress: bool,
     pub full_sync: bool,
+    /// The client answers `workspace/configuration`.
+    pub configuration: bool,
 }
 
 /// Work for the analysis worker, processed in the order notifications arrived.
@@ -42,8 +46,51 @@ pub enum Job {
     Disk(Vec<(PathBuf, bool)>),
     /// A workspace folder was removed.
     RemoveRoot(PathBuf),
-    /// The initial workspace scan finished; the sender is told once it is merged.
-    Indexed(Box<Scan>, tokio::sync::oneshot::Sender<()>),
+    /// A workspace scan finished; the sender is told once it is merged.
+    Indexed(Box<ScanDone>, tokio::sync::oneshot::Sender<()>),
+    /// Reload the configuration (editor settings or a configuration file on disk changed); the
+    /// sender, if any, is told once it applies.
+    Config(Option<tokio::sync::oneshot::Sender<()>>),
+}
+
+/// A finished scan and what it was made with.
+pub struct ScanDone {
+    pub scan: Scan,
+    /// The grammar its documents were modelled with.
+    pub grammar: Arc<Grammar>,
+    /// The include/exclude epoch it was filtered with.
+    pub epoch: u64,
+    /// Replace every indexed document under `folders` (a rescan), rather than add to them.
+    pub replace: bool,
+    pub folders: Vec<PathBuf>,
+}
+
+/// A configuration file's problems and the text they refer to.
+#[derive(Clone, Debug)]
+pub struct ConfigView {
+    pub path: PathBuf,
+    /// The generation of the open document, or 0 for the file on disk.
+    pub generation: u64,
+    pub version: Option<i32>,
+    pub text: Arc<str>,
+    pub lines: LineIndex,
+    pub problems: Vec<Problem>,
+}
+
+/// What the configuration was loaded from.
+#[derive(Default)]
+struct ConfigState {
+    /// Settings from the editor: `initializationOptions`, replaced by `workspace/configuration`.
+    editor: Option<serde_json::Value>,
+    /// The active configuration file as read from disk (when it is not open), for publishing.
+    disk: Option<ConfigView>,
+    formats_key: Vec<String>,
+    format_paths: Vec<PathBuf>,
+}
+
+/// Whether a path is a configuration file (by name).
+pub fn is_config_path(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == config_loader::FILE_NAME)
 }
 
 pub struct State {
@@ -61,6 +108,16 @@ pub struct State {
     indexed_once: AtomicBool,
     pub shutdown_requested: AtomicBool,
     jobs: mpsc::UnboundedSender<Job>,
+    /// Serialises configuration reloads; holds what the configuration came from.
+    config: Mutex<ConfigState>,
+    /// Open configuration files and their problems, by URI.
+    config_docs: DashMap<lsp::Uri, ConfigView>,
+    /// Bumped when the include/exclude globs change: a scan filtered with an older epoch is stale.
+    filter_epoch: AtomicU64,
+    /// A workspace scan has started (later glob changes need a rescan).
+    scan_started: AtomicBool,
+    /// The include/exclude globs changed: every folder must be scanned again.
+    pub rescan_due: AtomicBool,
 }
 
 impl State {
@@ -77,6 +134,11 @@ impl State {
             indexed_once: AtomicBool::new(false),
             shutdown_requested: AtomicBool::new(false),
             jobs,
+            config: Mutex::new(ConfigState::default()),
+            config_docs: DashMap::new(),
+            filter_epoch: AtomicU64::new(0),
+            scan_started: AtomicBool::new(false),
+            rescan_due: AtomicBool::new(false),
         }
     }
 
@@ -141,6 +203,12 @@ impl State {
     /// (already current, or the document is closed).
     pub fn analyse_open(&self, uri: &lsp::Uri) -> bool {
         let Some(generation) = self.docs.generation(uri) else { return false };
+        if is_config_path(&convert::path_of(uri)) {
+            if self.config_docs.get(uri).is_some_and(|v| v.generation >= generation) {
+                return false;
+            }
+            return self.reload_config();
+        }
         if self.indexed.get(uri).is_some_and(|g| g.0 >= generation) {
             return false;
         }
@@ -170,7 +238,7 @@ impl State {
         if self.indexed.get(uri).is_some_and(|g| g.0 >= snap.generation) {
             return false;
         }
-        index.upsert(doc);
+        upsert(&mut index, doc, &grammar);
         self.indexed.insert(uri.clone(), (snap.generation, snap.version));
         true
     }
@@ -180,23 +248,29 @@ impl State {
         if !is_markdown(path) || !self.index().roots().iter().any(|r| path.starts_with(r)) {
             return false;
         }
-        let loaded = if exists && path.is_file() { self.load_disk(path) } else { None };
+        let loaded = if exists && path.is_file() && self.included(path) { self.load_disk(path) } else { None };
         let mut index = self.index_mut();
         // Checked under the write lock: a document opened meanwhile keeps its editor text.
         if self.docs.is_open_path(path) {
             return false;
         }
         match loaded {
-            Some(doc) => {
-                index.upsert(doc);
+            Some((doc, grammar)) => {
+                upsert(&mut index, doc, &grammar);
                 true
             }
             None => index.remove(path).is_some(),
         }
     }
 
-    /// Read and model a file from disk; `None` (with a log line) when it cannot be indexed.
-    fn load_disk(&self, path: &Path) -> Option<IndexedDoc> {
+    /// Whether the configured include/exclude globs let a workspace file be indexed.
+    fn included(&self, path: &Path) -> bool {
+        !excluded(&self.index(), path)
+    }
+
+    /// Read and model a file from disk, with the grammar used; `None` (with a log line) when it
+    /// cannot be indexed.
+    fn load_disk(&self, path: &Path) -> Option<(IndexedDoc, Arc<Grammar>)> {
         match read_source(path, &self.walk) {
             Ok((text, lossy)) => {
                 if lossy {
@@ -207,7 +281,7 @@ impl State {
                     (index.grammar.clone(), index.relative(path))
                 };
                 let model = model::from_text(&grammar, path, &relative, &text);
-                Some(IndexedDoc::new(model, Arc::from(text)))
+                Some((IndexedDoc::new(model, Arc::from(text)), grammar))
             }
             Err(reason) => {
                 tracing::warn!("not indexing {}: {reason}", path.display());
@@ -218,7 +292,19 @@ impl State {
 
     /// A document was closed: its disk copy (if any) takes over, unless it was reopened.
     pub fn closed(&self, uri: &lsp::Uri, path: &Path) {
-        let on_disk = path.is_file() && is_markdown(path) && self.index().roots().iter().any(|r| path.starts_with(r));
+        if is_config_path(path) {
+            if self.docs.generation(uri).is_none() {
+                self.config_docs.remove(uri);
+                self.published.remove(uri);
+                // The file on disk is the configuration again.
+                self.reload_config();
+            }
+            return;
+        }
+        let on_disk = path.is_file()
+            && is_markdown(path)
+            && self.index().roots().iter().any(|r| path.starts_with(r))
+            && self.included(path);
         let loaded = if on_disk { self.load_disk(path) } else { None };
         let mut index = self.index_mut();
         if self.docs.generation(uri).is_some() || self.docs.is_open_path(path) {
@@ -228,15 +314,28 @@ impl State {
         self.too_large.remove(uri);
         self.published.remove(uri);
         match loaded {
-            Some(doc) => index.upsert(doc),
+            Some((doc, grammar)) => upsert(&mut index, doc, &grammar),
             None => {
                 index.remove(path);
             }
         }
     }
 
-    /// Merge the initial scan, keeping open documents' own text.
-    pub fn merge_scan(&self, scan: Scan) {
+    /// A scan is about to start: the include/exclude epoch it filters with.
+    pub fn scan_starting(&self) -> u64 {
+        self.scan_started.store(true, Ordering::Release);
+        self.filter_epoch.load(Ordering::Acquire)
+    }
+
+    /// Merge a scan, keeping open documents' own text. A rescan also drops the documents of its
+    /// folders it no longer found; a scan filtered with outdated globs is dropped (a rescan with
+    /// the new ones follows).
+    pub fn merge_scan(&self, done: ScanDone) {
+        let ScanDone { scan, grammar, epoch, replace, folders } = done;
+        if epoch != self.filter_epoch.load(Ordering::Acquire) {
+            tracing::debug!("dropping a scan made with outdated include/exclude globs");
+            return;
+        }
         for skipped in &scan.skipped {
             tracing::warn!("not indexing {}: {}", skipped.path.display(), skipped.reason);
         }
@@ -246,13 +345,166 @@ impl State {
         let open: Vec<PathBuf> =
             scan.docs.iter().map(|d| d.model.path.clone()).filter(|p| self.docs.is_open_path(p)).collect();
         let mut index = self.index_mut();
+        if replace {
+            let found: HashSet<&Path> = scan.docs.iter().map(|d| d.model.path.as_path()).collect();
+            let gone: Vec<PathBuf> = index
+                .docs()
+                .map(|d| d.model.path.clone())
+                .filter(|p| folders.iter().any(|f| p.starts_with(f)) && !found.contains(p.as_path()))
+                .filter(|p| !self.docs.is_open_path(p))
+                .collect();
+            for path in gone {
+                index.remove(&path);
+            }
+        }
         for doc in scan.docs {
             if !open.contains(&doc.model.path) {
-                index.upsert(doc);
+                upsert(&mut index, doc, &grammar);
             }
         }
         drop(index);
         self.mark_indexed();
+    }
+
+    // ------------------------------------------------------------------ configuration
+
+    /// Keep the editor's settings (from `initializationOptions` or `workspace/configuration`).
+    pub fn set_editor_settings(&self, settings: Option<serde_json::Value>) {
+        self.config.lock().unwrap_or_else(|e| e.into_inner()).editor = settings;
+    }
+
+    /// Whether a changed file on disk is one the configuration was read from.
+    pub fn is_config_source(&self, path: &Path) -> bool {
+        is_config_path(path)
+            || self.config.lock().unwrap_or_else(|e| e.into_inner()).format_paths.iter().any(|p| p == path)
+    }
+
+    /// The active configuration file: `specls.toml` in the first workspace folder that has one
+    /// (open in the editor or on disk).
+    fn config_path(&self) -> Option<PathBuf> {
+        let roots = self.index().roots().to_vec();
+        roots.iter().map(|r| r.join(config_loader::FILE_NAME)).find(|p| self.docs.is_open_path(p) || p.is_file())
+    }
+
+    /// Load the configuration again (from the editor's text of the configuration file when it
+    /// is open, else from disk) and apply it: rule levels and vague terms at once; a changed
+    /// format list rebuilds the grammar and models every document again; changed include/exclude
+    /// globs drop newly excluded documents and ask for a rescan. Open configuration files that are
+    /// not the active one are validated. Returns true (the diagnostics of every document may change).
+    pub fn reload_config(&self) -> bool {
+        let mut state = self.config.lock().unwrap_or_else(|e| e.into_inner());
+        let first_root = self.index().roots().first().cloned();
+        let active = self.config_path();
+
+        // Open configuration files that are not the active one: validate them on their own.
+        for uri in self.docs.uris() {
+            let path = convert::path_of(&uri);
+            if !is_config_path(&path) || Some(&path) == active.as_ref() {
+                continue;
+            }
+            if let Some(view) = self.open_config_view(&uri, &path, None) {
+                self.config_docs.insert(uri, view.0);
+            }
+        }
+
+        let editor = state.editor.clone();
+        let editor_source = match (&editor, &first_root) {
+            (Some(settings), Some(dir)) => Some(EditorSource { settings, dir }),
+            (Some(settings), None) => Some(EditorSource { settings, dir: Path::new(".") }),
+            _ => None,
+        };
+        let open_uri = active.as_ref().and_then(|p| self.docs.uri_of_path(p));
+        let loaded = match (&active, &open_uri) {
+            (Some(path), Some(uri)) => match self.open_config_view(uri, path, editor_source) {
+                Some((view, loaded)) => {
+                    self.config_docs.insert(uri.clone(), view);
+                    state.disk = None;
+                    loaded
+                }
+                None => config_loader::load(None, editor_source),
+            },
+            (Some(path), None) => {
+                let dir = path.parent().unwrap_or(Path::new("."));
+                let (text, unreadable) = match std::fs::read_to_string(path) {
+                    Ok(text) => (text, None),
+                    Err(e) => (String::new(), Some(Problem::unreadable(&e))),
+                };
+                let mut loaded = config_loader::load(Some(FileSource { text: &text, dir }), editor_source);
+                loaded.problems.extend(unreadable);
+                let lines = LineIndex::new(&text);
+                state.disk = Some(ConfigView {
+                    path: path.clone(),
+                    generation: 0,
+                    version: None,
+                    text: Arc::from(text),
+                    lines,
+                    problems: std::mem::take(&mut loaded.problems),
+                });
+                loaded
+            }
+            (None, _) => {
+                state.disk = None;
+                config_loader::load(None, editor_source)
+            }
+        };
+        for problem in &loaded.editor_problems {
+            tracing::warn!("editor settings for specls: {}", problem.message);
+        }
+        if let Some(path) = &active {
+            tracing::debug!("configuration loaded from {}", path.display());
+        }
+
+        let mut index = self.index_mut();
+        if loaded.formats_key != state.formats_key {
+            tracing::info!("the configured formats changed; modelling every document again");
+            *index = workspace::remodel(&index, loaded.grammar.clone());
+            state.formats_key = loaded.formats_key.clone();
+        }
+        state.format_paths = loaded.format_paths.clone();
+        if loaded.config.files != index.config.files {
+            self.filter_epoch.fetch_add(1, Ordering::AcqRel);
+            if self.scan_started.load(Ordering::Acquire) {
+                self.rescan_due.store(true, Ordering::Release);
+            }
+            let excluded: Vec<PathBuf> = index
+                .docs()
+                .map(|d| d.model.path.clone())
+                .filter(|p| {
+                    index.roots().iter().any(|r| p.starts_with(r))
+                        && !loaded.config.files.allows(&index.relative(p))
+                        && !self.docs.is_open_path(p)
+                })
+                .collect();
+            for path in excluded {
+                index.remove(&path);
+            }
+        }
+        index.config = loaded.config;
+        true
+    }
+
+    /// Load an open configuration document's text; its view (problems at its generation) and the
+    /// loaded configuration.
+    fn open_config_view(
+        &self,
+        uri: &lsp::Uri,
+        path: &Path,
+        editor: Option<EditorSource>,
+    ) -> Option<(ConfigView, config_loader::Loaded)> {
+        let (rope, generation, version) = self.docs.text(uri)?;
+        let text = rope.to_string();
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut loaded = config_loader::load(Some(FileSource { text: &text, dir }), editor);
+        let lines = LineIndex::new(&text);
+        let view = ConfigView {
+            path: path.to_path_buf(),
+            generation,
+            version: Some(version),
+            text: Arc::from(text),
+            lines,
+            problems: std::mem::take(&mut loaded.problems),
+        };
+        Some((view, loaded))
     }
 
     // ------------------------------------------------------------------ diagnostics
@@ -261,6 +513,10 @@ impl State {
     /// when the index does not reflect the document's newest text (a newer analysis is due).
     pub fn open_diagnostics(&self, uri: &lsp::Uri) -> Option<(Option<i32>, Vec<lsp::Diagnostic>)> {
         let current = self.docs.generation(uri)?;
+        if is_config_path(&convert::path_of(uri)) {
+            let view = self.config_docs.get(uri).filter(|v| v.generation == current)?;
+            return Some((view.version, self.config_diagnostics(&view)));
+        }
         let (generation, version) = *self.indexed.get(uri)?;
         if generation != current {
             return None;
@@ -287,12 +543,33 @@ impl State {
 
     /// Diagnostics of a document the editor has not opened, from its indexed disk copy.
     pub fn closed_diagnostics(&self, uri: &lsp::Uri) -> Vec<lsp::Diagnostic> {
-        self.path_diagnostics(&convert::path_of(uri))
+        let path = convert::path_of(uri);
+        if is_config_path(&path) {
+            return match self.disk_config() {
+                Some(view) if view.path == path => self.config_diagnostics(&view),
+                _ => Vec::new(),
+            };
+        }
+        self.path_diagnostics(&path)
+    }
+
+    /// The active configuration file's problems as read from disk (when it is not open).
+    pub fn disk_config(&self) -> Option<ConfigView> {
+        self.config.lock().unwrap_or_else(|e| e.into_inner()).disk.clone()
+    }
+
+    fn config_diagnostics(&self, view: &ConfigView) -> Vec<lsp::Diagnostic> {
+        let enc = self.encoding();
+        view.problems.iter().map(|p| convert::config_diagnostic(&view.text, &view.lines, p, enc)).collect()
     }
 
     fn path_diagnostics(&self, path: &Path) -> Vec<lsp::Diagnostic> {
         let index = self.index();
         let Some(doc) = index.doc(path) else { return Vec::new() };
+        // Documents the configuration excludes are kept for navigation when open, not diagnosed.
+        if excluded(&index, path) {
+            return Vec::new();
+        }
         let enc = self.encoding();
         let settled = self.indexed_once.load(Ordering::Acquire);
         analysis::diagnostics(&index, path)
@@ -302,7 +579,8 @@ impl State {
             .collect()
     }
 
-    /// Diagnostics of every open document that differ from what was last pushed.
+    /// Diagnostics of every open document, and of the configuration file on disk, that differ
+    /// from what was last pushed.
     pub fn changed_diagnostics(&self) -> Vec<(lsp::Uri, Option<i32>, Vec<lsp::Diagnostic>)> {
         let mut out = Vec::new();
         for uri in self.docs.uris() {
@@ -313,6 +591,59 @@ impl State {
             self.published.insert(uri.clone(), diags.clone());
             out.push((uri, version, diags));
         }
+        // A configuration file that is neither open nor the active one any more (deleted, or
+        // another folder's file took over): clear what was published on it.
+        let disk = self.disk_config();
+        let stale: Vec<lsp::Uri> = self
+            .published
+            .iter()
+            .map(|e| e.key().clone())
+            .filter(|uri| {
+                let path = convert::path_of(uri);
+                is_config_path(&path) && !self.docs.is_open_path(&path) && disk.as_ref().is_none_or(|v| v.path != path)
+            })
+            .collect();
+        for uri in stale {
+            self.published.remove(&uri);
+            out.push((uri, None, Vec::new()));
+        }
+        if let Some(view) = disk
+            && let Some(uri) = convert::uri_of(&view.path)
+            && !self.docs.is_open_path(&view.path)
+        {
+            let diags = self.config_diagnostics(&view);
+            // Published at least once, empty or not: after a close, whatever the editor showed is
+            // replaced by the file's own problems.
+            if self.published.get(&uri).is_none_or(|previous| *previous != diags) {
+                self.published.insert(uri.clone(), diags.clone());
+                out.push((uri, None, diags));
+            }
+        }
         out
     }
+
+    /// Whether pushed diagnostics for `uri` are still wanted: it is open, or it is a
+    /// configuration file (whose problems are published from disk too).
+    pub fn publishable(&self, uri: &lsp::Uri) -> bool {
+        self.docs.generation(uri).is_some() || is_config_path(&convert::path_of(uri))
+    }
+}
+
+/// Insert a document modelled with `grammar`; when the configured formats changed the index's
+/// grammar meanwhile, model it again with the index's own.
+fn upsert(index: &mut WorkspaceIndex, doc: IndexedDoc, grammar: &Arc<Grammar>) {
+    if Arc::ptr_eq(&index.grammar, grammar) {
+        index.upsert(doc);
+        return;
+    }
+    let path = doc.model.path.clone();
+    let relative = index.relative(&path);
+    let model = model::from_text(&index.grammar, &path, &relative, &doc.text);
+    index.upsert(IndexedDoc::new(model, doc.text));
+}
+
+/// Whether the configured include/exclude globs leave out a file of a workspace folder (files
+/// outside every folder are never left out).
+fn excluded(index: &WorkspaceIndex, path: &Path) -> bool {
+    index.roots().iter().any(|r| path.starts_with(r)) && !index.config.files.allows(&index.relative(path))
 }

@@ -262,6 +262,48 @@ struct MarkerDef {
     pattern: String,
 }
 
+// ------------------------------------------------------------------ user formats
+
+/// A format in the schema of `grammar/formats/*.toml`, parsed but not compiled: the formats a
+/// project adds in its configuration (`formats = [...]` in specls.toml).
+pub struct FormatSource {
+    name: String,
+    file: FormatFile,
+}
+
+impl FormatSource {
+    /// Parse a format file. An error's span is a byte range of `text`.
+    pub fn parse(name: &str, text: &str) -> Result<FormatSource, toml::de::Error> {
+        Ok(FormatSource { name: name.to_string(), file: toml::from_str(text)? })
+    }
+
+    /// A format written inline in another TOML document; an error's span is a byte range of that
+    /// document.
+    pub fn from_value(
+        name: &str,
+        value: toml::Spanned<toml::de::DeValue<'_>>,
+    ) -> Result<FormatSource, toml::de::Error> {
+        let file = FormatFile::deserialize(toml::de::ValueDeserializer::from(value))?;
+        Ok(FormatSource { name: name.to_string(), file })
+    }
+
+    /// Where the format came from (a path or a description), for messages.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The format's own name (`[format] name`).
+    pub fn format_name(&self) -> &str {
+        &self.file.format.name
+    }
+}
+
+impl std::fmt::Debug for FormatSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FormatSource").field("name", &self.name).field("format", &self.file.format.name).finish()
+    }
+}
+
 // ------------------------------------------------------------------ loading
 
 impl Grammar {
@@ -275,10 +317,29 @@ impl Grammar {
 
     /// Compile format files given as `(name, toml text)`.
     pub fn from_sources(sources: &[(&str, &str)]) -> Result<Grammar> {
-        let mut files = sources
-            .iter()
-            .map(|(name, text)| toml::from_str::<FormatFile>(text).with_context(|| format!("grammar file {name}")))
-            .collect::<Result<Vec<_>>>()?;
+        let files = parse_sources(sources)?;
+        Grammar::compile(files.iter().collect())
+    }
+
+    /// The built-in formats and `extra` ones, compiled together: an extra format may declare
+    /// kinds and namespaces of its own, and attach clauses, references and markers to built-in
+    /// kinds and namespaces. Formats are ordered by `[format] order` (built-in ones first on a tie).
+    pub fn with_formats(extra: &[&FormatSource]) -> Result<Grammar> {
+        static BUILTIN_FILES: OnceLock<Vec<FormatFile>> = OnceLock::new();
+        let builtin =
+            BUILTIN_FILES.get_or_init(|| parse_sources(BUILTIN).expect("the built-in grammar/ files are valid"));
+        let mut files: Vec<&FormatFile> = builtin.iter().collect();
+        for source in extra {
+            files.push(&source.file);
+        }
+        // Formats are added one at a time by the configuration loader: name the newest.
+        Grammar::compile(files).with_context(|| match extra.last() {
+            Some(last) => format!("format `{}`", last.file.format.name),
+            None => "built-in formats".to_string(),
+        })
+    }
+
+    fn compile(mut files: Vec<&FormatFile>) -> Result<Grammar> {
         files.sort_by_key(|f| f.format.order);
 
         let mut grammar = Grammar {
@@ -309,6 +370,9 @@ impl Grammar {
 
         for file in &files {
             for kind in &file.kinds {
+                if kind.id == "markdown" || grammar.kinds.iter().any(|k| k.id == kind.id) {
+                    bail!("document kind {} is declared twice", kind.id);
+                }
                 grammar.kinds.push(compile_kind(kind, &file.format.name)?);
             }
         }
@@ -412,6 +476,13 @@ impl Grammar {
     }
 }
 
+fn parse_sources(sources: &[(&str, &str)]) -> Result<Vec<FormatFile>> {
+    sources
+        .iter()
+        .map(|(name, text)| toml::from_str::<FormatFile>(text).with_context(|| format!("grammar file {name}")))
+        .collect()
+}
+
 fn compile_kind(def: &KindDef, format: &str) -> Result<Kind> {
     // `*` stays within one path segment, so `**/specs/*` names the feature folder and never
     // `specs/<feature>/checklists`.
@@ -482,6 +553,63 @@ mod tests {
         });
         assert_eq!(out.as_deref(), Some("3.2"));
         assert_eq!(Template("US{n}".into()).render(&|_| None), None);
+    }
+
+    const ADR: &str = r#"
+[format]
+name = "adr"
+label = "Decision records"
+order = 5
+
+[[kinds]]
+id = "adr.record"
+label = "Decision record"
+paths = ["docs/adr/*.md", "**/specs/*/spec.md"]
+
+[[namespaces]]
+id = "adr.decision"
+label = "decision"
+
+[[clauses]]
+kind = "decision"
+namespace = "adr.decision"
+doc_kinds = ["adr.record"]
+pattern = '^#\s+(?P<id>ADR-\d+)'
+
+[[references]]
+namespace = "speckit.requirement"
+doc_kinds = ["adr.*"]
+pattern = '\b(?P<id>FR-\d+)\b'
+"#;
+
+    #[test]
+    fn user_formats_extend_the_builtin_ones() {
+        let adr = FormatSource::parse("adr.toml", ADR).expect("parses");
+        assert_eq!(adr.format_name(), "adr");
+        let g = Grammar::with_formats(&[&adr]).expect("compiles");
+        // Order 5 comes before every built-in format, so its paths win.
+        assert_eq!(g.kind(g.kind_for_path("specs/001-a/spec.md").unwrap()).id, "adr.record");
+        assert_eq!(g.kind(g.kind_for_path("docs/adr/1.md").unwrap()).id, "adr.record");
+        let record = g.kind(g.kind_by_name("adr.record").unwrap());
+        assert_eq!(record.clause_rules.len(), 1);
+        // A reference rule of the user format resolves in a built-in namespace.
+        let reference = &g.reference_rules[record.reference_rules[0]];
+        assert_eq!(g.namespace(reference.namespace).id, "speckit.requirement");
+        assert!(g.kind_by_name("speckit.spec").is_some(), "the built-in kinds remain");
+    }
+
+    #[test]
+    fn user_formats_that_clash_or_do_not_compile_are_rejected_with_the_reason() {
+        let clash = FormatSource::parse("x.toml", &ADR.replace("adr.record", "speckit.spec")).unwrap();
+        let error = format!("{:#}", Grammar::with_formats(&[&clash]).unwrap_err());
+        assert!(error.contains("document kind speckit.spec is declared twice"), "{error}");
+        let bad_regex = FormatSource::parse("x.toml", &ADR.replace(r"(?P<id>ADR-\d+)", "(?P<id>ADR-")).unwrap();
+        let error = format!("{:#}", Grammar::with_formats(&[&bad_regex]).unwrap_err());
+        assert!(error.starts_with("format `adr`: pattern"), "{error}");
+        let huge = FormatSource::parse("x.toml", &ADR.replace(r"ADR-\d+", r"ADR-\w{1000}\w{1000}")).unwrap();
+        let error = format!("{:#}", Grammar::with_formats(&[&huge]).unwrap_err());
+        assert!(error.contains("exceeds size limit"), "{error}");
+        assert!(FormatSource::parse("x.toml", "[format]\nname = 1\n").is_err());
     }
 
     #[test]
