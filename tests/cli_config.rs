@@ -64,8 +64,7 @@ fn stable_sarif(mut log: Value) -> Value {
     let driver = &mut log["runs"][0]["tool"]["driver"];
     driver["version"] = "[version]".into();
     driver["semanticVersion"] = "[version]".into();
-    let rules = driver["rules"].as_array().unwrap().len();
-    driver["rules"] = format!("[{rules} rules]").into();
+    driver["rules"] = "[the rule catalogue]".into();
     for result in log["runs"][0]["results"].as_array_mut().unwrap() {
         result["ruleIndex"] = "[index]".into();
     }
