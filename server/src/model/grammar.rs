@@ -38,6 +38,8 @@ pub enum Uniqueness {
     Document,
     /// Once per parent clause (OpenSpec scenarios inside a requirement).
     Parent,
+    /// Not checked here: a format rule owns it (OpenSpec delta sections).
+    None,
 }
 
 /// Where a reference looks for its definition.

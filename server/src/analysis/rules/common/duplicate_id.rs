@@ -28,6 +28,7 @@ fn check(cx: &Context, out: &mut Emitter) {
                 .filter(|l| !this(l) && l.doc == doc_id)
                 .filter(|l| index.clause(l).is_some_and(|(_, other)| other.parent == clause.parent))
                 .collect(),
+            Uniqueness::None => continue,
         };
         if others.is_empty() {
             continue;
