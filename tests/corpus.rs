@@ -102,12 +102,11 @@ fn every_corpus_document_is_indexed_and_diagnosed() {
         );
         assert!(counts.docs_by_kind.values().sum::<usize>() > 0, "{name} has no Markdown documents");
         if name == "github+spec-kit" {
-            // The toolkit's own templates and prompts hold example IDs and markers on purpose.
-            assert!(
-                counts.diagnostics_by_code.is_empty(),
-                "templates are diagnosed: {}",
-                join(&counts.diagnostics_by_code)
-            );
+            // The toolkit's own templates and prompts hold example IDs and markers on purpose. Links
+            // may point at files the corpus did not copy (it holds only part of the repository).
+            let mut diagnosed = counts.diagnostics_by_code.clone();
+            diagnosed.remove("broken-link");
+            assert!(diagnosed.is_empty(), "templates are diagnosed: {}", join(&diagnosed));
         }
     }
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::model::{Clause, DocModel, Grammar, NamespaceId};
+use crate::model::{Clause, DocModel, Grammar, NamespaceId, Reference};
 
 use super::config::Config;
 use crate::text::LineIndex;
@@ -49,6 +49,13 @@ pub struct ClauseLoc {
     pub global: bool,
 }
 
+/// Where a key is mentioned: a document and the reference's index in its model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RefLoc {
+    pub doc: DocId,
+    pub index: u32,
+}
+
 #[derive(Debug)]
 pub struct WorkspaceIndex {
     pub grammar: Arc<Grammar>,
@@ -63,6 +70,8 @@ pub struct WorkspaceIndex {
     definitions: HashMap<(NamespaceId, String), Vec<ClauseLoc>>,
     /// The definitions of a key within one scope.
     scoped: HashMap<(NamespaceId, ScopeId, String), Vec<ClauseLoc>>,
+    /// The mentions of a key from documents of one scope (the citing document's scope).
+    references: HashMap<(NamespaceId, ScopeId, String), Vec<RefLoc>>,
 }
 
 impl WorkspaceIndex {
@@ -77,6 +86,7 @@ impl WorkspaceIndex {
             scope_ids: HashMap::new(),
             definitions: HashMap::new(),
             scoped: HashMap::new(),
+            references: HashMap::new(),
         }
     }
 
@@ -136,6 +146,10 @@ impl WorkspaceIndex {
             self.definitions.entry((clause.namespace, clause.id.clone())).or_default().push(loc);
             self.scoped.entry((clause.namespace, scope, clause.id.clone())).or_default().push(loc);
         }
+        for (index, reference) in doc.model.references.iter().enumerate() {
+            let loc = RefLoc { doc: id, index: index as u32 };
+            self.references.entry((reference.namespace, scope, reference.id.clone())).or_default().push(loc);
+        }
         self.docs.insert(id, Arc::new(doc));
     }
 
@@ -160,6 +174,15 @@ impl WorkspaceIndex {
                 locs.retain(|l| l.doc != id);
                 if locs.is_empty() {
                     self.scoped.remove(&key);
+                }
+            }
+        }
+        for reference in &old.model.references {
+            let key = (reference.namespace, scope, reference.id.clone());
+            if let Some(locs) = self.references.get_mut(&key) {
+                locs.retain(|l| l.doc != id);
+                if locs.is_empty() {
+                    self.references.remove(&key);
                 }
             }
         }
@@ -204,6 +227,16 @@ impl WorkspaceIndex {
         self.scoped.get(&(namespace, scope, id.to_string())).map_or(&[], Vec::as_slice)
     }
 
+    /// The mentions of a key written in documents of one scope.
+    pub fn references_in(&self, namespace: NamespaceId, scope: ScopeId, id: &str) -> &[RefLoc] {
+        self.references.get(&(namespace, scope, id.to_string())).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn reference(&self, loc: &RefLoc) -> Option<(&Arc<IndexedDoc>, &Reference)> {
+        let doc = self.docs.get(&loc.doc)?;
+        Some((doc, doc.model.references.get(loc.index as usize)?))
+    }
+
     pub fn clause(&self, loc: &ClauseLoc) -> Option<(&Arc<IndexedDoc>, &Clause)> {
         let doc = self.docs.get(&loc.doc)?;
         Some((doc, doc.model.clauses.get(loc.index as usize)?))
@@ -223,4 +256,37 @@ pub(crate) fn relative_to(roots: &[PathBuf], path: &Path) -> String {
         })
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// Verifies FR-009, FR-011.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upsert(index: &mut WorkspaceIndex, relative: &str, text: &str) {
+        let path = Path::new("/ws").join(relative);
+        let model = crate::model::from_text(&index.grammar.clone(), &path, relative, text);
+        index.upsert(IndexedDoc::new(model, Arc::from(text)));
+    }
+
+    #[test]
+    fn references_are_indexed_by_scope_and_key_and_forgotten_on_removal() {
+        let mut index = WorkspaceIndex::new(Grammar::builtin(), vec![PathBuf::from("/ws")]);
+        upsert(&mut index, "specs/001-a/tasks.md", "# Tasks: A\n\n- [ ] T001 Do it per FR-001 and FR-001\n");
+        upsert(&mut index, "specs/002-b/tasks.md", "# Tasks: B\n\n- [ ] T001 Do it per FR-001\n");
+        let ns = index.doc(Path::new("/ws/specs/001-a/tasks.md")).unwrap().model.references[0].namespace;
+        let a = index.scope_id(Some(Path::new("/ws/specs/001-a")));
+        let b = index.scope_id(Some(Path::new("/ws/specs/002-b")));
+        assert_eq!(index.references_in(ns, a, "FR-001").len(), 2);
+        assert_eq!(index.references_in(ns, b, "FR-001").len(), 1);
+        let (doc, reference) = index.reference(&index.references_in(ns, b, "FR-001")[0]).unwrap();
+        assert_eq!(&doc.text[reference.range.clone()], "FR-001");
+
+        upsert(&mut index, "specs/001-a/tasks.md", "# Tasks: A\n\n- [ ] T001 Do it per FR-002\n");
+        assert!(index.references_in(ns, a, "FR-001").is_empty());
+        assert_eq!(index.references_in(ns, a, "FR-002").len(), 1);
+        index.remove(Path::new("/ws/specs/002-b/tasks.md"));
+        assert!(index.references_in(ns, b, "FR-001").is_empty());
+        assert!(!index.references.contains_key(&(ns, b, "FR-001".to_string())));
+    }
 }

@@ -10,8 +10,10 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use super::grammar::{ClauseRule, Grammar, Kind, KindId};
-use super::{Clause, DocModel, Fold, FoldKind, Marker, Reference, Section, detect_kind, normalize_heading};
-use crate::syntax::{InlineCache, MaskKind, Outline};
+use super::{
+    Clause, DocModel, Fold, FoldKind, Link, LinkKind, Marker, Reference, Section, detect_kind, normalize_heading,
+};
+use crate::syntax::{InlineCache, InlineLinkKind, MaskKind, Outline};
 
 /// Build the model of the document at `path`, whose workspace-relative form is `relative`.
 pub fn build(grammar: &Grammar, path: &Path, relative: &str, text: &str, outline: &Outline) -> DocModel {
@@ -40,12 +42,139 @@ pub fn build_cached(
         clauses: Vec::new(),
         references: Vec::new(),
         markers: Vec::new(),
+        links: Vec::new(),
+        masked: Vec::new(),
         folds: Vec::new(),
         len: text.len(),
     };
-    Extractor::new(grammar, kind_id, text, outline, &mut model, cache).run();
+    let (inline_masks, links) = inline_facts(text, outline, cache);
+    model.links = links;
+    model.masked = merge(outline.masks.iter().map(|m| m.range.clone()).chain(inline_masks.iter().cloned()).collect());
+    Extractor::new(grammar, kind_id, text, outline, &mut model, inline_masks).run();
     model.folds = folds(text, outline, &model.sections);
     model
+}
+
+/// Masks and links of the inline runs. A run is parsed only when it may hold a code span, HTML
+/// or an inline link, or, in a document with link reference definitions, a reference link.
+/// Definitions' destinations are masked like inline ones.
+fn inline_facts(text: &str, outline: &Outline, cache: &mut InlineCache) -> (Vec<Range<usize>>, Vec<Link>) {
+    let mut masks = Vec::new();
+    let mut links = Vec::new();
+    // Reference links, resolved once the definitions are known: (text, label, position in `links`).
+    let mut pending: Vec<(Range<usize>, String, usize)> = Vec::new();
+    let has_definitions = !outline.link_definitions.is_empty();
+    cache.begin();
+    for inline in &outline.inlines {
+        let run = &text[inline.clone()];
+        if !(run.contains(['`', '<']) || run.contains("](") || (has_definitions && run.contains('['))) {
+            continue;
+        }
+        let parsed = cache.run(run);
+        let shift = |r: &Range<usize>| r.start + inline.start..r.end + inline.start;
+        masks.extend(parsed.masks.iter().map(shift));
+        for link in &parsed.links {
+            let kind = match &link.kind {
+                InlineLinkKind::Inline => LinkKind::Inline,
+                InlineLinkKind::Image => LinkKind::Image,
+                InlineLinkKind::Reference { label } => {
+                    if has_definitions {
+                        pending.push((shift(&link.text), normalize_label(&run[label.clone()]), links.len()));
+                    }
+                    continue;
+                }
+            };
+            let Some(destination) = &link.destination else { continue };
+            let destination = shift(destination);
+            links.push(Link {
+                kind,
+                text: shift(&link.text),
+                destination: unescape_destination(&text[destination.clone()]),
+                destination_range: destination,
+            });
+        }
+    }
+    let mut labels: HashMap<String, usize> = HashMap::new();
+    let mut definitions = Vec::with_capacity(outline.link_definitions.len());
+    for def in &outline.link_definitions {
+        masks.push(def.destination.clone());
+        // The first definition of a label wins.
+        labels.entry(normalize_label(&text[def.label.clone()])).or_insert(definitions.len());
+        definitions.push(Link {
+            kind: LinkKind::Definition,
+            text: def.label.clone(),
+            destination: unescape_destination(&text[def.destination.clone()]),
+            destination_range: def.destination.clone(),
+        });
+    }
+    // Insert resolved reference links where they occurred, keeping document order.
+    let mut resolved: Vec<(usize, Link)> = pending
+        .into_iter()
+        .filter_map(|(text_range, label, at)| {
+            let def = &definitions[*labels.get(&label)?];
+            Some((
+                at,
+                Link {
+                    kind: LinkKind::Reference,
+                    text: text_range,
+                    destination: def.destination.clone(),
+                    destination_range: def.destination_range.clone(),
+                },
+            ))
+        })
+        .collect();
+    if !resolved.is_empty() {
+        let mut merged = Vec::with_capacity(links.len() + resolved.len());
+        let mut next = resolved.drain(..).peekable();
+        for (i, link) in links.into_iter().enumerate() {
+            while let Some((_, r)) = next.next_if(|(at, _)| *at <= i) {
+                merged.push(r);
+            }
+            merged.push(link);
+        }
+        merged.extend(next.map(|(_, r)| r));
+        links = merged;
+    }
+    links.extend(definitions);
+    masks.sort_by_key(|r| r.start);
+    (masks, links)
+}
+
+/// CommonMark label matching: case-insensitive, inner whitespace collapsed.
+fn normalize_label(label: &str) -> String {
+    label.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// A destination as a reader means it: without `<…>` and with backslash escapes applied.
+fn unescape_destination(raw: &str) -> String {
+    let raw = raw.strip_prefix('<').and_then(|r| r.strip_suffix('>')).unwrap_or(raw);
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\'
+            && let Some(&next) = chars.peek()
+            && next.is_ascii_punctuation()
+        {
+            out.push(next);
+            chars.next();
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Sort ranges and merge those that overlap or touch.
+fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    ranges.sort_by_key(|r| r.start);
+    let mut out: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
 }
 
 fn line_text(text: &str, start: usize) -> &str {
@@ -113,17 +242,8 @@ impl<'a> Extractor<'a> {
         text: &'a str,
         outline: &'a Outline,
         model: &'a mut DocModel,
-        cache: &mut InlineCache,
+        masks: Vec<Range<usize>>,
     ) -> Self {
-        let mut masks = Vec::new();
-        cache.begin();
-        for inline in &outline.inlines {
-            let run = &text[inline.clone()];
-            if run.contains(['`', '<']) || run.contains("](") {
-                masks.extend(cache.masks(run).iter().map(|r| r.start + inline.start..r.end + inline.start));
-            }
-        }
-        masks.sort_by_key(|r| r.start);
         Extractor {
             grammar,
             kind: grammar.kind(kind),

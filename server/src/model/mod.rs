@@ -58,6 +58,30 @@ pub struct Marker {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkKind {
+    /// `[text](destination)`.
+    Inline,
+    /// `![alt](destination)`.
+    Image,
+    /// `[label]: destination`, a link reference definition.
+    Definition,
+    /// `[text][label]`, `[label][]` or `[label]` whose label has a definition in the document.
+    Reference,
+}
+
+/// A link with a destination (links to nowhere, `[text]()`, are left out).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    pub kind: LinkKind,
+    /// The link text, image description or definition label, without its brackets.
+    pub text: Range<usize>,
+    /// The destination, angle brackets and backslash escapes removed (still percent-encoded).
+    pub destination: String,
+    /// Where the destination is written; for a reference link, in its definition.
+    pub destination_range: Range<usize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FoldKind {
     Section,
     List,
@@ -83,6 +107,11 @@ pub struct DocModel {
     pub clauses: Vec<Clause>,
     pub references: Vec<Reference>,
     pub markers: Vec<Marker>,
+    /// Links and images in document order, then the link reference definitions.
+    pub links: Vec<Link>,
+    /// Byte ranges no rule may read, sorted and disjoint: code (fenced, indented, spans), HTML
+    /// (blocks, comments, inline tags), front matter, link destinations and autolinks.
+    pub masked: Vec<Range<usize>>,
     pub folds: Vec<Fold>,
     /// Length of the analysed text, for clamping.
     pub len: usize,
@@ -101,6 +130,39 @@ impl DocModel {
     /// The reference under a byte offset.
     pub fn reference_at(&self, offset: usize) -> Option<&Reference> {
         self.references.iter().find(|r| r.range.start <= offset && offset <= r.range.end)
+    }
+
+    /// The parts of `range` outside [`DocModel::masked`], in order.
+    pub fn unmasked(&self, range: Range<usize>) -> impl Iterator<Item = Range<usize>> + '_ {
+        let first = self.masked.partition_point(|m| m.end <= range.start);
+        let mut at = range.start;
+        let mut masks = self.masked[first..].iter();
+        let end = range.end;
+        std::iter::from_fn(move || {
+            while at < end {
+                match masks.next() {
+                    Some(m) if m.start < end => {
+                        let piece = at..m.start.max(at);
+                        at = at.max(m.end);
+                        if !piece.is_empty() {
+                            return Some(piece);
+                        }
+                    }
+                    _ => {
+                        let piece = at..end;
+                        at = end;
+                        return Some(piece);
+                    }
+                }
+            }
+            None
+        })
+    }
+
+    /// Whether any byte of `range` is masked.
+    pub fn is_masked(&self, range: &Range<usize>) -> bool {
+        let i = self.masked.partition_point(|m| m.end <= range.start);
+        self.masked.get(i).is_some_and(|m| m.start < range.end.max(range.start + 1))
     }
 }
 
@@ -135,6 +197,43 @@ pub fn from_text(grammar: &Grammar, path: &Path, relative: &str, text: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_are_collected_with_their_destinations() {
+        let text = "# See [intro](#intro) and `[c](code.md)`\n\nRead [spec](spec.md \"t\"), ![pic](<a b.png>), [the plan][plan], [Plan] and [none].\n\n```\n[x](fenced.md)\n```\n\n<!-- [y](comment.md) -->\n\n[plan]: ./plan.md#summary\n";
+        let model = from_text(&Grammar::builtin(), Path::new("/ws/x.md"), "x.md", text);
+        let links: Vec<(LinkKind, &str, &str, &str)> = model
+            .links
+            .iter()
+            .map(|l| (l.kind, &text[l.text.clone()], l.destination.as_str(), &text[l.destination_range.clone()]))
+            .collect();
+        assert_eq!(
+            links,
+            vec![
+                (LinkKind::Inline, "intro", "#intro", "#intro"),
+                (LinkKind::Inline, "spec", "spec.md", "spec.md"),
+                (LinkKind::Image, "pic", "a b.png", "<a b.png>"),
+                (LinkKind::Reference, "the plan", "./plan.md#summary", "./plan.md#summary"),
+                (LinkKind::Reference, "Plan", "./plan.md#summary", "./plan.md#summary"),
+                (LinkKind::Definition, "plan", "./plan.md#summary", "./plan.md#summary"),
+            ]
+        );
+        // Code spans in headings are masked like any other.
+        assert!(model.is_masked(&(text.find("[c]").unwrap()..text.find("[c]").unwrap() + 1)));
+        assert!(model.is_masked(&(text.find("./plan").unwrap()..text.find("./plan").unwrap() + 1)));
+    }
+
+    #[test]
+    fn unmasked_splits_a_range_around_masks() {
+        let text = "a `b` c <!-- d --> e";
+        let model = from_text(&Grammar::builtin(), Path::new("/ws/x.md"), "x.md", text);
+        let parts: Vec<&str> = model.unmasked(0..text.len()).map(|r| &text[r]).collect();
+        assert_eq!(parts, vec!["a ", " c ", " e"]);
+        let parts: Vec<&str> = model.unmasked(3..text.len() - 1).map(|r| &text[r]).collect();
+        assert_eq!(parts, vec![" c ", " "]);
+        assert!(model.is_masked(&(3..4)));
+        assert!(!model.is_masked(&(0..2)));
+    }
 
     #[test]
     fn heading_annotations_are_stripped() {

@@ -15,7 +15,7 @@ use tree_sitter::{InputEdit, Parser, Point, Tree};
 
 use crate::text::ByteEdit;
 
-pub use outline::{Heading, ListItem, Mask, MaskKind, Outline, outline};
+pub use outline::{Heading, LinkDefinition, ListItem, Mask, MaskKind, Outline, outline};
 
 thread_local! {
     static BLOCK_PARSER: RefCell<Parser> = RefCell::new(new_parser(&tree_sitter_md::LANGUAGE.into()));
@@ -60,12 +60,43 @@ pub fn edit_tree(tree: &mut Tree, edit: &ByteEdit) {
     });
 }
 
-/// Inline masks of one document's runs, keyed by the run's text and kept between builds, so an
+/// What one inline parse yields: the ranges analysis must skip and the links (both relative to
+/// the run).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InlineRun {
+    /// Code spans, inline HTML (comments included), link destinations and autolinks.
+    pub masks: Vec<Range<usize>>,
+    pub links: Vec<InlineLink>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InlineLinkKind {
+    /// `[text](destination)`.
+    Inline,
+    /// `![alt](destination)`.
+    Image,
+    /// `[text][label]`, `[label][]` or `[label]`: a link only if a definition of the label
+    /// exists, which the inline grammar cannot know (every bracketed token parses as one).
+    Reference { label: Range<usize> },
+}
+
+/// A link found by the inline grammar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InlineLink {
+    pub kind: InlineLinkKind,
+    /// The link text (or image description), without brackets.
+    pub text: Range<usize>,
+    /// The destination as written, angle brackets included; `None` for `[text]()` and
+    /// reference links.
+    pub destination: Option<Range<usize>>,
+}
+
+/// Inline parses of one document's runs, keyed by the run's text and kept between builds, so an
 /// edit reparses only the inline runs it changed. Runs the latest build did not use are dropped.
 #[derive(Debug, Default)]
 pub struct InlineCache {
-    runs: HashMap<Box<str>, Vec<Range<usize>>>,
-    previous: HashMap<Box<str>, Vec<Range<usize>>>,
+    runs: HashMap<Box<str>, InlineRun>,
+    previous: HashMap<Box<str>, InlineRun>,
 }
 
 impl InlineCache {
@@ -74,28 +105,47 @@ impl InlineCache {
         self.previous = std::mem::take(&mut self.runs);
     }
 
+    /// The parse of one inline run (ranges relative to the run).
+    pub fn run(&mut self, run: &str) -> &InlineRun {
+        if !self.runs.contains_key(run) {
+            let parsed = self.previous.remove(run).unwrap_or_else(|| inline_parse(run));
+            self.runs.insert(run.into(), parsed);
+        }
+        &self.runs[run]
+    }
+
     /// The masks of one inline run (relative to the run).
     pub fn masks(&mut self, run: &str) -> &[Range<usize>] {
-        let masks = self.previous.remove(run).unwrap_or_else(|| inline_masks(run));
-        self.runs.entry(run.into()).or_insert(masks)
+        &self.run(run).masks
     }
 }
 
 /// Byte ranges (relative to `text`) that inline analysis must skip: code spans, inline HTML
 /// (comments included), link destinations and autolinks.
 pub fn inline_masks(text: &str) -> Vec<Range<usize>> {
+    inline_parse(text).masks
+}
+
+/// Parse one inline run: its masks and its links.
+pub fn inline_parse(text: &str) -> InlineRun {
+    let mut out = InlineRun::default();
     let Some(tree) = INLINE_PARSER.with_borrow_mut(|parser| parser.parse(text, None)) else {
-        return Vec::new();
+        return out;
     };
-    let mut masks = Vec::new();
     let mut cursor = tree.walk();
     // Iterative pre-order walk: inline trees can be deep on pathological input.
     loop {
         let node = cursor.node();
         let skip_children = match node.kind() {
             "code_span" | "html_tag" | "link_destination" | "uri_autolink" | "email_autolink" => {
-                masks.push(node.byte_range());
+                out.masks.push(node.byte_range());
                 true
+            }
+            kind @ ("inline_link" | "image" | "full_reference_link" | "collapsed_reference_link" | "shortcut_link") => {
+                if let Some(link) = link(node, kind) {
+                    out.links.push(link);
+                }
+                false
             }
             _ => false,
         };
@@ -107,10 +157,38 @@ pub fn inline_masks(text: &str) -> Vec<Range<usize>> {
                 break;
             }
             if !cursor.goto_parent() {
-                return masks;
+                return out;
             }
         }
     }
+}
+
+/// The byte range of a node's first child of a kind.
+fn child_range(node: tree_sitter::Node, kind: &str) -> Option<Range<usize>> {
+    let mut walk = node.walk();
+    node.children(&mut walk).find(|c| c.kind() == kind).map(|c| c.byte_range())
+}
+
+fn link(node: tree_sitter::Node, kind: &str) -> Option<InlineLink> {
+    let child = |wanted: &str| child_range(node, wanted);
+    let text = child(if kind == "image" { "image_description" } else { "link_text" });
+    let kind = match kind {
+        "inline_link" => InlineLinkKind::Inline,
+        "image" => InlineLinkKind::Image,
+        // `[text][label]` names its label; `[label][]` and `[label]` are their own label.
+        "full_reference_link" => {
+            let label = child("link_label")?;
+            InlineLinkKind::Reference { label: label.start + 1..(label.end - 1).max(label.start + 1) }
+        }
+        _ => InlineLinkKind::Reference { label: text.clone()? },
+    };
+    // An empty text (`[](x)`) has no node: point at the brackets' inside.
+    let text = text.unwrap_or_else(|| node.start_byte() + 1..node.start_byte() + 1);
+    let destination = match kind {
+        InlineLinkKind::Reference { .. } => None,
+        _ => child("link_destination"),
+    };
+    Some(InlineLink { kind, text, destination })
 }
 
 /// Verifies FR-004, FR-005.
@@ -126,6 +204,35 @@ mod tests {
         assert!(masked.iter().any(|m| m.contains("FR-002")), "{masked:?}");
         assert!(masked.iter().any(|m| m.contains("FR-004")), "{masked:?}");
         assert!(!masked.iter().any(|m| m.contains("FR-003")), "{masked:?}");
+    }
+
+    #[test]
+    fn inline_parse_finds_links_and_reference_links() {
+        let text = "[API](docs/api.md#x \"t\") ![alt](a.png) [x][ref] [Label][] [P] [t](<a b.md>) [e]() `[c](d)`";
+        let run = inline_parse(text);
+        let links: Vec<(&str, Option<&str>, Option<&str>)> = run
+            .links
+            .iter()
+            .map(|l| {
+                let label = match &l.kind {
+                    InlineLinkKind::Reference { label } => Some(&text[label.clone()]),
+                    _ => None,
+                };
+                (&text[l.text.clone()], l.destination.clone().map(|d| &text[d]), label)
+            })
+            .collect();
+        assert_eq!(
+            links,
+            vec![
+                ("API", Some("docs/api.md#x"), None),
+                ("alt", Some("a.png"), None),
+                ("x", None, Some("ref")),
+                ("Label", None, Some("Label")),
+                ("P", None, Some("P")),
+                ("t", Some("<a b.md>"), None),
+                ("e", None, None),
+            ]
+        );
     }
 
     #[test]

@@ -38,6 +38,15 @@ pub struct Mask {
     pub kind: MaskKind,
 }
 
+/// A link reference definition (`[label]: destination "title"`), a block of its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkDefinition {
+    /// The label, without its brackets.
+    pub label: Range<usize>,
+    /// The destination as written (angle brackets included, if any).
+    pub destination: Range<usize>,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Outline {
     pub headings: Vec<Heading>,
@@ -47,6 +56,7 @@ pub struct Outline {
     pub masks: Vec<Mask>,
     /// Inline runs (paragraph and heading text, table cells) that may need an inline parse.
     pub inlines: Vec<Range<usize>>,
+    pub link_definitions: Vec<LinkDefinition>,
 }
 
 /// Read the outline of a block tree. `len` is the document length in bytes.
@@ -67,6 +77,9 @@ pub fn outline(tree: &Tree, len: usize) -> Outline {
                     .child_by_field_name("heading_content")
                     .map(|c| c.byte_range())
                     .unwrap_or(node.end_byte()..node.end_byte());
+                if !content.is_empty() {
+                    out.inlines.push(content.clone());
+                }
                 out.headings.push(Heading { level, range: node.byte_range(), content, section: 0..0 });
                 descend = false;
             }
@@ -84,6 +97,9 @@ pub fn outline(tree: &Tree, len: usize) -> Outline {
                     .child_by_field_name("heading_content")
                     .map(|c| c.byte_range())
                     .unwrap_or(node.start_byte()..node.start_byte());
+                if !content.is_empty() {
+                    out.inlines.push(content.clone());
+                }
                 out.headings.push(Heading { level, range: node.byte_range(), content, section: 0..0 });
                 descend = false;
             }
@@ -103,6 +119,15 @@ pub fn outline(tree: &Tree, len: usize) -> Outline {
             }
             "minus_metadata" | "plus_metadata" => {
                 out.masks.push(Mask { range: node.byte_range(), kind: MaskKind::FrontMatter });
+                descend = false;
+            }
+            "link_reference_definition" => {
+                let child = |kind: &str| super::child_range(node, kind);
+                if let (Some(label), Some(destination)) = (child("link_label"), child("link_destination")) {
+                    // The label node always includes its brackets.
+                    let label = label.start + 1..(label.end - 1).max(label.start + 1);
+                    out.link_definitions.push(LinkDefinition { label, destination });
+                }
                 descend = false;
             }
             "inline" | "pipe_table_cell" => {
@@ -196,6 +221,15 @@ mod tests {
         let text = "---\ntitle: x\n---\n\n```\nFR-001\n```\n\n<!--\nFR-002\n-->\n";
         let kinds: Vec<MaskKind> = outline_of(text).masks.iter().map(|m| m.kind).collect();
         assert_eq!(kinds, vec![MaskKind::FrontMatter, MaskKind::Code, MaskKind::Html]);
+    }
+
+    #[test]
+    fn link_reference_definitions_are_listed() {
+        let text = "Para [ref].\n\n[ref]: ./x.md \"title\"\n[Other Ref]:\n  <y z.md>\n";
+        let o = outline_of(text);
+        let defs: Vec<(&str, &str)> =
+            o.link_definitions.iter().map(|d| (&text[d.label.clone()], &text[d.destination.clone()])).collect();
+        assert_eq!(defs, vec![("ref", "./x.md"), ("Other Ref", "<y z.md>")]);
     }
 
     #[test]

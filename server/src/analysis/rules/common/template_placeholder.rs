@@ -1,0 +1,166 @@
+//! `template-placeholder`: a template token left in a spec document: `[FEATURE NAME]`, `[DATE]`,
+//! `[PROJECT_NAME]`, `[###-feature-name]`, `[Brief Title]`, `$ARGUMENTS`, `TKTK`.
+//!
+//! A bracketed token is a placeholder when it is
+//! - all capitals with several words (`[FEATURE NAME]`, `[PRINCIPLE_1_NAME]`), or one word of four
+//!   letters or more (`[DATE]`), or one of a few short ones (`[TBD]`, `[ID]`);
+//! - `[###-…]`, the Spec Kit feature-folder stand-in;
+//! - one of the Spec Kit template phrases (`[Brief Title]`, `[e.g., …]`, `[Describe …]`).
+//!
+//! Never a placeholder: IDs and labels (`[P]`, `[US1]`, `[T001]`, `[X]`), annotations listed in
+//! `grammar/terms.toml` (`[NEW]`, `[NEEDS CLARIFICATION]`), mixed-case tags (`[Gap]`,
+//! `[Completeness]`), the text of a real link (`[API](api.md)`, or `[API]` with a definition), and
+//! anything in code, HTML comments or front matter. Plain Markdown files are not checked.
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::terms::terms;
+use crate::analysis::diagnostics::Severity;
+use crate::analysis::rules::{Context, Emitter, Rule};
+
+pub const RULE: Rule = Rule {
+    code: "template-placeholder",
+    severity: Severity::Warning,
+    summary: "a template placeholder is left in the text",
+    check,
+};
+
+/// Longest bracketed token considered (template phrases can be long sentences).
+const MAX_TOKEN: usize = 200;
+
+fn check(cx: &Context, out: &mut Emitter) {
+    let model = &cx.doc.model;
+    if model.kind == cx.index.grammar.generic {
+        return;
+    }
+    let text = &*cx.doc.text;
+    for segment in model.unmasked(0..text.len()) {
+        let part = &text[segment.clone()];
+        for (offset, _) in part.match_indices('[') {
+            let Some(token) = placeholder_at(part, offset) else { continue };
+            let range = segment.start + token.start..segment.start + token.end;
+            let inside = range.start + 1..range.end - 1;
+            if model.links.iter().any(|l| l.text.start < inside.end.max(inside.start + 1) && inside.start < l.text.end)
+            {
+                continue;
+            }
+            out.emit(range.clone(), message(&text[range]));
+        }
+        for word in ["$ARGUMENTS", "TKTK"] {
+            for (offset, _) in part.match_indices(word) {
+                let end = offset + word.len();
+                let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric() && c != '_');
+                if boundary(part[end..].chars().next())
+                    && (word.starts_with('$') || boundary(part[..offset].chars().next_back()))
+                {
+                    let range = segment.start + offset..segment.start + end;
+                    out.emit(range.clone(), message(&text[range]));
+                }
+            }
+        }
+    }
+}
+
+fn message(token: &str) -> String {
+    format!("Template placeholder `{token}` is still in the text; replace it with the real content")
+}
+
+/// The placeholder opening at `part[open]` (a `[`), as a range of `part` including brackets.
+fn placeholder_at(part: &str, open: usize) -> Option<Range<usize>> {
+    let rest = &part[open + 1..];
+    // Bounded, so a line of a million `[` costs linear time.
+    let close = rest.bytes().take(MAX_TOKEN + 1).position(|b| matches!(b, b']' | b'\n' | b'\r'))?;
+    if rest.as_bytes()[close] != b']' {
+        return None;
+    }
+    let inner = &rest[..close];
+    let range = open..open + close + 2;
+    // `[[x]]` and `[a [b] c]`: only the innermost brackets hold a token, except for phrases.
+    let nested = inner.contains('[');
+    let t = terms();
+    if t.phrases.iter().any(|p| p.is_match(inner)) {
+        return Some(range);
+    }
+    if nested {
+        return None;
+    }
+    if inner.starts_with("###-") {
+        return Some(range);
+    }
+    if !all_caps().is_match(inner) || id_like().is_match(inner) || t.allow.contains(inner) {
+        return None;
+    }
+    let several_words = inner.contains([' ', '_']);
+    let letters = inner.chars().filter(char::is_ascii_alphabetic).count();
+    (several_words || letters >= 4 || t.short.contains(inner)).then_some(range)
+}
+
+fn all_caps() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"^[A-Z][A-Z0-9]*(?:[ _-][A-Z0-9]+)*$").expect("valid regex"))
+}
+
+/// `P`, `X`, `US1`, `T001`, `FR-001`, `P1`: labels and IDs, not fields to fill in.
+fn id_like() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"^(?:[A-Z]|[A-Z]{1,6}-?\d+[a-z]?)$").expect("valid regex"))
+}
+
+/// Verifies FR-010, FR-021.
+#[cfg(test)]
+mod tests {
+    use crate::analysis::rules::check_files;
+
+    fn placeholders(path: &str, text: &str) -> Vec<String> {
+        check_files(&[(path, text)])
+            .into_iter()
+            .filter(|d| d.contains("template-placeholder"))
+            .map(|d| d.split(" template-placeholder ").next().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn template_tokens_are_reported() {
+        let text = "# Feature Specification: [FEATURE NAME]\n\n**Feature Branch**: [###-feature-name]\n**Created**: [DATE]\n**Input**: $ARGUMENTS\n\n## User Scenarios & Testing\n\n### User Story 1 - [Brief Title] (Priority: P1)\n\n[Describe this user journey in plain language]\n\nOwner: [PROJECT_NAME], budget TKTK, ref [TBD].\n";
+        assert_eq!(
+            placeholders("specs/001-a/spec.md", text),
+            vec![
+                "specs/001-a/spec.md:1:26",
+                "specs/001-a/spec.md:3:21",
+                "specs/001-a/spec.md:4:14",
+                "specs/001-a/spec.md:5:12",
+                "specs/001-a/spec.md:9:20",
+                "specs/001-a/spec.md:11:1",
+                "specs/001-a/spec.md:13:8",
+                "specs/001-a/spec.md:13:31",
+                "specs/001-a/spec.md:13:41",
+            ]
+        );
+    }
+
+    #[test]
+    fn labels_tags_markers_and_links_are_not_placeholders() {
+        let text = "# Tasks: A\n\n## Phase 3: User Story 1\n\n- [ ] T001 [P] [US1] Build it per [API](api.md)\n- [x] T002 [X] [NEW] Checked [Gap] [Completeness] [Spec §FR-001]\n- [X] T003 No [NEEDS CLARIFICATION] markers remain; see [DOCS] and [HTTP API][]\n- [ ] T004 [UI] [API] [FR-001] [T001] [P1] [!NOTE]\n\n[DOCS]: docs/index.md\n[http api]: api.md\n";
+        assert_eq!(placeholders("specs/001-a/tasks.md", text), Vec::<String>::new());
+    }
+
+    #[test]
+    fn nothing_in_code_comments_or_front_matter_is_reported() {
+        let text = "---\ntitle: [PROJECT_NAME]\n---\n# Tasks: A\n\n`[DATE]` and `$ARGUMENTS`\n\n```\n[FEATURE NAME]\n```\n\n<!-- [DATE] -->\n\n    [INDENTED CODE]\n\nText <!-- [INLINE_COMMENT] --> end.\n";
+        assert_eq!(placeholders("specs/001-a/tasks.md", text), Vec::<String>::new());
+    }
+
+    #[test]
+    fn long_runs_of_brackets_cost_linear_time() {
+        let text = format!("# Tasks: A\n\n{} [DATE]\n", "[".repeat(300_000));
+        assert_eq!(placeholders("specs/001-a/tasks.md", &text).len(), 1);
+    }
+
+    #[test]
+    fn plain_markdown_is_not_checked() {
+        assert!(placeholders("README.md", "# [PROJECT_NAME]\n").is_empty());
+    }
+}
