@@ -184,7 +184,7 @@ fn invalid_configuration_values_are_errors_with_positions() {
     std::fs::create_dir_all(dir.path().join("specs/001-a")).unwrap();
     std::fs::write(
         dir.path().join("specs/001-a/spec.md"),
-        "# Feature Specification: A\n\n## User Scenarios & Testing\n\n## Requirements\n\n- **FR-001**: x\n\n## Success Criteria\n\n- **SC-001**: y\n",
+        "# Feature Specification: A\n\n## User Scenarios & Testing\n\nA user signs in.\n\n## Requirements\n\n- **FR-001**: x\n\n## Success Criteria\n\n- **SC-001**: y\n",
     )
     .unwrap();
     std::fs::write(dir.path().join("broken-format.toml"), "[format]\nname = \"b\"\n").unwrap();
