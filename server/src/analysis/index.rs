@@ -66,6 +66,8 @@ pub struct WorkspaceIndex {
     doc_ids: HashMap<Arc<Path>, DocId>,
     docs: HashMap<DocId, Arc<IndexedDoc>>,
     scope_ids: HashMap<PathBuf, ScopeId>,
+    /// How many indexed documents each scope holds (scopes with none are left out).
+    scope_docs: HashMap<ScopeId, u32>,
     /// Every definition of a key, workspace-wide.
     definitions: HashMap<(NamespaceId, String), Vec<ClauseLoc>>,
     /// The definitions of a key within one scope.
@@ -84,6 +86,7 @@ impl WorkspaceIndex {
             doc_ids: HashMap::new(),
             docs: HashMap::new(),
             scope_ids: HashMap::new(),
+            scope_docs: HashMap::new(),
             definitions: HashMap::new(),
             scoped: HashMap::new(),
             references: HashMap::new(),
@@ -136,11 +139,19 @@ impl WorkspaceIndex {
         scope.and_then(|s| self.scope_ids.get(s).copied()).unwrap_or(ScopeId::NONE)
     }
 
+    /// The feature folders that hold at least one indexed document, in no particular order.
+    pub fn scopes(&self) -> impl Iterator<Item = &Path> {
+        self.scope_ids.iter().filter(|(_, id)| self.scope_docs.contains_key(id)).map(|(path, _)| path.as_path())
+    }
+
     /// Insert or replace a document, keeping the definition tables in step.
     pub fn upsert(&mut self, doc: IndexedDoc) {
         let id = self.intern_doc(&doc.model.path);
         self.remove_id(id);
         let scope = self.intern_scope(doc.model.scope.as_deref());
+        if scope != ScopeId::NONE {
+            *self.scope_docs.entry(scope).or_default() += 1;
+        }
         for (index, clause) in doc.model.clauses.iter().enumerate() {
             let loc = ClauseLoc { doc: id, index: index as u32, scope, global: clause.global };
             self.definitions.entry((clause.namespace, clause.id.clone())).or_default().push(loc);
@@ -161,6 +172,12 @@ impl WorkspaceIndex {
     fn remove_id(&mut self, id: DocId) -> Option<Arc<IndexedDoc>> {
         let old = self.docs.remove(&id)?;
         let scope = self.scope_id(old.model.scope.as_deref());
+        if let Some(count) = self.scope_docs.get_mut(&scope) {
+            *count -= 1;
+            if *count == 0 {
+                self.scope_docs.remove(&scope);
+            }
+        }
         for clause in &old.model.clauses {
             let key = (clause.namespace, clause.id.clone());
             if let Some(locs) = self.definitions.get_mut(&key) {

@@ -1,5 +1,7 @@
 //! Agent-spec rules (the six sections are checked by `missing-section`).
 
+mod failure_mode_per_dependency;
+
 use super::Rule;
 
-pub const RULES: &[Rule] = &[];
+pub const RULES: &[Rule] = &[failure_mode_per_dependency::RULE];
