@@ -106,9 +106,12 @@ mod tests {
             include_str!("../../../../docs/diagnostics/agent.md"),
         ]
         .concat();
+        let table = include_str!("../../../../docs/diagnostics.md");
         let mut seen = std::collections::HashSet::new();
         for rule in catalogue() {
             assert!(seen.insert(rule.code), "{} is registered twice", rule.code);
+            let row = format!("| `{}` | {} |", rule.code, rule.severity.as_str());
+            assert!(table.contains(&row), "docs/diagnostics.md lacks the row {row}");
             assert!(
                 entries.contains(&format!("## `{}`", rule.code)),
                 "{} has no entry under docs/diagnostics/",
