@@ -235,3 +235,32 @@ fn deleting_specls_toml_restores_the_defaults_and_clears_its_problems() {
     published(&mut client, &config_uri, |d| d.as_array().unwrap().is_empty());
     assert!(client.shutdown());
 }
+
+/// Verifies FR-007 of specs/002-diagnostics: settings pulled with `workspace/configuration`.
+#[test]
+fn settings_pulled_with_workspace_configuration_apply() {
+    let ws = workspace("speckit");
+    let mut client = Client::spawn(ws.path());
+    client.replies.insert("workspace/configuration".into(), json!([{ "rules": { "missing-section": "off" } }]));
+    let root = format!("file://{}", ws.path().display());
+    client.request(
+        "initialize",
+        json!({
+            "processId": null,
+            "rootUri": root,
+            "workspaceFolders": [{ "uri": root, "name": "fixture" }],
+            "capabilities": { "window": { "workDoneProgress": true }, "workspace": { "configuration": true } }
+        }),
+    );
+    client.notify("initialized", json!({}));
+    client.wait_indexed();
+    let spec = client.open("specs/002-export/spec.md", 1);
+    let diagnostics = client.diagnostics_for(&spec, Some(1));
+    assert!(!has(&diagnostics, "missing-section"), "{diagnostics}");
+
+    client.replies.insert("workspace/configuration".into(), json!([{ "rules": { "missing-section": "error" } }]));
+    client.notify("workspace/didChangeConfiguration", json!({ "settings": null }));
+    let diagnostics = published(&mut client, &spec, |d| has(d, "missing-section"));
+    assert_eq!(summary(&diagnostics), [("missing-section".to_string(), 1)]);
+    assert!(client.shutdown());
+}

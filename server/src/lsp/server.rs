@@ -215,8 +215,14 @@ impl LanguageServer for Backend {
 
     async fn did_change_configuration(&self, params: lsp::DidChangeConfigurationParams) {
         if self.state.session().configuration {
-            // Pull clients send no settings here: ask for them.
-            indexing::fetch_settings(&self.state).await;
+            // Clients with `workspace/configuration` send no settings here: ask for them, from a
+            // task, since a handler awaiting a client reply can stall the message reader.
+            let state = self.state.clone();
+            tokio::spawn(async move {
+                indexing::fetch_settings(&state).await;
+                state.submit(Job::Config(None));
+            });
+            return;
         } else {
             let settings = match params.settings {
                 serde_json::Value::Object(mut map) => match map.remove("specls") {

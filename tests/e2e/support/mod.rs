@@ -26,6 +26,8 @@ pub struct Client {
     next_id: i64,
     peer: Option<Peer>,
     pub root: PathBuf,
+    /// Results for the server's own requests, by method; any other request is answered `null`.
+    pub replies: std::collections::HashMap<String, Value>,
 }
 
 fn read_messages(reader: impl Read + Send + 'static) -> Receiver<Value> {
@@ -81,6 +83,7 @@ impl Client {
             next_id: 1,
             peer: Some(Peer::Process(child)),
             root: root.to_path_buf(),
+            replies: Default::default(),
         }
     }
 
@@ -107,6 +110,7 @@ impl Client {
             next_id: 1,
             peer: Some(Peer::Thread(server)),
             root: root.to_path_buf(),
+            replies: Default::default(),
         }
     }
 
@@ -146,8 +150,9 @@ impl Client {
         match self.incoming.recv_timeout(left) {
             Ok(message) => {
                 // Answer the server's own requests the way a minimal editor does.
-                if message.get("method").is_some() && message.get("id").is_some() {
-                    let reply = json!({ "jsonrpc": "2.0", "id": message["id"], "result": null });
+                if let (Some(method), Some(id)) = (message["method"].as_str(), message.get("id")) {
+                    let result = self.replies.get(method).cloned().unwrap_or(Value::Null);
+                    let reply = json!({ "jsonrpc": "2.0", "id": id, "result": result });
                     self.send(&reply);
                 }
                 Some(message)
