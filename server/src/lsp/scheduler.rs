@@ -17,8 +17,8 @@ pub async fn run(state: Arc<State>, mut jobs: mpsc::UnboundedReceiver<Job>) {
             batch.push(job);
         }
         let worker = state.clone();
-        let touched_others = match tokio::task::spawn_blocking(move || process(&worker, batch)).await {
-            Ok(touched) => touched,
+        let (edited, touched_others) = match tokio::task::spawn_blocking(move || process(&worker, batch)).await {
+            Ok(outcome) => outcome,
             Err(e) => {
                 tracing::error!("analysis failed: {e}");
                 continue;
@@ -29,13 +29,13 @@ pub async fn run(state: Arc<State>, mut jobs: mpsc::UnboundedReceiver<Job>) {
             let roots = state.index().roots().to_vec();
             tokio::spawn(indexing::index_folders(state.clone(), roots, true));
         }
-        publish(&state, touched_others).await;
+        publish(&state, edited, touched_others).await;
     }
 }
 
-/// Apply a batch of jobs; returns whether documents other than the edited ones may have new
-/// diagnostics, which pull clients learn through a refresh.
-fn process(state: &State, batch: Vec<Job>) -> bool {
+/// Apply a batch of jobs; returns the documents whose edits were analysed, and whether other
+/// documents may have new diagnostics (pull clients learn that through a refresh).
+fn process(state: &State, batch: Vec<Job>) -> (Vec<lsp::Uri>, bool) {
     let mut analyse: Vec<lsp::Uri> = Vec::new();
     let mut touched_others = false;
     for job in batch {
@@ -73,15 +73,13 @@ fn process(state: &State, batch: Vec<Job>) -> bool {
             }
         }
     }
-    let mut edited = false;
-    for uri in &analyse {
-        edited |= state.analyse_open(uri);
-    }
+    analyse.retain(|uri| state.analyse_open(uri));
     // An edit can change the diagnostics of every other open document (cross-file references).
-    touched_others || (edited && state.docs.uris().len() > 1)
+    let others = touched_others || (!analyse.is_empty() && state.docs.uris().len() > 1);
+    (analyse, others)
 }
 
-async fn publish(state: &Arc<State>, touched_others: bool) {
+async fn publish(state: &Arc<State>, edited: Vec<lsp::Uri>, touched_others: bool) {
     let session = state.session();
     if session.pull_diagnostics {
         if touched_others && session.diagnostic_refresh {
@@ -95,8 +93,16 @@ async fn publish(state: &Arc<State>, touched_others: bool) {
         }
         return;
     }
+    // The edited documents first: their author is waiting; other open documents follow.
     let worker = state.clone();
-    let Ok(changed) = tokio::task::spawn_blocking(move || worker.changed_diagnostics()).await else { return };
+    let Ok(first) = tokio::task::spawn_blocking(move || worker.changed_diagnostics_of(&edited)).await else { return };
+    send(state, first).await;
+    let worker = state.clone();
+    let Ok(rest) = tokio::task::spawn_blocking(move || worker.changed_diagnostics()).await else { return };
+    send(state, rest).await;
+}
+
+async fn send(state: &State, changed: Vec<(lsp::Uri, Option<i32>, Vec<lsp::Diagnostic>)>) {
     for (uri, version, diagnostics) in changed {
         // A document closed meanwhile has had its diagnostics cleared; do not bring them back.
         if state.publishable(&uri) {

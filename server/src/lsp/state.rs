@@ -582,15 +582,7 @@ impl State {
     /// Diagnostics of every open document, and of the configuration file on disk, that differ
     /// from what was last pushed.
     pub fn changed_diagnostics(&self) -> Vec<(lsp::Uri, Option<i32>, Vec<lsp::Diagnostic>)> {
-        let mut out = Vec::new();
-        for uri in self.docs.uris() {
-            let Some((version, diags)) = self.open_diagnostics(&uri) else { continue };
-            if self.published.get(&uri).is_some_and(|p| *p == diags) {
-                continue;
-            }
-            self.published.insert(uri.clone(), diags.clone());
-            out.push((uri, version, diags));
-        }
+        let mut out = self.changed_diagnostics_of(&self.docs.uris());
         // A configuration file that is neither open nor the active one any more (deleted, or
         // another folder's file took over): clear what was published on it.
         let disk = self.disk_config();
@@ -618,6 +610,20 @@ impl State {
                 self.published.insert(uri.clone(), diags.clone());
                 out.push((uri, None, diags));
             }
+        }
+        out
+    }
+
+    /// Diagnostics of the given open documents that differ from what was last pushed.
+    pub fn changed_diagnostics_of(&self, uris: &[lsp::Uri]) -> Vec<(lsp::Uri, Option<i32>, Vec<lsp::Diagnostic>)> {
+        let mut out = Vec::new();
+        for uri in uris {
+            let Some((version, diags)) = self.open_diagnostics(uri) else { continue };
+            if self.published.get(uri).is_some_and(|p| *p == diags) {
+                continue;
+            }
+            self.published.insert(uri.clone(), diags.clone());
+            out.push((uri.clone(), version, diags));
         }
         out
     }
