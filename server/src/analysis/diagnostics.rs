@@ -64,7 +64,7 @@ pub fn diagnostics(index: &WorkspaceIndex, path: &Path) -> Vec<Diagnostic> {
         return Vec::new();
     }
     let mut out = Vec::new();
-    rules::run(&Context { index, doc, config: &index.config }, &mut out);
+    rules::run(&Context::new(index, doc, &index.config), &mut out);
     out.sort_by(|a, b| (a.range.start, a.range.end, a.code).cmp(&(b.range.start, b.range.end, b.code)));
     out
 }

@@ -8,11 +8,14 @@ mod kiro;
 mod openspec;
 mod speckit;
 
+use std::cell::OnceCell;
 use std::ops::Range;
 
 use super::config::Config;
 use super::diagnostics::{Diagnostic, Related, Severity};
 use super::index::{IndexedDoc, WorkspaceIndex};
+use super::resolve::{Resolution, resolve};
+use crate::model::Reference;
 
 /// A rule: a code, its default severity, and the check that emits its diagnostics.
 pub struct Rule {
@@ -28,6 +31,22 @@ pub struct Context<'a> {
     pub index: &'a WorkspaceIndex,
     pub doc: &'a IndexedDoc,
     pub config: &'a Config,
+    /// Each reference's resolution, computed once for all the rules that need it.
+    resolutions: OnceCell<Vec<Resolution>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(index: &'a WorkspaceIndex, doc: &'a IndexedDoc, config: &'a Config) -> Self {
+        Context { index, doc, config, resolutions: OnceCell::new() }
+    }
+
+    /// The document's references with their resolutions, in document order.
+    pub fn resolved_references(&self) -> impl Iterator<Item = (&'a Reference, &Resolution)> {
+        let model = &self.doc.model;
+        let resolutions =
+            self.resolutions.get_or_init(|| model.references.iter().map(|r| resolve(self.index, model, r)).collect());
+        model.references.iter().zip(resolutions)
+    }
 }
 
 /// Collects one rule's diagnostics at the severity the configuration gives it.

@@ -1,7 +1,7 @@
 //! `ambiguous-reference`: a cited key with several candidate definitions; specls never guesses.
 
 use crate::analysis::diagnostics::{Severity, related};
-use crate::analysis::resolve::{Resolution, resolve};
+use crate::analysis::resolve::Resolution;
 use crate::analysis::rules::{Context, Emitter, Rule};
 
 pub const RULE: Rule = Rule {
@@ -16,8 +16,8 @@ fn check(cx: &Context, out: &mut Emitter) {
     if model.kind == cx.index.grammar.generic {
         return;
     }
-    for reference in &model.references {
-        let Resolution::Ambiguous(locs) = resolve(cx.index, model, reference) else { continue };
+    for (reference, resolution) in cx.resolved_references() {
+        let Resolution::Ambiguous(locs) = resolution else { continue };
         let what = &cx.index.grammar.namespace(reference.namespace).label;
         out.emit_related(
             reference.range.clone(),
@@ -26,7 +26,7 @@ fn check(cx: &Context, out: &mut Emitter) {
                 reference.id,
                 locs.len()
             ),
-            related(cx.index, locs.into_iter(), "candidate"),
+            related(cx.index, locs.iter().copied(), "candidate"),
         );
     }
 }

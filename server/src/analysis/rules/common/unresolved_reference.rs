@@ -1,7 +1,7 @@
 //! `unresolved-reference`: a cited key with no definition it can resolve to.
 
 use crate::analysis::diagnostics::Severity;
-use crate::analysis::resolve::{Resolution, resolve};
+use crate::analysis::resolve::Resolution;
 use crate::analysis::rules::{Context, Emitter, Rule};
 
 pub const RULE: Rule = Rule {
@@ -17,8 +17,8 @@ fn check(cx: &Context, out: &mut Emitter) {
     if model.kind == cx.index.grammar.generic {
         return;
     }
-    for reference in &model.references {
-        if resolve(cx.index, model, reference) != Resolution::Unresolved {
+    for (reference, resolution) in cx.resolved_references() {
+        if *resolution != Resolution::Unresolved {
             continue;
         }
         let what = &cx.index.grammar.namespace(reference.namespace).label;
