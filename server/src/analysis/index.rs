@@ -66,6 +66,10 @@ pub struct WorkspaceIndex {
     doc_ids: HashMap<Arc<Path>, DocId>,
     docs: HashMap<DocId, Arc<IndexedDoc>>,
     scope_ids: HashMap<PathBuf, ScopeId>,
+    /// Interned scope paths, by id (index 0, [`ScopeId::NONE`], is unused).
+    scope_paths: Vec<PathBuf>,
+    /// Scopes by folder name, for pinned mentions (`specs/002-billing/…`, `002-billing/FR-001`).
+    scope_names: HashMap<String, Vec<ScopeId>>,
     /// How many indexed documents each scope holds (scopes with none are left out).
     scope_docs: HashMap<ScopeId, u32>,
     /// Every definition of a key, workspace-wide.
@@ -74,6 +78,8 @@ pub struct WorkspaceIndex {
     scoped: HashMap<(NamespaceId, ScopeId, String), Vec<ClauseLoc>>,
     /// The mentions of a key from documents of one scope (the citing document's scope).
     references: HashMap<(NamespaceId, ScopeId, String), Vec<RefLoc>>,
+    /// Every mention of a key, workspace-wide.
+    mentions: HashMap<(NamespaceId, String), Vec<RefLoc>>,
 }
 
 impl WorkspaceIndex {
@@ -86,10 +92,13 @@ impl WorkspaceIndex {
             doc_ids: HashMap::new(),
             docs: HashMap::new(),
             scope_ids: HashMap::new(),
+            scope_paths: vec![PathBuf::new()],
+            scope_names: HashMap::new(),
             scope_docs: HashMap::new(),
             definitions: HashMap::new(),
             scoped: HashMap::new(),
             references: HashMap::new(),
+            mentions: HashMap::new(),
         }
     }
 
@@ -129,9 +138,23 @@ impl WorkspaceIndex {
         if let Some(&id) = self.scope_ids.get(scope) {
             return id;
         }
-        let id = ScopeId(self.scope_ids.len() as u32 + 1);
+        let id = ScopeId(self.scope_paths.len() as u32);
         self.scope_ids.insert(scope.to_path_buf(), id);
+        self.scope_paths.push(scope.to_path_buf());
+        if let Some(name) = scope.file_name() {
+            self.scope_names.entry(name.to_string_lossy().into_owned()).or_default().push(id);
+        }
         id
+    }
+
+    /// The folder of a scope.
+    pub fn scope_path(&self, scope: ScopeId) -> Option<&Path> {
+        (scope != ScopeId::NONE).then(|| self.scope_paths.get(scope.0 as usize).map(PathBuf::as_path)).flatten()
+    }
+
+    /// The scopes whose folder has this name and holds indexed documents.
+    pub fn scopes_named(&self, name: &str) -> impl Iterator<Item = ScopeId> + '_ {
+        self.scope_names.get(name).into_iter().flatten().copied().filter(|id| self.scope_docs.contains_key(id))
     }
 
     /// The scope id of a document's feature folder (NONE when it has none or it is unknown).
@@ -160,6 +183,7 @@ impl WorkspaceIndex {
         for (index, reference) in doc.model.references.iter().enumerate() {
             let loc = RefLoc { doc: id, index: index as u32 };
             self.references.entry((reference.namespace, scope, reference.id.clone())).or_default().push(loc);
+            self.mentions.entry((reference.namespace, reference.id.clone())).or_default().push(loc);
         }
         self.docs.insert(id, Arc::new(doc));
     }
@@ -200,6 +224,13 @@ impl WorkspaceIndex {
                 locs.retain(|l| l.doc != id);
                 if locs.is_empty() {
                     self.references.remove(&key);
+                }
+            }
+            let key = (reference.namespace, reference.id.clone());
+            if let Some(locs) = self.mentions.get_mut(&key) {
+                locs.retain(|l| l.doc != id);
+                if locs.is_empty() {
+                    self.mentions.remove(&key);
                 }
             }
         }
@@ -247,6 +278,11 @@ impl WorkspaceIndex {
     /// The mentions of a key written in documents of one scope.
     pub fn references_in(&self, namespace: NamespaceId, scope: ScopeId, id: &str) -> &[RefLoc] {
         self.references.get(&(namespace, scope, id.to_string())).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every mention of a key, workspace-wide (specs and code).
+    pub fn mentions(&self, namespace: NamespaceId, id: &str) -> &[RefLoc] {
+        self.mentions.get(&(namespace, id.to_string())).map_or(&[], Vec::as_slice)
     }
 
     pub fn reference(&self, loc: &RefLoc) -> Option<(&Arc<IndexedDoc>, &Reference)> {

@@ -24,10 +24,21 @@ impl Resolution {
     }
 }
 
-/// Resolve a reference written in `from`.
+/// Resolve a reference written in `from`. A pinned reference resolves in the scopes its pin
+/// names (and to workspace-wide definitions), never elsewhere.
 pub fn resolve(index: &WorkspaceIndex, from: &DocModel, reference: &Reference) -> Resolution {
     let namespace = reference.namespace;
     let all = index.definitions(namespace, &reference.id);
+    if let Some(pin) = &reference.pin {
+        let mut candidates: Vec<ClauseLoc> = index
+            .scopes_named(pin)
+            .flat_map(|scope| index.definitions_in(namespace, scope, &reference.id).iter().copied())
+            .collect();
+        if candidates.is_empty() {
+            candidates = all.iter().filter(|loc| loc.global).copied().collect();
+        }
+        return Resolution::from(candidates);
+    }
     let in_scope = index.definitions_in(namespace, index.scope_id(from.scope.as_deref()), &reference.id);
     let candidates: Vec<ClauseLoc> = match index.grammar.namespace(namespace).resolve {
         Strategy::Global => all.to_vec(),
@@ -36,9 +47,15 @@ pub fn resolve(index: &WorkspaceIndex, from: &DocModel, reference: &Reference) -
         Strategy::ScopeThenGlobal if in_scope.is_empty() => all.to_vec(),
         Strategy::ScopeThenGlobal => in_scope.to_vec(),
     };
-    match candidates.as_slice() {
-        [] => Resolution::Unresolved,
-        [one] => Resolution::Resolved(*one),
-        _ => Resolution::Ambiguous(candidates),
+    Resolution::from(candidates)
+}
+
+impl From<Vec<ClauseLoc>> for Resolution {
+    fn from(candidates: Vec<ClauseLoc>) -> Self {
+        match candidates.as_slice() {
+            [] => Resolution::Unresolved,
+            [one] => Resolution::Resolved(*one),
+            _ => Resolution::Ambiguous(candidates),
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use crate::model::{self, Grammar};
+use crate::model::{self, CodeGrammar, Grammar};
 
 use super::config::FileFilter;
 use super::index::{IndexedDoc, WorkspaceIndex, relative_to};
@@ -20,11 +20,13 @@ pub struct WalkOptions {
     /// The configured `include` and `exclude` globs, over paths relative to the workspace root.
     /// Files named explicitly (a scan path that is a file) are always indexed.
     pub filter: FileFilter,
+    /// Index source and test files too (the code index), not only Markdown.
+    pub code: bool,
 }
 
 impl Default for WalkOptions {
     fn default() -> Self {
-        WalkOptions { max_file_bytes: DEFAULT_MAX_FILE_BYTES, filter: FileFilter::default() }
+        WalkOptions { max_file_bytes: DEFAULT_MAX_FILE_BYTES, filter: FileFilter::default(), code: false }
     }
 }
 
@@ -54,10 +56,21 @@ pub fn is_markdown(path: &Path) -> bool {
 /// `.gitignore`, `.ignore` and git excludes; hidden folders such as `.specify` and `.kiro` are
 /// included, `.git` is not. Symlinks are not followed.
 pub fn markdown_files(roots: &[PathBuf]) -> Vec<PathBuf> {
-    let found = Mutex::new(Vec::new());
+    workspace_files(roots, None).0
+}
+
+/// The Markdown files and, when `code` is given, the source files its languages claim, under
+/// `roots`, as [`markdown_files`] walks them. Both lists are sorted.
+pub fn workspace_files(roots: &[PathBuf], code: Option<&CodeGrammar>) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let found = Mutex::new((Vec::new(), Vec::new()));
     for root in roots {
         if root.is_file() {
-            found.lock().expect("walk lock").push(root.clone());
+            let mut found = found.lock().expect("walk lock");
+            if code.is_some_and(|c| c.is_code(root)) {
+                found.1.push(root.clone());
+            } else {
+                found.0.push(root.clone());
+            }
             continue;
         }
         let walker = ignore::WalkBuilder::new(root)
@@ -71,18 +84,26 @@ pub fn markdown_files(roots: &[PathBuf]) -> Vec<PathBuf> {
             Box::new(move |entry| {
                 if let Ok(entry) = entry
                     && entry.file_type().is_some_and(|t| t.is_file())
-                    && is_markdown(entry.path())
                 {
-                    found.lock().expect("walk lock").push(entry.into_path());
+                    if is_markdown(entry.path()) {
+                        found.lock().expect("walk lock").0.push(entry.into_path());
+                    } else if code.is_some_and(|c| {
+                        c.is_code(entry.path())
+                            && !c.is_vendored(entry.path().strip_prefix(root).unwrap_or(entry.path()))
+                    }) {
+                        found.lock().expect("walk lock").1.push(entry.into_path());
+                    }
                 }
                 ignore::WalkState::Continue
             })
         });
     }
-    let mut files = found.into_inner().expect("walk lock");
-    files.sort();
-    files.dedup();
-    files
+    let (mut markdown, mut sources) = found.into_inner().expect("walk lock");
+    for files in [&mut markdown, &mut sources] {
+        files.sort();
+        files.dedup();
+    }
+    (markdown, sources)
 }
 
 /// Read a file for indexing: `Err(reason)` when it is too large or binary.
@@ -109,36 +130,53 @@ pub fn read_source(path: &Path, options: &WalkOptions) -> Result<(String, bool),
 /// path relative to the deepest of `roots` that holds it.
 /// Files the configured globs exclude are not indexed, unless named in `paths` themselves.
 pub fn scan(grammar: &Grammar, paths: &[PathBuf], roots: &[PathBuf], options: &WalkOptions) -> Scan {
-    let mut files = markdown_files(paths);
+    let (mut files, mut sources) = workspace_files(paths, options.code.then_some(&grammar.code));
     if !options.filter.is_empty() {
         files.retain(|f| paths.contains(f) || options.filter.allows(&relative_to(roots, f)));
+        sources.retain(|f| paths.contains(f) || options.filter.allows(&relative_to(roots, f)));
     }
-    /// A document read (lossily or not), or why it was skipped.
-    type Outcome = Result<(IndexedDoc, bool), String>;
-    let results: Vec<(PathBuf, Outcome)> = files
-        .into_par_iter()
-        .map(|path| {
-            let result = read_source(&path, options).map(|(text, lossy)| {
-                let relative = relative_to(roots, &path);
-                let model = model::from_text(grammar, &path, &relative, &text);
-                (IndexedDoc::new(model, Arc::from(text)), lossy)
-            });
-            (path, result)
-        })
-        .collect();
+    /// A document read (lossily or not), or why it was skipped; `None` for a source file that
+    /// mentions nothing (it is not kept).
+    type Outcome = Result<Option<(IndexedDoc, bool)>, String>;
+    let markdown = files.into_par_iter().map(|path| {
+        let result = read_source(&path, options).map(|(text, lossy)| {
+            let relative = relative_to(roots, &path);
+            let model = model::from_text(grammar, &path, &relative, &text);
+            Some((IndexedDoc::new(model, Arc::from(text)), lossy))
+        });
+        (path, result)
+    });
+    let code = sources.into_par_iter().map(|path| {
+        let result = read_source(&path, options)
+            .map(|(text, lossy)| code_doc(grammar, roots, &path, text).map(|doc| (doc, lossy)));
+        (path, result)
+    });
+    let results: Vec<(PathBuf, Outcome)> = markdown.chain(code).collect();
     let mut scan = Scan::default();
     for (path, result) in results {
         match result {
-            Ok((doc, lossy)) => {
+            Ok(Some((doc, lossy))) => {
                 if lossy {
                     scan.lossy.push(path);
                 }
                 scan.docs.push(doc);
             }
+            Ok(None) => {}
             Err(reason) => scan.skipped.push(Skipped { path, reason }),
         }
     }
     scan
+}
+
+/// The code index entry of a source file: `None` when it mentions no key and names no spec path,
+/// so that files without links cost no memory.
+pub fn code_doc(grammar: &Grammar, roots: &[PathBuf], path: &Path, text: String) -> Option<IndexedDoc> {
+    let relative = relative_to(roots, path);
+    let model = model::build_code(&grammar.code, grammar.code_kind, path, &relative, &text, None)?;
+    if model.references.is_empty() && model.links.is_empty() {
+        return None;
+    }
+    Some(IndexedDoc::new(model, Arc::from(text)))
 }
 
 /// The same documents modelled again with another grammar (the configured formats changed).
@@ -149,7 +187,7 @@ pub fn remodel(index: &WorkspaceIndex, grammar: Arc<Grammar>) -> WorkspaceIndex 
         .par_iter()
         .map(|doc| {
             let path = &doc.model.path;
-            let model = model::from_text(&grammar, path, &relative_to(&roots, path), &doc.text);
+            let model = model::model_file(&grammar, path, &relative_to(&roots, path), &doc.text);
             IndexedDoc::new(model, doc.text.clone())
         })
         .collect();

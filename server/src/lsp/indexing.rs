@@ -105,11 +105,22 @@ pub async fn index_folders(state: Arc<State>, folders: Vec<PathBuf>, replace: bo
 }
 
 async fn register_watchers(state: &State) {
+    // `*.toml`: the configuration file and the format files it names; the source files of every
+    // language the code index reads.
+    let mut globs: Vec<String> =
+        ["**/*.md", "**/*.markdown", "**/specls.toml", "**/*.toml"].into_iter().map(String::from).collect();
+    if state.walk.code {
+        let index = state.index();
+        for glob in index.grammar.code.file_globs().map(|g| format!("**/{g}")) {
+            if !globs.contains(&glob) {
+                globs.push(glob);
+            }
+        }
+    }
     let options = lsp::DidChangeWatchedFilesRegistrationOptions {
-        // `*.toml`: the configuration file and the format files it names.
-        watchers: ["**/*.md", "**/*.markdown", "**/specls.toml", "**/*.toml"]
+        watchers: globs
             .into_iter()
-            .map(|glob| lsp::FileSystemWatcher { glob_pattern: lsp::GlobPattern::String(glob.into()), kind: None })
+            .map(|glob| lsp::FileSystemWatcher { glob_pattern: lsp::GlobPattern::String(glob), kind: None })
             .collect(),
     };
     let registration = lsp::Registration {

@@ -20,7 +20,7 @@ use crate::syntax;
 use crate::text::{LineIndex, PositionEncoding};
 
 use super::convert;
-use super::documents::Documents;
+use super::documents::{Documents, Snapshot};
 
 /// What the client told us at `initialize`.
 #[derive(Clone, Debug, Default)]
@@ -130,7 +130,7 @@ impl State {
             too_large: DashMap::new(),
             published: DashMap::new(),
             session: OnceLock::new(),
-            walk: WalkOptions::default(),
+            walk: WalkOptions { code: true, ..WalkOptions::default() },
             indexed_once: AtomicBool::new(false),
             shutdown_requested: AtomicBool::new(false),
             jobs,
@@ -212,7 +212,7 @@ impl State {
         if self.indexed.get(uri).is_some_and(|g| g.0 >= generation) {
             return false;
         }
-        let Some(snap) = self.docs.snapshot(uri) else { return false };
+        let Some(mut snap) = self.docs.snapshot(uri) else { return false };
         let len = snap.text.len_bytes();
         if len as u64 > self.walk.max_file_bytes {
             let mut index = self.index_mut();
@@ -222,30 +222,39 @@ impl State {
             return true;
         }
         self.too_large.remove(uri);
-        let tree = syntax::parse_blocks(&snap.text, snap.tree.as_ref());
-        let text: String = snap.text.to_string();
-        let outline = syntax::outline(&tree, text.len());
         let (grammar, relative) = {
             let index = self.index();
             (index.grammar.clone(), index.relative(&snap.path))
         };
-        let mut inline_cache = snap.inline_cache;
+        if grammar.code.is_code(&snap.path) {
+            let text = snap.text.to_string();
+            let model = model::model_file(&grammar, &snap.path, &relative, &text);
+            return self.store_open(uri, &snap, IndexedDoc::new(model, Arc::from(text)), &grammar);
+        }
+        let tree = syntax::parse_blocks(&snap.text, snap.tree.as_ref());
+        let text: String = snap.text.to_string();
+        let outline = syntax::outline(&tree, text.len());
+        let mut inline_cache = std::mem::take(&mut snap.inline_cache);
         let model = model::build_cached(&grammar, &snap.path, &relative, &text, &outline, &mut inline_cache);
         self.docs.store_tree(uri, snap.generation, tree, inline_cache);
-        let doc = IndexedDoc::new(model, Arc::from(text));
+        self.store_open(uri, &snap, IndexedDoc::new(model, Arc::from(text)), &grammar)
+    }
+
+    /// Put an open document's fresh model in the index, unless a newer one got there first.
+    fn store_open(&self, uri: &lsp::Uri, snap: &Snapshot, doc: IndexedDoc, grammar: &Arc<Grammar>) -> bool {
         let mut index = self.index_mut();
         // Checked again under the write lock: an older analysis never replaces a newer one.
         if self.indexed.get(uri).is_some_and(|g| g.0 >= snap.generation) {
             return false;
         }
-        upsert(&mut index, doc, &grammar);
+        upsert(&mut index, doc, grammar);
         self.indexed.insert(uri.clone(), (snap.generation, snap.version));
         true
     }
 
     /// Index (or drop) a file from disk, unless the editor has it open: open documents win.
     pub fn sync_disk(&self, path: &Path, exists: bool) -> bool {
-        if !is_markdown(path) || !self.index().roots().iter().any(|r| path.starts_with(r)) {
+        if !self.indexable(path) {
             return false;
         }
         let loaded = if exists && path.is_file() && self.included(path) { self.load_disk(path) } else { None };
@@ -261,6 +270,17 @@ impl State {
             }
             None => index.remove(path).is_some(),
         }
+    }
+
+    /// Whether a path is a file kind the index holds (Markdown, or source when the code index is
+    /// on) inside a workspace folder.
+    fn indexable(&self, path: &Path) -> bool {
+        let index = self.index();
+        let Some(root) = index.roots().iter().find(|r| path.starts_with(r)) else { return false };
+        is_markdown(path)
+            || (self.walk.code
+                && index.grammar.code.is_code(path)
+                && !index.grammar.code.is_vendored(path.strip_prefix(root).unwrap_or(path)))
     }
 
     /// Whether the configured include/exclude globs let a workspace file be indexed.
@@ -280,6 +300,10 @@ impl State {
                     let index = self.index();
                     (index.grammar.clone(), index.relative(path))
                 };
+                if grammar.code.is_code(path) {
+                    let roots = self.index().roots().to_vec();
+                    return workspace::code_doc(&grammar, &roots, path, text).map(|doc| (doc, grammar));
+                }
                 let model = model::from_text(&grammar, path, &relative, &text);
                 Some((IndexedDoc::new(model, Arc::from(text)), grammar))
             }
@@ -301,10 +325,7 @@ impl State {
             }
             return;
         }
-        let on_disk = path.is_file()
-            && is_markdown(path)
-            && self.index().roots().iter().any(|r| path.starts_with(r))
-            && self.included(path);
+        let on_disk = path.is_file() && self.indexable(path) && self.included(path);
         let loaded = if on_disk { self.load_disk(path) } else { None };
         let mut index = self.index_mut();
         if self.docs.generation(uri).is_some() || self.docs.is_open_path(path) {
@@ -644,7 +665,7 @@ fn upsert(index: &mut WorkspaceIndex, doc: IndexedDoc, grammar: &Arc<Grammar>) {
     }
     let path = doc.model.path.clone();
     let relative = index.relative(&path);
-    let model = model::from_text(&index.grammar, &path, &relative, &doc.text);
+    let model = model::model_file(&index.grammar, &path, &relative, &doc.text);
     index.upsert(IndexedDoc::new(model, doc.text));
 }
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::grammar::{ClauseRule, Grammar, Kind, KindId};
 use super::{
-    Clause, DocModel, Fold, FoldKind, Link, LinkKind, Marker, Reference, Section, detect_kind, normalize_heading,
+    Clause, DocModel, Fold, FoldKind, Link, LinkKind, Marker, Reference, Role, Section, detect_kind, normalize_heading,
 };
 use crate::syntax::{InlineCache, InlineLinkKind, MaskKind, Outline};
 
@@ -435,7 +435,13 @@ impl<'a> Extractor<'a> {
                     {
                         continue;
                     }
-                    self.model.references.push(Reference { id, namespace: rule.namespace, range });
+                    self.model.references.push(Reference {
+                        id,
+                        namespace: rule.namespace,
+                        range,
+                        role: Role::Cites,
+                        pin: None,
+                    });
                 }
             }
         }

@@ -104,6 +104,10 @@ pub struct Namespace {
 pub struct Template(String);
 
 impl Template {
+    pub fn new(template: String) -> Self {
+        Template(template)
+    }
+
     pub fn render(&self, vars: &dyn Fn(&str) -> Option<String>) -> Option<String> {
         let mut out = String::with_capacity(self.0.len() + 8);
         let mut rest = self.0.as_str();
@@ -155,6 +159,10 @@ pub struct Grammar {
     pub marker_rules: Vec<MarkerRule>,
     /// The kind of Markdown files that match no format.
     pub generic: KindId,
+    /// The kind of source and test files.
+    pub code_kind: KindId,
+    /// How source and test files are read (`grammar/code.toml`).
+    pub code: super::code::CodeGrammar,
 }
 
 // ------------------------------------------------------------------ TOML shapes
@@ -344,22 +352,15 @@ impl Grammar {
     fn compile(mut files: Vec<&FormatFile>) -> Result<Grammar> {
         files.sort_by_key(|f| f.format.order);
 
-        let mut grammar = Grammar {
-            kinds: Vec::new(),
-            namespaces: Vec::new(),
-            clause_rules: Vec::new(),
-            reference_rules: Vec::new(),
-            marker_rules: Vec::new(),
-            generic: KindId(0),
-        };
+        let mut namespaces = Vec::new();
         let mut namespace_ids: HashMap<String, NamespaceId> = HashMap::new();
         for file in &files {
             for ns in &file.namespaces {
                 if namespace_ids.contains_key(&ns.id) {
                     bail!("namespace {} is declared twice", ns.id);
                 }
-                namespace_ids.insert(ns.id.clone(), NamespaceId(grammar.namespaces.len() as u16));
-                grammar.namespaces.push(Namespace {
+                namespace_ids.insert(ns.id.clone(), NamespaceId(namespaces.len() as u16));
+                namespaces.push(Namespace {
                     id: ns.id.clone(),
                     label: ns.label.clone(),
                     unique: ns.unique,
@@ -369,10 +370,20 @@ impl Grammar {
         }
         let namespace =
             |name: &str| namespace_ids.get(name).copied().with_context(|| format!("unknown namespace {name}"));
+        let mut grammar = Grammar {
+            kinds: Vec::new(),
+            namespaces,
+            clause_rules: Vec::new(),
+            reference_rules: Vec::new(),
+            marker_rules: Vec::new(),
+            generic: KindId(0),
+            code_kind: KindId(0),
+            code: super::code::CodeGrammar::compile(super::code::BUILTIN, &namespace)?,
+        };
 
         for file in &files {
             for kind in &file.kinds {
-                if kind.id == "markdown" || grammar.kinds.iter().any(|k| k.id == kind.id) {
+                if kind.id == "markdown" || kind.id == "code" || grammar.kinds.iter().any(|k| k.id == kind.id) {
                     bail!("document kind {} is declared twice", kind.id);
                 }
                 grammar.kinds.push(compile_kind(kind, &file.format.name)?);
@@ -384,6 +395,22 @@ impl Grammar {
             label: "Markdown".into(),
             format: "markdown".into(),
             lint: true,
+            paths: Vec::new(),
+            scope: None,
+            first_heading: None,
+            requires_heading: None,
+            min_sections: None,
+            sections: Vec::new(),
+            clause_rules: Vec::new(),
+            reference_rules: Vec::new(),
+            marker_rules: Vec::new(),
+        });
+        grammar.code_kind = KindId(grammar.kinds.len() as u16);
+        grammar.kinds.push(Kind {
+            id: "code".into(),
+            label: "Source file".into(),
+            format: "code".into(),
+            lint: false,
             paths: Vec::new(),
             scope: None,
             first_heading: None,

@@ -2,6 +2,7 @@
 //! markers), derived from the syntax layer and the formats in `grammar/`.
 
 mod build;
+pub mod code;
 mod detect;
 pub mod grammar;
 
@@ -9,6 +10,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 pub use build::{build, build_cached};
+pub use code::{CodeGrammar, build_code};
 pub use detect::detect_kind;
 pub use grammar::{Grammar, KindId, NamespaceId};
 
@@ -42,12 +44,27 @@ pub struct Clause {
     pub parent: Option<usize>,
 }
 
+/// What a mention says about the clause it names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// A spec document cites it (a task's `per FR-001`, `_Requirements: 1.2_`).
+    Cites,
+    /// Code implements it.
+    Implements,
+    /// A test verifies it.
+    Verifies,
+}
+
 /// A mention of a key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reference {
     pub id: String,
     pub namespace: NamespaceId,
     pub range: Range<usize>,
+    pub role: Role,
+    /// The feature folder name the mention is pinned to (`specs/002-billing/…` nearby, or a
+    /// qualifier such as `002-billing/FR-001`), resolved there instead of the document's scope.
+    pub pin: Option<String>,
 }
 
 /// A marker left in the text, such as `[NEEDS CLARIFICATION: …]`.
@@ -65,6 +82,8 @@ pub enum LinkKind {
     Image,
     /// `[label]: destination`, a link reference definition.
     Definition,
+    /// A file path written as text (a spec path in a code comment).
+    Path,
     /// `[text][label]`, `[label][]` or `[label]` whose label has a definition in the document.
     Reference,
 }
@@ -184,6 +203,15 @@ pub fn normalize_heading(raw: &str) -> String {
     }
     out.push_str(rest);
     out.trim().to_string()
+}
+
+/// The model of any indexed file: a source file's mentions when a code language claims it,
+/// else the Markdown model.
+pub fn model_file(grammar: &Grammar, path: &Path, relative: &str, text: &str) -> DocModel {
+    match build_code(&grammar.code, grammar.code_kind, path, relative, text, None) {
+        Some(model) => model,
+        None => from_text(grammar, path, relative, text),
+    }
 }
 
 /// Parse `text` from scratch and build its model (the CLI and the workspace walk use this).

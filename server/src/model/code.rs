@@ -1,0 +1,752 @@
+//! Source and test files: the mentions of spec keys in their comments, strings and test names.
+//!
+//! Which languages exist, where their comments and strings are, and which mentions count is data
+//! in `grammar/code.toml`. A small lexer finds comments and strings (no parser per language: the
+//! index must read tens of thousands of files about as fast as a grep), and a prefilter skips the
+//! lexer for files that mention nothing.
+
+use std::ops::Range;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::{Regex, RegexSet};
+use serde::Deserialize;
+
+use super::grammar::{NamespaceId, Template};
+use super::{DocModel, KindId, Link, LinkKind, Reference, Role};
+
+/// The code grammar compiled into the binary.
+pub(crate) const BUILTIN: &str = include_str!("../../../grammar/code.toml");
+
+#[derive(Debug)]
+pub struct Language {
+    pub name: String,
+    line_comments: Vec<String>,
+    block_comments: Vec<(String, String)>,
+    strings: Vec<(String, String)>,
+    functions: Option<Regex>,
+    test_region: Option<Regex>,
+    /// `'x'` is a character, not a string (languages without `'` strings).
+    char_literals: bool,
+}
+
+#[derive(Debug)]
+struct MentionRule {
+    namespace: NamespaceId,
+    pattern: Regex,
+    item: Option<Regex>,
+    id: Option<Template>,
+}
+
+#[derive(Debug)]
+struct TestNameRule {
+    namespace: NamespaceId,
+    pattern: Regex,
+    id: Template,
+}
+
+/// How source files are read, compiled from `grammar/code.toml`.
+#[derive(Debug)]
+pub struct CodeGrammar {
+    languages: Vec<Language>,
+    /// File-name globs; glob `i` belongs to language `file_language[i]`.
+    files: GlobSet,
+    file_globs: Vec<String>,
+    file_language: Vec<usize>,
+    tests: GlobSet,
+    vendored: Vec<String>,
+    roles: Vec<(Role, Regex)>,
+    pins: Vec<Regex>,
+    suppress_line: Regex,
+    suppress_off: Regex,
+    suppress_on: Regex,
+    mentions: Vec<MentionRule>,
+    test_names: Vec<TestNameRule>,
+    /// Any mention or test name at all: files without a match are not lexed.
+    prefilter: RegexSet,
+}
+
+// ------------------------------------------------------------------ TOML shape
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeFile {
+    languages: Vec<LanguageDef>,
+    tests: Vec<String>,
+    vendored: Vec<String>,
+    roles: Vec<RoleDef>,
+    pins: Vec<PatternDef>,
+    suppress_line: String,
+    suppress_off: String,
+    suppress_on: String,
+    mentions: Vec<MentionDef>,
+    test_names: Vec<MentionDef>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LanguageDef {
+    name: String,
+    files: Vec<String>,
+    #[serde(default)]
+    line_comments: Vec<String>,
+    #[serde(default)]
+    block_comments: Vec<(String, String)>,
+    #[serde(default)]
+    strings: Vec<(String, String)>,
+    functions: Option<String>,
+    test_region: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleDef {
+    role: String,
+    pattern: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatternDef {
+    pattern: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MentionDef {
+    namespace: String,
+    pattern: String,
+    item: Option<String>,
+    id: Option<String>,
+}
+
+fn regex(pattern: &str) -> Result<Regex> {
+    regex::RegexBuilder::new(pattern).size_limit(1 << 20).build().with_context(|| format!("pattern {pattern}"))
+}
+
+impl CodeGrammar {
+    /// Compile `text` (the schema of `grammar/code.toml`); `namespace` maps a namespace name to
+    /// its id in the spec grammar.
+    pub(crate) fn compile(text: &str, namespace: &dyn Fn(&str) -> Result<NamespaceId>) -> Result<CodeGrammar> {
+        let file: CodeFile = toml::from_str(text).context("code grammar")?;
+        let mut files = GlobSetBuilder::new();
+        let mut file_language = Vec::new();
+        let mut file_globs = Vec::new();
+        let mut languages = Vec::new();
+        for (i, def) in file.languages.iter().enumerate() {
+            for glob in &def.files {
+                files.add(Glob::new(glob).with_context(|| format!("file glob {glob}"))?);
+                file_globs.push(glob.clone());
+                file_language.push(i);
+            }
+            languages.push(Language {
+                name: def.name.clone(),
+                char_literals: !def.strings.iter().any(|(open, _)| open == "'"),
+                line_comments: def.line_comments.clone(),
+                block_comments: def.block_comments.clone(),
+                strings: def.strings.clone(),
+                functions: def.functions.as_deref().map(regex).transpose()?,
+                test_region: def.test_region.as_deref().map(regex).transpose()?,
+            });
+        }
+        let mut tests = GlobSetBuilder::new();
+        for glob in &file.tests {
+            tests.add(crate::analysis::config::compile_glob(glob).with_context(|| format!("test glob {glob}"))?);
+        }
+        let roles = file
+            .roles
+            .iter()
+            .map(|r| {
+                let role = match r.role.as_str() {
+                    "verifies" => Role::Verifies,
+                    "implements" => Role::Implements,
+                    other => bail!("unknown role {other}"),
+                };
+                Ok((role, regex(&r.pattern)?))
+            })
+            .collect::<Result<_>>()?;
+        let mention = |def: &MentionDef| -> Result<MentionRule> {
+            Ok(MentionRule {
+                namespace: namespace(&def.namespace)?,
+                pattern: regex(&def.pattern)?,
+                item: def.item.as_deref().map(regex).transpose()?,
+                id: def.id.clone().map(Template::new),
+            })
+        };
+        let mentions: Vec<MentionRule> = file.mentions.iter().map(mention).collect::<Result<_>>()?;
+        let test_names = file
+            .test_names
+            .iter()
+            .map(|def| {
+                let rule = mention(def)?;
+                let id = rule.id.with_context(|| format!("test name pattern {} needs an id template", def.pattern))?;
+                Ok(TestNameRule { namespace: rule.namespace, pattern: rule.pattern, id })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let prefilter = RegexSet::new(
+            mentions.iter().map(|m| m.pattern.as_str()).chain(test_names.iter().map(|t| t.pattern.as_str())),
+        )
+        .context("mention prefilter")?;
+        Ok(CodeGrammar {
+            languages,
+            files: files.build().context("language file globs")?,
+            file_globs,
+            file_language,
+            tests: tests.build().context("test globs")?,
+            vendored: file.vendored,
+            roles,
+            pins: file.pins.iter().map(|p| regex(&p.pattern)).collect::<Result<_>>()?,
+            suppress_line: regex(&file.suppress_line)?,
+            suppress_off: regex(&file.suppress_off)?,
+            suppress_on: regex(&file.suppress_on)?,
+            mentions,
+            test_names,
+            prefilter,
+        })
+    }
+
+    /// The language of a file, by its name.
+    pub fn language(&self, path: &Path) -> Option<&Language> {
+        let name = path.file_name()?;
+        let hit = self.files.matches(name).into_iter().next()?;
+        Some(&self.languages[self.file_language[hit]])
+    }
+
+    pub fn is_code(&self, path: &Path) -> bool {
+        self.language(path).is_some()
+    }
+
+    /// Whether a file lies in a folder of dependencies or build output (`node_modules`, `target`,
+    /// …), which the code index skips even when no `.gitignore` says so. `path` is relative to
+    /// the workspace root, whose own ancestors may have any name.
+    pub fn is_vendored(&self, path: &Path) -> bool {
+        path.components().any(|c| match c {
+            std::path::Component::Normal(name) => name.to_str().is_some_and(|n| self.vendored.iter().any(|v| v == n)),
+            _ => false,
+        })
+    }
+
+    /// Whether a workspace-relative path is a test file.
+    pub fn is_test_path(&self, relative: &str) -> bool {
+        self.tests.is_match(relative)
+    }
+
+    /// Whether the text may mention a key at all (cheap; decides whether to lex).
+    pub fn may_mention(&self, text: &str) -> bool {
+        self.prefilter.is_match(text)
+    }
+
+    /// The file name globs of every language, for file watchers.
+    pub fn file_globs(&self) -> impl Iterator<Item = &str> {
+        self.file_globs.iter().map(String::as_str)
+    }
+}
+
+/// Build the model of a source file: its mentions (as references with a role and maybe a pin)
+/// and the spec paths it names (as links). `None` when no language claims the file.
+pub fn build_code(
+    code: &CodeGrammar,
+    kind: KindId,
+    path: &Path,
+    relative: &str,
+    text: &str,
+    test_globs: Option<&GlobSet>,
+) -> Option<DocModel> {
+    let language = code.language(path)?;
+    let mut model = DocModel {
+        path: path.to_path_buf(),
+        kind,
+        scope: None,
+        sections: Vec::new(),
+        clauses: Vec::new(),
+        references: Vec::new(),
+        markers: Vec::new(),
+        links: Vec::new(),
+        masked: Vec::new(),
+        folds: Vec::new(),
+        len: text.len(),
+    };
+    if !code.may_mention(text) {
+        return Some(model);
+    }
+    let test_file = test_globs.map_or_else(|| code.is_test_path(relative), |g| g.is_match(relative));
+    Scanner { code, language, text, test_file, model: &mut model }.run();
+    Some(model)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Region {
+    Comment,
+    String,
+}
+
+/// Comments and strings of a file, in order.
+fn lex(language: &Language, text: &str) -> (Vec<(Range<usize>, Region)>, Option<usize>) {
+    let bytes = text.as_bytes();
+    let mut regions = Vec::new();
+    let mut first_code = None;
+    let mut i = 0;
+    'outer: while i < bytes.len() {
+        let rest = &text[i..];
+        for open in &language.line_comments {
+            if rest.starts_with(open.as_str()) {
+                let end = rest.find('\n').map_or(bytes.len(), |n| i + n);
+                regions.push((i..end, Region::Comment));
+                i = end;
+                continue 'outer;
+            }
+        }
+        for (open, close) in &language.block_comments {
+            if rest.starts_with(open.as_str()) {
+                let body = i + open.len();
+                let end = text[body..].find(close.as_str()).map_or(bytes.len(), |n| body + n + close.len());
+                regions.push((i..end, Region::Comment));
+                i = end;
+                continue 'outer;
+            }
+        }
+        for (open, close) in &language.strings {
+            if rest.starts_with(open.as_str()) {
+                let end = string_end(text, i + open.len(), close, open.len() == 1 && open != "`");
+                regions.push((i..end, Region::String));
+                first_code.get_or_insert(i);
+                i = end;
+                continue 'outer;
+            }
+        }
+        let b = bytes[i];
+        if language.char_literals && b == b'\'' {
+            // `'"'` or `'\''`: skip the character so its quote opens nothing.
+            let len = match bytes.get(i + 1) {
+                Some(b'\\') => 4,
+                _ => 3,
+            };
+            if bytes.get(i + len - 1) == Some(&b'\'') {
+                first_code.get_or_insert(i);
+                i += len;
+                continue;
+            }
+        }
+        if !b.is_ascii_whitespace() {
+            first_code.get_or_insert(i);
+        }
+        // Step a whole character so slicing stays on boundaries.
+        i += utf8_len(b);
+    }
+    (regions, first_code)
+}
+
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    }
+}
+
+/// Where a string that starts at `from` (after its opening quote) ends: after its closing quote,
+/// at the end of its line when `single_line` and unclosed, or at the end of the text.
+fn string_end(text: &str, from: usize, close: &str, single_line: bool) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if single_line && bytes[i] == b'\n' {
+            return i;
+        }
+        if text[i..].starts_with(close) {
+            return i + close.len();
+        }
+        i += utf8_len(bytes[i]);
+    }
+    bytes.len()
+}
+
+struct Scanner<'a> {
+    code: &'a CodeGrammar,
+    language: &'a Language,
+    text: &'a str,
+    test_file: bool,
+    model: &'a mut DocModel,
+}
+
+impl Scanner<'_> {
+    fn run(mut self) {
+        let (regions, first_code) = lex(self.language, self.text);
+        let first_code = first_code.unwrap_or(self.text.len());
+        let test_region = self.test_region(&regions);
+        let suppressed = self.suppressed_regions(&regions);
+        let blocks = blocks(self.text, &regions);
+        let file_pin = blocks
+            .iter()
+            .take_while(|b| b.start < first_code && b.region == Region::Comment)
+            .find_map(|b| self.pin(b.range.clone()));
+        let functions = self.functions(&regions, test_region);
+        for block in &blocks {
+            let pin = self.pin(block.range.clone()).or_else(|| file_pin.clone());
+            self.links(block.range.clone());
+            let in_test = self.test_file
+                || test_region.is_some_and(|t| block.start >= t)
+                || owner(self.text, &functions, block).is_some_and(|f| f.is_test);
+            let context = if in_test { Role::Verifies } else { Role::Implements };
+            for line in lines(self.text, block.range.clone()) {
+                let line_text = &self.text[line.clone()];
+                if self.code.suppress_line.is_match(line_text) || in_any(&suppressed, line.start) {
+                    continue;
+                }
+                self.mentions(line, pin.as_deref(), context);
+            }
+        }
+        self.test_names(&functions, &suppressed, file_pin.as_deref());
+        self.model.references.sort_by_key(|r| r.range.start);
+    }
+
+    /// Where test code starts: the first test-region marker outside comments and strings.
+    fn test_region(&self, regions: &[(Range<usize>, Region)]) -> Option<usize> {
+        let re = self.language.test_region.as_ref()?;
+        re.find_iter(self.text).map(|m| m.start()).find(|&at| !inside(regions, at))
+    }
+
+    /// The `specls:off` … `specls:on` regions (in comments).
+    fn suppressed_regions(&self, regions: &[(Range<usize>, Region)]) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        let mut off: Option<usize> = None;
+        for (range, kind) in regions {
+            if *kind != Region::Comment {
+                continue;
+            }
+            let body = &self.text[range.clone()];
+            match off {
+                None if self.code.suppress_off.is_match(body) => off = Some(range.start),
+                Some(start) if self.code.suppress_on.is_match(body) => {
+                    out.push(start..range.end);
+                    off = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(start) = off {
+            out.push(start..self.text.len());
+        }
+        out
+    }
+
+    fn pin(&self, range: Range<usize>) -> Option<String> {
+        let body = &self.text[range];
+        self.code.pins.iter().find_map(|re| re.captures(body)?.name("pin").map(|m| m.as_str().to_string()))
+    }
+
+    /// Spec paths written in a comment become links.
+    fn links(&mut self, range: Range<usize>) {
+        let body = &self.text[range.clone()];
+        for re in &self.code.pins {
+            for caps in re.captures_iter(body) {
+                if let Some(path) = caps.name("path") {
+                    let at = range.start + path.start()..range.start + path.end();
+                    self.model.links.push(Link {
+                        kind: LinkKind::Path,
+                        text: at.clone(),
+                        destination: path.as_str().to_string(),
+                        destination_range: at,
+                    });
+                }
+            }
+        }
+    }
+
+    fn mentions(&mut self, line: Range<usize>, pin: Option<&str>, context: Role) {
+        let text = &self.text[line.clone()];
+        let keywords: Vec<(usize, Role)> =
+            self.code.roles.iter().flat_map(|(role, re)| re.find_iter(text).map(move |m| (m.end(), *role))).collect();
+        let role_at = |at: usize| {
+            keywords.iter().filter(|(end, _)| *end <= at).max_by_key(|(end, _)| *end).map_or(context, |(_, r)| *r)
+        };
+        let first = self.model.references.len();
+        for rule in &self.code.mentions {
+            for caps in rule.pattern.captures_iter(text) {
+                let own_pin = caps.name("pin").map(|m| m.as_str().to_string());
+                let mut found: Vec<(String, Range<usize>)> = Vec::new();
+                if let (Some(list), Some(item)) = (caps.name("list"), &rule.item) {
+                    for m in item.find_iter(list.as_str()) {
+                        found.push((m.as_str().to_string(), list.start() + m.start()..list.start() + m.end()));
+                    }
+                } else {
+                    let span = caps.name("id").or_else(|| caps.name("key"));
+                    let id = match &rule.id {
+                        Some(t) => t.render(&|name| caps.name(name).map(|m| m.as_str().to_string())),
+                        None => caps.name("id").map(|m| m.as_str().to_string()),
+                    };
+                    if let (Some(id), Some(span)) = (id, span) {
+                        found.push((id, span.range()));
+                    }
+                }
+                for (id, local) in found {
+                    let range = line.start + local.start..line.start + local.end;
+                    if self.model.references[first..]
+                        .iter()
+                        .any(|r| r.range.start < range.end && range.start < r.range.end)
+                    {
+                        continue;
+                    }
+                    self.model.references.push(Reference {
+                        id,
+                        namespace: rule.namespace,
+                        range,
+                        role: role_at(local.start),
+                        pin: own_pin.clone().or_else(|| pin.map(str::to_string)),
+                    });
+                }
+            }
+        }
+    }
+
+    /// The functions defined in code (not in comments or strings), in order, and whether each is
+    /// a test: in a test file or test region, or named as one (`test_…`, `Test…`).
+    fn functions(&self, regions: &[(Range<usize>, Region)], test_region: Option<usize>) -> Vec<Function> {
+        let Some(re) = &self.language.functions else { return Vec::new() };
+        re.captures_iter(self.text)
+            .filter_map(|caps| {
+                let name = caps.name("name")?;
+                if inside(regions, name.start()) {
+                    return None;
+                }
+                let is_test = self.test_file
+                    || test_region.is_some_and(|t| name.start() >= t)
+                    || name.as_str().get(..4).is_some_and(|p| p.eq_ignore_ascii_case("test"));
+                Some(Function { start: caps.get(0).map_or(name.start(), |m| m.start()), name: name.range(), is_test })
+            })
+            .collect()
+    }
+
+    /// Keys in the names of test functions: `fr_003_rejects_…`, `test_FR003_…`.
+    fn test_names(&mut self, functions: &[Function], suppressed: &[Range<usize>], pin: Option<&str>) {
+        for function in functions.iter().filter(|f| f.is_test) {
+            let at = function.name.start;
+            if in_any(suppressed, at) || self.code.suppress_line.is_match(line_of(self.text, at)) {
+                continue;
+            }
+            let name = &self.text[function.name.clone()];
+            for rule in &self.code.test_names {
+                for m in rule.pattern.captures_iter(name) {
+                    let Some(id) = rule.id.render(&|g| m.name(g).map(|c| c.as_str().to_string())) else { continue };
+                    let start = m.name("prefix").map_or(m.get(0).map_or(0, |g| g.start()), |p| p.start());
+                    let end = m.name("n").map_or(m.get(0).map_or(0, |g| g.end()), |n| n.end());
+                    self.model.references.push(Reference {
+                        id: id.to_ascii_uppercase(),
+                        namespace: rule.namespace,
+                        range: at + start..at + end,
+                        role: Role::Verifies,
+                        pin: pin.map(str::to_string),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// A function definition found in code.
+struct Function {
+    /// Where its definition starts (`fn`, `def`, …).
+    start: usize,
+    name: Range<usize>,
+    is_test: bool,
+}
+
+/// Whether only attributes and decorators stand between a comment and the definition after it
+/// (the definition's own line may start with modifiers such as `pub async`).
+fn documents(gap: &str) -> bool {
+    let mut lines: Vec<&str> = gap.split('\n').collect();
+    lines.pop();
+    lines.iter().skip(1).all(|line| {
+        let line = line.trim();
+        line.starts_with("#[") || line.starts_with('@') || line.starts_with('[')
+    })
+}
+
+/// The function a comment or string belongs to: the one it documents (the next definition, with
+/// no blank line between), else the one it is written in (the last definition before it).
+fn owner<'f>(text: &str, functions: &'f [Function], block: &Block) -> Option<&'f Function> {
+    let next = functions.partition_point(|f| f.start < block.range.end);
+    if let Some(f) = functions.get(next)
+        && block.region == Region::Comment
+        && documents(&text[block.range.end..f.start])
+    {
+        return Some(f);
+    }
+    next.checked_sub(1).and_then(|i| functions.get(i))
+}
+
+/// A comment block (adjacent line comments form one) or a string.
+struct Block {
+    start: usize,
+    range: Range<usize>,
+    region: Region,
+}
+
+fn blocks(text: &str, regions: &[(Range<usize>, Region)]) -> Vec<Block> {
+    let mut out: Vec<Block> = Vec::new();
+    for (range, region) in regions {
+        if let Some(last) = out.last_mut()
+            && *region == Region::Comment
+            && last.region == Region::Comment
+            && text[last.range.end..range.start].bytes().all(|b| b.is_ascii_whitespace())
+            && text[last.range.end..range.start].bytes().filter(|&b| b == b'\n').count() <= 1
+        {
+            last.range.end = range.end;
+            continue;
+        }
+        out.push(Block { start: range.start, range: range.clone(), region: *region });
+    }
+    out
+}
+
+/// The lines of a range (without their line breaks).
+fn lines(text: &str, range: Range<usize>) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut at = range.start;
+    let end = range.end;
+    std::iter::from_fn(move || {
+        if at >= end {
+            return None;
+        }
+        let stop = text[at..end].find('\n').map_or(end, |n| at + n);
+        let line = at..stop;
+        at = stop + 1;
+        Some(line)
+    })
+}
+
+fn line_of(text: &str, at: usize) -> &str {
+    let start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |n| at + n);
+    &text[start..end]
+}
+
+/// Whether an offset lies in a comment or string.
+fn inside(regions: &[(Range<usize>, Region)], at: usize) -> bool {
+    let i = regions.partition_point(|(r, _)| r.end <= at);
+    regions.get(i).is_some_and(|(r, _)| r.start <= at)
+}
+
+fn in_any(ranges: &[Range<usize>], at: usize) -> bool {
+    ranges.iter().any(|r| r.contains(&at))
+}
+
+/// Verifies specs/003-navigation/spec.md FR-002, FR-003, FR-004.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Grammar;
+
+    /// `(text, id, role, pin)` of each mention in a file.
+    fn mentions(relative: &str, text: &str) -> Vec<(String, String, Role, Option<String>)> {
+        let grammar = Grammar::builtin();
+        let path = Path::new("/ws").join(relative);
+        let model = build_code(&grammar.code, grammar.code_kind, &path, relative, text, None).expect("a language");
+        model
+            .references
+            .iter()
+            .map(|r| (text[r.range.clone()].to_string(), r.id.clone(), r.role, r.pin.clone()))
+            .collect()
+    }
+
+    fn m(text: &str, id: &str, role: Role, pin: Option<&str>) -> (String, String, Role, Option<String>) {
+        (text.to_string(), id.to_string(), role, pin.map(str::to_string))
+    }
+
+    #[test]
+    fn comment_markers_set_roles_and_code_is_not_read() {
+        let text = "// Implements: FR-001, FR-002\nfn login() {\n    let fr = FR_003; // FR-004 lockout\n}\n/* Verifies: T012 */\n";
+        assert_eq!(
+            mentions("src/login.rs", text),
+            vec![
+                m("FR-001", "FR-001", Role::Implements, None),
+                m("FR-002", "FR-002", Role::Implements, None),
+                m("FR-004", "FR-004", Role::Implements, None),
+                m("T012", "T012", Role::Verifies, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn test_files_test_regions_and_test_names_verify() {
+        let rust = "fn helper() {} // FR-001\n#[cfg(test)]\nmod tests {\n    // FR-002\n    #[test]\n    fn fr_003_rejects_expired() {}\n}\n";
+        assert_eq!(
+            mentions("src/lib.rs", rust),
+            vec![
+                m("FR-001", "FR-001", Role::Implements, None),
+                m("FR-002", "FR-002", Role::Verifies, None),
+                m("fr_003", "FR-003", Role::Verifies, None),
+            ]
+        );
+        let python =
+            "def test_FR004_total():\n    assert total() == 3, \"SC-002 totals\"\n\ndef helper_fr_005():\n    pass\n";
+        assert_eq!(
+            mentions("app/billing.py", python),
+            vec![m("FR004", "FR-004", Role::Verifies, None), m("SC-002", "SC-002", Role::Verifies, None)]
+        );
+        let ts = "it(\"FR-006 rejects a duplicate\", () => {});\n";
+        assert_eq!(mentions("web/room.test.ts", ts), vec![m("FR-006", "FR-006", Role::Verifies, None)]);
+    }
+
+    #[test]
+    fn spec_paths_and_feature_names_pin_mentions() {
+        let text = "//! Login for specs/001-user-auth/spec.md\n\nuse x;\n\n// FR-001 here\nfn a() {}\n// See specs/002-billing/spec.md: FR-002\n// and FR-003\nfn b() {}\n// 003-other/FR-004\n";
+        assert_eq!(
+            mentions("src/login.rs", text),
+            vec![
+                m("FR-001", "FR-001", Role::Implements, Some("001-user-auth")),
+                m("FR-002", "FR-002", Role::Implements, Some("002-billing")),
+                m("FR-003", "FR-003", Role::Implements, Some("002-billing")),
+                m("FR-004", "FR-004", Role::Implements, Some("003-other")),
+            ]
+        );
+        let kiro = "// Feature: room-creation, Property 1: round trip\n// Validates: Requirements 1.2, 2.1\nfunction roundTrip() {}\n";
+        assert_eq!(
+            mentions("web/room.ts", kiro),
+            vec![
+                m("Property 1", "1", Role::Implements, Some("room-creation")),
+                m("1.2", "1.2", Role::Verifies, Some("room-creation")),
+                m("2.1", "2.1", Role::Verifies, Some("room-creation")),
+            ]
+            .into_iter()
+            .map(|(t, id, r, p)| if t == "Property 1" { ("1".into(), id, r, p) } else { (t, id, r, p) })
+            .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn suppressed_lines_and_regions_are_skipped() {
+        let text = "// specls: ignore FR-009 is an example\n// specls:off\n// FR-010\n// specls:on\n// FR-011\n";
+        assert_eq!(mentions("src/a.rs", text), vec![m("FR-011", "FR-011", Role::Implements, None)]);
+    }
+
+    #[test]
+    fn strings_hide_comment_tokens_and_chars_hide_quotes() {
+        let text = "let url = \"http://x/FR-001\";\nlet q = '\"'; // FR-002\nlet s = \"T003\";\n";
+        let found: Vec<String> = mentions("src/a.rs", text).into_iter().map(|m| m.1).collect();
+        assert_eq!(found, ["FR-001", "FR-002", "T003"]);
+    }
+
+    #[test]
+    fn openspec_requirement_names_are_qualified() {
+        let text = "it('openspec:identity#Session expiry', () => {});\n";
+        assert_eq!(
+            mentions("web/a.test.ts", text),
+            vec![m("Session expiry", "Session expiry", Role::Verifies, Some("identity"))]
+        );
+    }
+
+    #[test]
+    fn files_without_a_language_or_a_mention() {
+        let grammar = Grammar::builtin();
+        assert!(build_code(&grammar.code, grammar.code_kind, Path::new("/ws/a.png"), "a.png", "", None).is_none());
+        let model = build_code(&grammar.code, grammar.code_kind, Path::new("/ws/a.rs"), "a.rs", "fn main() {}\n", None)
+            .unwrap();
+        assert!(model.references.is_empty());
+    }
+}
