@@ -34,8 +34,51 @@ pub struct Config {
     pub rules: HashMap<String, Level>,
     /// Replaces the built-in list of unmeasurable words checked by `vague-term`.
     pub vague_terms: Option<Vec<String>>,
-    /// Which files of the workspace are indexed (`include` and `exclude` globs).
+    /// Which Markdown files of the workspace are indexed (`include` and `exclude` globs).
     pub files: FileFilter,
+    /// The code index: which source files it reads and which of them are tests (`[code]`).
+    pub code: CodeConfig,
+}
+
+/// The `[code]` table: the code index's own file globs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CodeConfig {
+    /// Index source and test files at all.
+    pub enabled: bool,
+    /// Which source files are read (`include` and `exclude` globs).
+    pub files: FileFilter,
+    /// Globs naming test files, replacing the built-in ones of `grammar/code.toml`.
+    pub tests: Option<TestGlobs>,
+}
+
+impl Default for CodeConfig {
+    fn default() -> Self {
+        CodeConfig { enabled: true, files: FileFilter::default(), tests: None }
+    }
+}
+
+/// Compiled test-file globs.
+#[derive(Clone, Debug)]
+pub struct TestGlobs {
+    globs: Vec<String>,
+    pub set: GlobSet,
+}
+
+impl TestGlobs {
+    pub fn new(globs: Vec<String>) -> Result<TestGlobs, (String, globset::Error)> {
+        let mut builder = GlobSetBuilder::new();
+        for glob in &globs {
+            builder.add(compile_glob(glob).map_err(|e| (glob.clone(), e))?);
+        }
+        let set = builder.build().map_err(|e| (globs.join(", "), e))?;
+        Ok(TestGlobs { globs, set })
+    }
+}
+
+impl PartialEq for TestGlobs {
+    fn eq(&self, other: &Self) -> bool {
+        self.globs == other.globs
+    }
 }
 
 impl Config {

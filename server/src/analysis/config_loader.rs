@@ -24,7 +24,7 @@ use toml::de::{DeTable, DeValue};
 use crate::model::Grammar;
 use crate::model::grammar::FormatSource;
 
-use super::config::{Config, FileFilter, Level, compile_glob};
+use super::config::{Config, FileFilter, Level, TestGlobs, compile_glob};
 use super::diagnostics::{Diagnostic, Severity};
 use super::rules;
 
@@ -49,7 +49,9 @@ pub const CODES: &[(&str, Severity, &str)] = &[
 ];
 
 /// The top-level keys, in documentation order.
-const KEYS: &[&str] = &["rules", "vague_terms", "include", "exclude", "formats"];
+const KEYS: &[&str] = &["rules", "vague_terms", "include", "exclude", "formats", "code"];
+/// The keys of the `[code]` table.
+const CODE_KEYS: &[&str] = &["enabled", "include", "exclude", "tests"];
 
 /// Something wrong in a configuration source. `range` is a byte range of the file's text; editor
 /// settings have none.
@@ -143,7 +145,14 @@ pub fn load(file: Option<FileSource>, editor: Option<EditorSource>) -> Loaded {
     let mut include = None;
     let mut exclude = None;
     let mut formats = None;
+    let mut source_files = CodePartial::default();
     for partial in [editor_partial, file_partial].into_iter().flatten() {
+        if let Some(c) = partial.code {
+            source_files.enabled = c.enabled.or(source_files.enabled);
+            source_files.include = c.include.or(source_files.include);
+            source_files.exclude = c.exclude.or(source_files.exclude);
+            source_files.tests = c.tests.or(source_files.tests);
+        }
         for (code, level) in partial.rules {
             config.rules.insert(code, level);
         }
@@ -156,6 +165,18 @@ pub fn load(file: Option<FileSource>, editor: Option<EditorSource>) -> Loaded {
     match FileFilter::new(include.unwrap_or_default(), exclude.unwrap_or_default()) {
         Ok(filter) => config.files = filter,
         Err((glob, e)) => problems.push(Problem::new(code::INVALID_VALUE, format!("globs `{glob}`: {e}"), None)),
+    }
+
+    config.code.enabled = source_files.enabled.unwrap_or(true);
+    match FileFilter::new(source_files.include.unwrap_or_default(), source_files.exclude.unwrap_or_default()) {
+        Ok(filter) => config.code.files = filter,
+        Err((glob, e)) => problems.push(Problem::new(code::INVALID_VALUE, format!("globs `{glob}`: {e}"), None)),
+    }
+    if let Some(tests) = source_files.tests {
+        match TestGlobs::new(tests) {
+            Ok(globs) => config.code.tests = Some(globs),
+            Err((glob, e)) => problems.push(Problem::new(code::INVALID_VALUE, format!("globs `{glob}`: {e}"), None)),
+        }
     }
 
     // Compile the formats one at a time, so a problem is reported on the entry that causes it.
@@ -220,6 +241,15 @@ struct Partial {
     include: Option<Vec<String>>,
     exclude: Option<Vec<String>>,
     formats: Option<(Vec<Format>, Vec<PathBuf>)>,
+    code: Option<CodePartial>,
+}
+
+#[derive(Default)]
+struct CodePartial {
+    enabled: Option<bool>,
+    include: Option<Vec<String>>,
+    exclude: Option<Vec<String>>,
+    tests: Option<Vec<String>>,
 }
 
 struct Format {
@@ -279,6 +309,7 @@ fn read(text: &str, dir: &Path, from_editor: bool, problems: &mut Vec<Problem>) 
                 }
             }
             "formats" => partial.formats = read_formats(text, value, dir, from_editor, problems),
+            "code" => partial.code = read_code(value, problems),
             _ => problems.push(Problem::new(
                 code::UNKNOWN_KEY,
                 format!("unknown key `{name}`{}; the keys are {}", suggestion(name, KEYS.iter().copied()), key_list()),
@@ -287,6 +318,39 @@ fn read(text: &str, dir: &Path, from_editor: bool, problems: &mut Vec<Problem>) 
         }
     }
     partial
+}
+
+/// The `[code]` table; unknown keys and bad values are reported and left out.
+fn read_code(value: &Spanned<DeValue>, problems: &mut Vec<Problem>) -> Option<CodePartial> {
+    let DeValue::Table(table) = value.get_ref() else {
+        problems.push(invalid(format!("`code` must be a table, not {}", type_name(value.get_ref())), value));
+        return None;
+    };
+    let mut partial = CodePartial::default();
+    let glob_check = |glob: &str| compile_glob(glob).err().map(|e| e.to_string());
+    for (key, value) in table.iter() {
+        let name: &str = key.get_ref();
+        match name {
+            "enabled" => match value.get_ref() {
+                DeValue::Boolean(on) => partial.enabled = Some(*on),
+                other => problems
+                    .push(invalid(format!("`code.enabled` must be true or false, not {}", type_name(other)), value)),
+            },
+            "include" => partial.include = strings(value, "code.include", problems, glob_check),
+            "exclude" => partial.exclude = strings(value, "code.exclude", problems, glob_check),
+            "tests" => partial.tests = strings(value, "code.tests", problems, glob_check),
+            _ => problems.push(Problem::new(
+                code::UNKNOWN_KEY,
+                format!(
+                    "unknown key `code.{name}`{}; the keys of `[code]` are {}",
+                    suggestion(name, CODE_KEYS.iter().copied()),
+                    CODE_KEYS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                ),
+                Some(key.span()),
+            )),
+        }
+    }
+    Some(partial)
 }
 
 fn key_list() -> String {
@@ -508,6 +572,28 @@ mod tests {
             .collect()
     }
 
+    /// Verifies specs/003-navigation/spec.md FR-001.
+    #[test]
+    fn the_code_table_sets_the_code_index_globs() {
+        let text = "[code]\nenabled = true\ninclude = [\"src/**\"]\nexclude = [\"src/gen/**\"]\ntests = [\"checks/**\"]\ncolour = 1\n";
+        let loaded = load_text(text);
+        assert_eq!(
+            problems(text, &loaded),
+            [
+                "config/unknown-key 6:1 unknown key `code.colour`; the keys of `[code]` are `enabled`, `include`, `exclude`, `tests`"
+            ]
+        );
+        let code = &loaded.config.code;
+        assert!(code.enabled);
+        assert!(code.files.allows("src/a.rs") && !code.files.allows("src/gen/a.rs") && !code.files.allows("lib/a.rs"));
+        assert!(code.tests.as_ref().is_some_and(|t| t.set.is_match("checks/login.rs")));
+        let off = load_text("[code]\nenabled = false\n");
+        assert!(!off.config.code.enabled);
+        assert!(load_text("").config.code.enabled);
+        let bad = "code = 3\n";
+        assert_eq!(problems(bad, &load_text(bad)), ["config/invalid-value 1:8 `code` must be a table, not an integer"]);
+    }
+
     #[test]
     fn rules_levels_and_lists_are_read() {
         let text = "vague_terms = [\"fast\"]\ninclude = [\"specs/**\"]\nexclude = [\"specs/*/drafts/**\"]\n\n[rules]\nduplicate-id = \"warning\"\nunresolved-clarification = \"off\"\n";
@@ -529,7 +615,7 @@ mod tests {
         assert_eq!(
             problems(text, &loaded),
             [
-                "config/unknown-key 1:1 unknown key `vague_term` (did you mean `vague_terms`?); the keys are `rules`, `vague_terms`, `include`, `exclude`, `formats`",
+                "config/unknown-key 1:1 unknown key `vague_term` (did you mean `vague_terms`?); the keys are `rules`, `vague_terms`, `include`, `exclude`, `formats`, `code`",
                 "config/invalid-value 2:11 `include` must be an array of strings, not a string",
                 "config/invalid-value 3:12 `specs/[` in `exclude`: error parsing glob 'specs/[': unclosed character class; missing ']'",
                 "config/invalid-value 3:23 `exclude` holds strings, not an integer",

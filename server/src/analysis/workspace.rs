@@ -8,7 +8,9 @@ use rayon::prelude::*;
 
 use crate::model::{self, CodeGrammar, Grammar};
 
-use super::config::FileFilter;
+use globset::GlobSet;
+
+use super::config::{CodeConfig, FileFilter};
 use super::index::{IndexedDoc, WorkspaceIndex, relative_to};
 
 /// Largest file indexed from disk; bigger ones are skipped and reported.
@@ -20,13 +22,13 @@ pub struct WalkOptions {
     /// The configured `include` and `exclude` globs, over paths relative to the workspace root.
     /// Files named explicitly (a scan path that is a file) are always indexed.
     pub filter: FileFilter,
-    /// Index source and test files too (the code index), not only Markdown.
-    pub code: bool,
+    /// Index source and test files too (the code index), with these globs; `None`: Markdown only.
+    pub code: Option<CodeConfig>,
 }
 
 impl Default for WalkOptions {
     fn default() -> Self {
-        WalkOptions { max_file_bytes: DEFAULT_MAX_FILE_BYTES, filter: FileFilter::default(), code: false }
+        WalkOptions { max_file_bytes: DEFAULT_MAX_FILE_BYTES, filter: FileFilter::default(), code: None }
     }
 }
 
@@ -130,11 +132,17 @@ pub fn read_source(path: &Path, options: &WalkOptions) -> Result<(String, bool),
 /// path relative to the deepest of `roots` that holds it.
 /// Files the configured globs exclude are not indexed, unless named in `paths` themselves.
 pub fn scan(grammar: &Grammar, paths: &[PathBuf], roots: &[PathBuf], options: &WalkOptions) -> Scan {
-    let (mut files, mut sources) = workspace_files(paths, options.code.then_some(&grammar.code));
+    let code_config = options.code.as_ref().filter(|c| c.enabled);
+    let (mut files, mut sources) = workspace_files(paths, code_config.map(|_| &grammar.code));
     if !options.filter.is_empty() {
         files.retain(|f| paths.contains(f) || options.filter.allows(&relative_to(roots, f)));
-        sources.retain(|f| paths.contains(f) || options.filter.allows(&relative_to(roots, f)));
     }
+    if let Some(code) = code_config
+        && !code.files.is_empty()
+    {
+        sources.retain(|f| paths.contains(f) || code.files.allows(&relative_to(roots, f)));
+    }
+    let tests = code_config.and_then(|c| c.tests.as_ref()).map(|t| &t.set);
     /// A document read (lossily or not), or why it was skipped; `None` for a source file that
     /// mentions nothing (it is not kept).
     type Outcome = Result<Option<(IndexedDoc, bool)>, String>;
@@ -148,7 +156,7 @@ pub fn scan(grammar: &Grammar, paths: &[PathBuf], roots: &[PathBuf], options: &W
     });
     let code = sources.into_par_iter().map(|path| {
         let result = read_source(&path, options)
-            .map(|(text, lossy)| code_doc(grammar, roots, &path, text).map(|doc| (doc, lossy)));
+            .map(|(text, lossy)| code_doc(grammar, roots, &path, text, tests).map(|doc| (doc, lossy)));
         (path, result)
     });
     let results: Vec<(PathBuf, Outcome)> = markdown.chain(code).collect();
@@ -170,9 +178,15 @@ pub fn scan(grammar: &Grammar, paths: &[PathBuf], roots: &[PathBuf], options: &W
 
 /// The code index entry of a source file: `None` when it mentions no key and names no spec path,
 /// so that files without links cost no memory.
-pub fn code_doc(grammar: &Grammar, roots: &[PathBuf], path: &Path, text: String) -> Option<IndexedDoc> {
+pub fn code_doc(
+    grammar: &Grammar,
+    roots: &[PathBuf],
+    path: &Path,
+    text: String,
+    tests: Option<&GlobSet>,
+) -> Option<IndexedDoc> {
     let relative = relative_to(roots, path);
-    let model = model::build_code(&grammar.code, grammar.code_kind, path, &relative, &text, None)?;
+    let model = model::build_code(&grammar.code, grammar.code_kind, path, &relative, &text, tests)?;
     if model.references.is_empty() && model.links.is_empty() {
         return None;
     }

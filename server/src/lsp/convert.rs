@@ -35,6 +35,21 @@ pub fn range(doc: &IndexedDoc, r: &Range<usize>, enc: PositionEncoding) -> lsp::
     }
 }
 
+/// The byte offset of a protocol position in an indexed document (clamped, never panics).
+pub fn offset(doc: &IndexedDoc, p: lsp::Position, enc: PositionEncoding) -> usize {
+    doc.lines.offset(&doc.text, from_position(p), enc)
+}
+
+/// A protocol location for an analysis location (`None` when its document left the index).
+pub fn location(
+    index: &WorkspaceIndex,
+    l: &crate::analysis::navigate::Location,
+    enc: PositionEncoding,
+) -> Option<lsp::Location> {
+    let doc = index.doc(&l.path)?;
+    Some(lsp::Location { uri: uri_of(&l.path)?, range: range(doc, &l.selection, enc) })
+}
+
 pub fn encoding_kind(enc: PositionEncoding) -> lsp::PositionEncodingKind {
     match enc {
         PositionEncoding::Utf8 => lsp::PositionEncodingKind::UTF8,

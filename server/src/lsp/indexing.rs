@@ -70,12 +70,15 @@ pub async fn index_folders(state: Arc<State>, folders: Vec<PathBuf>, replace: bo
         None
     };
     let epoch = state.scan_starting();
-    let (grammar, roots, filter) = {
+    let (grammar, roots, filter, code) = {
         let index = state.index();
-        (index.grammar.clone(), index.roots().to_vec(), index.config.files.clone())
+        (index.grammar.clone(), index.roots().to_vec(), index.config.files.clone(), index.config.code.clone())
     };
     let mut walk = state.walk.clone();
     walk.filter = filter;
+    if walk.code.is_some() {
+        walk.code = Some(code);
+    }
     let started = std::time::Instant::now();
     let scanned = tokio::task::spawn_blocking(move || {
         let scanned = scan(&grammar, &folders, &roots, &walk);
@@ -109,7 +112,7 @@ async fn register_watchers(state: &State) {
     // language the code index reads.
     let mut globs: Vec<String> =
         ["**/*.md", "**/*.markdown", "**/specls.toml", "**/*.toml"].into_iter().map(String::from).collect();
-    if state.walk.code {
+    if state.walk.code.is_some() {
         let index = state.index();
         for glob in index.grammar.code.file_globs().map(|g| format!("**/{g}")) {
             if !globs.contains(&glob) {

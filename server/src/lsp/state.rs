@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types as lsp;
 
+use crate::analysis::config::CodeConfig;
 use crate::analysis::config_loader::{self, EditorSource, FileSource, Problem};
 use crate::analysis::diagnostics::code;
 use crate::analysis::workspace::{self, Scan, WalkOptions, is_markdown, read_source};
@@ -130,7 +131,7 @@ impl State {
             too_large: DashMap::new(),
             published: DashMap::new(),
             session: OnceLock::new(),
-            walk: WalkOptions { code: true, ..WalkOptions::default() },
+            walk: WalkOptions { code: Some(CodeConfig::default()), ..WalkOptions::default() },
             indexed_once: AtomicBool::new(false),
             shutdown_requested: AtomicBool::new(false),
             jobs,
@@ -228,7 +229,10 @@ impl State {
         };
         if grammar.code.is_code(&snap.path) {
             let text = snap.text.to_string();
-            let model = model::model_file(&grammar, &snap.path, &relative, &text);
+            let tests = self.index().config.code.tests.as_ref().map(|t| t.set.clone());
+            let model =
+                model::build_code(&grammar.code, grammar.code_kind, &snap.path, &relative, &text, tests.as_ref())
+                    .unwrap_or_else(|| model::from_text(&grammar, &snap.path, &relative, &text));
             return self.store_open(uri, &snap, IndexedDoc::new(model, Arc::from(text)), &grammar);
         }
         let tree = syntax::parse_blocks(&snap.text, snap.tree.as_ref());
@@ -278,7 +282,8 @@ impl State {
         let index = self.index();
         let Some(root) = index.roots().iter().find(|r| path.starts_with(r)) else { return false };
         is_markdown(path)
-            || (self.walk.code
+            || (self.walk.code.is_some()
+                && index.config.code.enabled
                 && index.grammar.code.is_code(path)
                 && !index.grammar.code.is_vendored(path.strip_prefix(root).unwrap_or(path)))
     }
@@ -301,8 +306,9 @@ impl State {
                     (index.grammar.clone(), index.relative(path))
                 };
                 if grammar.code.is_code(path) {
-                    let roots = self.index().roots().to_vec();
-                    return workspace::code_doc(&grammar, &roots, path, text).map(|doc| (doc, grammar));
+                    let index = self.index();
+                    let tests = index.config.code.tests.as_ref().map(|t| &t.set);
+                    return workspace::code_doc(&grammar, index.roots(), path, text, tests).map(|doc| (doc, grammar));
                 }
                 let model = model::from_text(&grammar, path, &relative, &text);
                 Some((IndexedDoc::new(model, Arc::from(text)), grammar))
@@ -482,7 +488,7 @@ impl State {
             state.formats_key = loaded.formats_key.clone();
         }
         state.format_paths = loaded.format_paths.clone();
-        if loaded.config.files != index.config.files {
+        if loaded.config.files != index.config.files || loaded.config.code != index.config.code {
             self.filter_epoch.fetch_add(1, Ordering::AcqRel);
             if self.scan_started.load(Ordering::Acquire) {
                 self.rescan_due.store(true, Ordering::Release);
@@ -491,8 +497,10 @@ impl State {
                 .docs()
                 .map(|d| d.model.path.clone())
                 .filter(|p| {
+                    let code = index.grammar.code.is_code(p);
+                    let filter = if code { &loaded.config.code.files } else { &loaded.config.files };
                     index.roots().iter().any(|r| p.starts_with(r))
-                        && !loaded.config.files.allows(&index.relative(p))
+                        && (!filter.allows(&index.relative(p)) || (code && !loaded.config.code.enabled))
                         && !self.docs.is_open_path(p)
                 })
                 .collect();
@@ -672,5 +680,6 @@ fn upsert(index: &mut WorkspaceIndex, doc: IndexedDoc, grammar: &Arc<Grammar>) {
 /// Whether the configured include/exclude globs leave out a file of a workspace folder (files
 /// outside every folder are never left out).
 fn excluded(index: &WorkspaceIndex, path: &Path) -> bool {
-    index.roots().iter().any(|r| path.starts_with(r)) && !index.config.files.allows(&index.relative(path))
+    let filter = if index.grammar.code.is_code(path) { &index.config.code.files } else { &index.config.files };
+    index.roots().iter().any(|r| path.starts_with(r)) && !filter.allows(&index.relative(path))
 }

@@ -66,6 +66,37 @@ impl LineIndex {
     }
 }
 
+impl LineIndex {
+    /// Byte offset of a position in `text` (the text this index was built from); a line past the
+    /// end clamps to the end, a character past the line's end clamps to the line's end (before
+    /// its line break), and a position inside a character moves to the character's start.
+    pub fn offset(&self, text: &str, position: Position, enc: PositionEncoding) -> usize {
+        let line = position.line as usize;
+        if line >= self.line_count() {
+            return text.len();
+        }
+        let start = self.line_start(line);
+        let end = if line + 1 < self.line_count() { self.line_start(line + 1) } else { text.len() };
+        let content = text[start..end].trim_end_matches(['\n', '\r']);
+        let wanted = position.character as usize;
+        let mut units = 0;
+        for (at, c) in content.char_indices() {
+            if units >= wanted {
+                return start + at;
+            }
+            units += match enc {
+                PositionEncoding::Utf8 => c.len_utf8(),
+                PositionEncoding::Utf16 => c.len_utf16(),
+                PositionEncoding::Utf32 => 1,
+            };
+            if units > wanted {
+                return start + at;
+            }
+        }
+        start + content.len()
+    }
+}
+
 /// Verifies FR-001.
 #[cfg(test)]
 mod tests {
@@ -83,5 +114,20 @@ mod tests {
             }
         }
         assert_eq!(index.line_count(), doc.line_count());
+    }
+
+    #[test]
+    fn offsets_agree_with_the_rope_document_on_every_position() {
+        let text = "a😀b\r\nc\rd\u{2028}e\n中\n";
+        let index = LineIndex::new(text);
+        let doc = Document::new(text);
+        for enc in [PositionEncoding::Utf8, PositionEncoding::Utf16, PositionEncoding::Utf32] {
+            for line in 0..7 {
+                for character in 0..12 {
+                    let position = Position { line, character };
+                    assert_eq!(index.offset(text, position, enc), doc.offset(position, enc), "{position:?} {enc:?}");
+                }
+            }
+        }
     }
 }
