@@ -96,3 +96,21 @@ fn bad_files_on_disk_are_skipped_or_read_lossily_and_the_rest_is_checked() {
     assert!(skipped.iter().any(|p| p.ends_with("huge.md")), "{skipped:?}");
     assert_eq!(json["files"], 3, "spec, tasks and the nested file are checked");
 }
+
+/// The navigation tests' fixture must hold no diagnostic on its specs, so that the only
+/// findings there are the ones the code mentions provoke on purpose (an ambiguous unpinned
+/// `FR-001` in `src/shared.rs`).
+#[test]
+fn trace_fixture_is_clean() {
+    let output = specls(&fixture("trace"), &["check", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON output");
+    let on_specs: Vec<&serde_json::Value> = json["diagnostics"]
+        .as_array()
+        .expect("a diagnostics array")
+        .iter()
+        .filter(|d| d["path"].as_str().is_some_and(|p| p.ends_with(".md")))
+        .collect();
+    assert!(on_specs.is_empty(), "{on_specs:#?}");
+    assert!(json["files"].as_u64().is_some_and(|n| n >= 11), "every spec and the README are checked: {json}");
+}
