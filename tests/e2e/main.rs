@@ -9,4 +9,5 @@ mod lifecycle;
 mod navigation;
 mod properties;
 mod sync;
+mod trace;
 mod workspace;

@@ -25,11 +25,14 @@ impl Resolution {
 }
 
 /// Resolve a reference written in `from`. A pinned reference resolves in the scopes its pin
-/// names (and to workspace-wide definitions), never elsewhere.
+/// names (and to workspace-wide definitions), never elsewhere; a pin that names no feature of
+/// the workspace (prose that looked like one) is ignored.
 pub fn resolve(index: &WorkspaceIndex, from: &DocModel, reference: &Reference) -> Resolution {
     let namespace = reference.namespace;
     let all = index.definitions(namespace, &reference.id);
-    if let Some(pin) = &reference.pin {
+    if let Some(pin) = &reference.pin
+        && index.scopes_named(pin).next().is_some()
+    {
         let mut candidates: Vec<ClauseLoc> = index
             .scopes_named(pin)
             .flat_map(|scope| index.definitions_in(namespace, scope, &reference.id).iter().copied())

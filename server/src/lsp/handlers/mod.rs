@@ -25,3 +25,20 @@ pub async fn fresh_doc(state: &Arc<State>, uri: &lsp::Uri) -> Option<Arc<Indexed
     }
     state.index().doc(&path_of(uri)).cloned()
 }
+
+/// [`fresh_doc`] for requests whose answer reads other documents too (definition, references):
+/// every open document with edits not yet analysed is brought up to date first, so an answer
+/// never misses what the user just typed in another file.
+pub async fn fresh_workspace(state: &Arc<State>, uri: &lsp::Uri) -> Option<Arc<IndexedDoc>> {
+    let worker = state.clone();
+    if let Err(e) = tokio::task::spawn_blocking(move || {
+        for open in worker.docs.uris() {
+            worker.analyse_open(&open);
+        }
+    })
+    .await
+    {
+        tracing::error!("analysis of the open documents failed: {e}");
+    }
+    fresh_doc(state, uri).await
+}

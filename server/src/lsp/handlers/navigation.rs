@@ -13,7 +13,7 @@ use crate::lsp::state::State;
 
 /// Where the request points: the document's fresh model and the byte offset.
 async fn at(state: &Arc<State>, position: &lsp::TextDocumentPositionParams) -> Option<(Arc<IndexedDoc>, usize)> {
-    let doc = super::fresh_doc(state, &position.text_document.uri).await?;
+    let doc = super::fresh_workspace(state, &position.text_document.uri).await?;
     let at = offset(&doc, position.position, state.encoding());
     Some((doc, at))
 }
