@@ -1,4 +1,5 @@
-//! Deterministic generator of Spec Kit documents and workspaces, shared by the benches.
+//! Deterministic generator of Spec Kit documents and workspaces, shared by the benches, and of
+//! source files that cite their IDs (`code`).
 //!
 //! A seeded xorshift instead of `rand`: the same seed gives byte-identical documents on every
 //! machine and with every dependency version, so figures from different runs stay comparable.
@@ -6,8 +7,17 @@
 
 #![allow(dead_code, reason = "each bench binary uses a different part of the generator")]
 
+mod code;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+pub use code::CodeStats;
+
+/// Every form of ID the generated files write (`FR-003`, `SC-001`, `T004`, `US2`, `fr_002_`,
+/// `_FR002_`), in the syntax of both the `regex` crate and ripgrep, for side-by-side runs such
+/// as `rg -c "$ID_PATTERN" <root>`.
+pub const ID_PATTERN: &str = r"\b(?:FR|SC)-\d{3}\b|\bT\d{3}\b|\bUS\d+\b|\bfr_\d{3}_|_FR\d{3}_";
 
 /// xorshift64*: tiny, fast and good enough for picking words.
 pub struct Rng(u64);
@@ -111,6 +121,17 @@ pub struct Feature {
     pub spec: String,
     pub plan: String,
     pub tasks: String,
+    /// The keys the documents define: `FR-001..=FR-{requirements}`, `SC-001..`, `US1..`, `T001..`.
+    pub keys: Keys,
+}
+
+/// How many keys of each kind a feature defines; each kind is numbered from 1.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Keys {
+    pub requirements: usize,
+    pub criteria: usize,
+    pub stories: usize,
+    pub tasks: usize,
 }
 
 struct Shape {
@@ -128,7 +149,15 @@ pub fn feature(seed: u64, number: usize, spec_bytes: usize) -> Feature {
     let title = format!("{} {}", title_case(verb), plural(noun));
     let dir = format!("{number:03}-{verb}-{}", plural(noun));
     let (spec, shape) = spec_text(&mut rng, title, dir, spec_bytes);
-    Feature { plan: plan_text(&mut rng, &shape), tasks: tasks_text(&mut rng, &shape), spec, dir: shape.dir }
+    let plan = plan_text(&mut rng, &shape);
+    let (tasks, task_count) = tasks_text(&mut rng, &shape);
+    let keys = Keys {
+        requirements: shape.requirements,
+        criteria: shape.criteria,
+        stories: shape.stories.len(),
+        tasks: task_count,
+    };
+    Feature { plan, tasks, spec, dir: shape.dir, keys }
 }
 
 /// A Spec Kit `spec.md` of about `bytes` bytes.
@@ -288,8 +317,9 @@ fn plan_text(rng: &mut Rng, shape: &Shape) -> String {
     )
 }
 
-/// One phase per user story, one task per requirement spread over the stories.
-fn tasks_text(rng: &mut Rng, shape: &Shape) -> String {
+/// One phase per user story, one task per requirement spread over the stories; returns the text
+/// and the number of tasks.
+fn tasks_text(rng: &mut Rng, shape: &Shape) -> (String, usize) {
     let module = shape.dir.replace('-', "_");
     let mut out = format!(
         "# Tasks: {}\n\n**Input**: Design documents from `/specs/{}/`\n\n## Phase 1: Setup (Shared Infrastructure)\n\n\
@@ -316,7 +346,7 @@ fn tasks_text(rng: &mut Rng, shape: &Shape) -> String {
         out.push('\n');
     }
     let _ = write!(out, "## Dependencies & Execution Order\n\n- T003 depends on T001; T{task:03} comes last.\n");
-    out
+    (out, task)
 }
 
 pub const CONSTITUTION: &str = "\
@@ -355,8 +385,11 @@ fn write(root: &Path, relative: &str, text: &str) -> u64 {
 /// A generated workspace on disk; deleted when dropped.
 pub struct Workspace {
     pub dir: tempfile::TempDir,
+    /// Markdown files and their total size.
     pub files: usize,
     pub bytes: u64,
+    /// Source and test files; none but in a [`code_workspace`].
+    pub code: CodeStats,
 }
 
 impl Workspace {
@@ -369,23 +402,47 @@ impl Workspace {
 /// (specs of 4–16 KB), until the workspace holds exactly `files` Markdown files.
 pub fn workspace(seed: u64, files: usize) -> Workspace {
     let dir = tempfile::tempdir().expect("create temp workspace");
-    let root = dir.path();
+    let (files, bytes, _) = write_specs(dir.path(), seed, files);
+    Workspace { dir, files, bytes, code: CodeStats::default() }
+}
+
+/// The Markdown of [`workspace`]`(seed, spec_files)` plus `code_files` Rust, Python and
+/// TypeScript files, a third of them tests, in nested folders (`src/<module>/…/<file>.rs`,
+/// `app/<package>/…/<file>.py`, `web/src/<dir>/…/<file>.ts`, `tests/<file>_test.rs`,
+/// `tests/test_<file>.py`, `web/src/<dir>/…/<file>.test.ts`) of about 3.5 KB each. About one code
+/// file in four cites IDs of the generated features ([`ID_PATTERN`] matches them all), half of
+/// those with their feature's spec path in the header; `code` counts them.
+pub fn code_workspace(seed: u64, spec_files: usize, code_files: usize) -> Workspace {
+    let dir = tempfile::tempdir().expect("create temp workspace");
+    let (files, bytes, features) = write_specs(dir.path(), seed, spec_files);
+    let code = code::add_code(dir.path(), seed, code_files, &features);
+    Workspace { dir, files, bytes, code }
+}
+
+/// Write the constitution and features until `files` Markdown files exist; returns the count,
+/// their bytes and the keys each feature defines on disk.
+fn write_specs(root: &Path, seed: u64, files: usize) -> (usize, u64, Vec<code::Citable>) {
     let mut bytes = write(root, ".specify/memory/constitution.md", CONSTITUTION);
     let mut written = 1;
     let mut sizes = Rng::new(seed);
     let mut number = 0;
+    let mut features = Vec::new();
     while written < files {
         number += 1;
         let f = feature(seed, number, 4_000 + sizes.below(12_000));
+        let mut keys = f.keys;
         for (name, text) in [("spec.md", &f.spec), ("plan.md", &f.plan), ("tasks.md", &f.tasks)] {
             if written == files {
+                // The last feature may stop before its task list.
+                keys.tasks = 0;
                 break;
             }
             bytes += write(root, &format!("specs/{}/{name}", f.dir), text);
             written += 1;
         }
+        features.push(code::Citable { dir: f.dir, keys });
     }
-    Workspace { dir, files: written, bytes }
+    (written, bytes, features)
 }
 
 /// Add feature folder `specs/NNN-*/` to the workspace at `root`, its spec about `spec_bytes`
