@@ -1,0 +1,189 @@
+//! A small LSP client over the real `specls` binary's stdio, shared by the benches, and the
+//! formatting of their figures.
+
+#![allow(dead_code, reason = "each bench binary uses a different part of the client")]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+pub const SERVER: &str = env!("CARGO_BIN_EXE_specls");
+/// Long enough for a 400 KB reanalysis on a slow machine; a miss is counted, not fatal.
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(20);
+pub const INDEX_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// A message from the server and when it was read.
+pub type Received = (Instant, Value);
+
+pub struct Client {
+    pub child: Child,
+    stdin: ChildStdin,
+    inbox: Receiver<Received>,
+    next_id: i64,
+}
+
+impl Client {
+    pub fn start(root: &Path) -> Client {
+        let mut child = Command::new(SERVER)
+            .env("SPECLS_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the specls server");
+        let stdin = child.stdin.take().expect("piped stdin");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, inbox) = channel();
+        // A reader thread stamps each message as it arrives, so time spent by the driver does
+        // not count as server latency.
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            while let Some(message) = read_message(&mut reader) {
+                if tx.send((Instant::now(), message)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut client = Client { child, stdin, inbox, next_id: 0 };
+        let root_uri = file_uri(root);
+        client.request(
+            "initialize",
+            json!({
+                "processId": std::process::id(),
+                "rootUri": root_uri,
+                "workspaceFolders": [{ "uri": root_uri, "name": "bench" }],
+                "capabilities": {
+                    "general": { "positionEncodings": ["utf-16"] },
+                    "window": { "workDoneProgress": true },
+                    "workspace": { "workspaceFolders": true, "didChangeWatchedFiles": { "dynamicRegistration": true } },
+                    "textDocument": { "synchronization": {}, "publishDiagnostics": { "versionSupport": true } }
+                }
+            }),
+        );
+        client
+    }
+
+    pub fn send(&mut self, message: &Value) {
+        let body = serde_json::to_vec(message).expect("serialise a message");
+        write!(self.stdin, "Content-Length: {}\r\n\r\n", body.len()).expect("write to the server");
+        self.stdin.write_all(&body).expect("write to the server");
+        self.stdin.flush().expect("flush to the server");
+    }
+
+    pub fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    /// Send a request and wait for its reply: when it was read, and the reply.
+    pub fn request(&mut self, method: &str, params: Value) -> Received {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        self.wait(REPLY_TIMEOUT, |m| m.get("id") == Some(&json!(id)) && m.get("method").is_none())
+            .unwrap_or_else(|| panic!("no reply to {method}"))
+    }
+
+    /// The first message matching `wanted`; others are dropped, and server requests (progress
+    /// tokens, watcher registration) are answered with `null` as an editor would.
+    pub fn wait(&mut self, timeout: Duration, wanted: impl Fn(&Value) -> bool) -> Option<Received> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let (at, message) = match self.inbox.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(received) => received,
+                Err(RecvTimeoutError::Timeout) => return None,
+                Err(RecvTimeoutError::Disconnected) => panic!("the server closed its output"),
+            };
+            if let (Some(id), Some(_)) = (message.get("id"), message.get("method")) {
+                let id = id.clone();
+                self.send(&json!({ "jsonrpc": "2.0", "id": id, "result": null }));
+                continue;
+            }
+            if wanted(&message) {
+                return Some((at, message));
+            }
+        }
+    }
+
+    pub fn wait_diagnostics(&mut self, uri: &str, version: i64, timeout: Duration) -> Option<Received> {
+        self.wait(timeout, |m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && m["params"]["version"] == version
+        })
+    }
+
+    /// Peak resident set size so far (`VmHWM`), in KiB.
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
+    pub fn shutdown(mut self) {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        let status = self.child.wait().expect("wait for the server");
+        assert!(status.success(), "the server exited with {status} after shutdown and exit");
+    }
+}
+
+pub fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(value) = line.strip_prefix("Content-Length:") {
+            length = value.trim().parse().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+pub fn file_uri(path: &Path) -> String {
+    let mut uri = String::from("file://");
+    for &b in path.to_str().expect("temp paths are UTF-8").as_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            uri.push(b as char);
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri
+}
+
+pub fn is_indexing_end(m: &Value) -> bool {
+    m["method"] == "$/progress" && m["params"]["token"] == "specls/indexing" && m["params"]["value"]["kind"] == "end"
+}
+
+pub fn machine() -> String {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    format!("## specls benchmarks\n\nMachine: {cpus} CPUs ({model}); server: `{SERVER}`.\n")
+}
+
+pub fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+pub fn kib(k: Option<u64>) -> String {
+    k.map_or_else(|| "n/a".into(), |k| format!("{:.1} MB", k as f64 / 1024.0))
+}
