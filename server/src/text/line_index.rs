@@ -64,6 +64,36 @@ impl LineIndex {
         };
         Position { line: line as u32, character: character as u32 }
     }
+
+    /// Byte offset of `pos` in `text` (the text this index was built from), as
+    /// [`crate::text::Document::offset`] computes it: a line past the end gives the length, a
+    /// character past the line's end clamps to it, a column inside a character rounds down.
+    pub fn offset(&self, text: &str, pos: Position, enc: PositionEncoding) -> usize {
+        let line = pos.line as usize;
+        if line >= self.starts.len() {
+            return text.len();
+        }
+        let start = self.starts[line];
+        let next = self.starts.get(line + 1).copied().unwrap_or(text.len());
+        let content = text[start..next].trim_end_matches(['\n', '\r']);
+        let character = pos.character as usize;
+        if self.ascii || enc == PositionEncoding::Utf8 {
+            let mut at = start + character.min(content.len());
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            return at;
+        }
+        let mut units = 0;
+        for (i, c) in content.char_indices() {
+            let width = if enc == PositionEncoding::Utf16 { c.len_utf16() } else { 1 };
+            if units + width > character {
+                return start + i;
+            }
+            units += width;
+        }
+        start + content.len()
+    }
 }
 
 /// Verifies FR-001.
@@ -83,5 +113,20 @@ mod tests {
             }
         }
         assert_eq!(index.line_count(), doc.line_count());
+    }
+
+    #[test]
+    fn offsets_agree_with_the_rope_document_on_every_position() {
+        let text = "a😀b\r\nc\rd\u{2028}e\n中\n";
+        let index = LineIndex::new(text);
+        let doc = Document::new(text);
+        for enc in [PositionEncoding::Utf8, PositionEncoding::Utf16, PositionEncoding::Utf32] {
+            for line in 0..7 {
+                for character in 0..8 {
+                    let pos = Position { line, character };
+                    assert_eq!(index.offset(text, pos, enc), doc.offset(pos, enc), "{pos:?} {enc:?}");
+                }
+            }
+        }
     }
 }
