@@ -4,7 +4,9 @@
 pub mod config;
 pub mod config_loader;
 pub mod diagnostics;
+pub mod hover;
 pub mod index;
+pub mod inlay;
 pub mod navigate;
 pub mod resolve;
 pub mod rules;

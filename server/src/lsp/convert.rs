@@ -28,16 +28,16 @@ pub fn from_position(p: lsp::Position) -> Position {
     Position { line: p.line, character: p.character }
 }
 
+/// The byte offset of a protocol position in an indexed document; clamps, never panics.
+pub fn offset(doc: &IndexedDoc, p: lsp::Position, enc: PositionEncoding) -> usize {
+    doc.lines.offset(&doc.text, from_position(p), enc)
+}
+
 pub fn range(doc: &IndexedDoc, r: &Range<usize>, enc: PositionEncoding) -> lsp::Range {
     lsp::Range {
         start: position(doc.lines.position(&doc.text, r.start, enc)),
         end: position(doc.lines.position(&doc.text, r.end, enc)),
     }
-}
-
-/// The byte offset of a protocol position in an indexed document (clamped, never panics).
-pub fn offset(doc: &IndexedDoc, p: lsp::Position, enc: PositionEncoding) -> usize {
-    doc.lines.offset(&doc.text, from_position(p), enc)
 }
 
 /// A protocol location for an analysis location (`None` when its document left the index).

@@ -145,6 +145,8 @@ impl LanguageServer for Backend {
             definition_provider: Some(lsp::OneOf::Left(true)),
             references_provider: Some(lsp::OneOf::Left(true)),
             implementation_provider: Some(lsp::ImplementationProviderCapability::Simple(true)),
+            hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
+            inlay_hint_provider: Some(lsp::OneOf::Left(true)),
             diagnostic_provider: Some(lsp::DiagnosticServerCapabilities::Options(lsp::DiagnosticOptions {
                 identifier: Some("specls".into()),
                 inter_file_dependencies: true,
@@ -282,6 +284,14 @@ impl LanguageServer for Backend {
         params: lsp::request::GotoImplementationParams,
     ) -> Result<Option<lsp::request::GotoImplementationResponse>> {
         handlers::navigation::implementation(&self.state, params).await
+    }
+
+    async fn hover(&self, params: lsp::HoverParams) -> Result<Option<lsp::Hover>> {
+        handlers::hover::hover(&self.state, params).await
+    }
+
+    async fn inlay_hint(&self, params: lsp::InlayHintParams) -> Result<Option<Vec<lsp::InlayHint>>> {
+        handlers::inlay::inlay_hint(&self.state, params).await
     }
 
     async fn diagnostic(&self, params: lsp::DocumentDiagnosticParams) -> Result<lsp::DocumentDiagnosticReportResult> {

@@ -237,6 +237,13 @@ impl CodeGrammar {
         self.prefilter.is_match(text)
     }
 
+    /// The comments of a source file, in order (empty when no language claims it). The model
+    /// keeps only mentions; hover and inlay hints ask where comments are on demand.
+    pub fn comments(&self, path: &Path, text: &str) -> Vec<Range<usize>> {
+        let Some(language) = self.language(path) else { return Vec::new() };
+        lex(language, text).0.into_iter().filter(|(_, region)| *region == Region::Comment).map(|(r, _)| r).collect()
+    }
+
     /// The file name globs of every language, for file watchers.
     pub fn file_globs(&self) -> impl Iterator<Item = &str> {
         self.file_globs.iter().map(String::as_str)

@@ -3,6 +3,8 @@
 pub mod debug;
 pub mod diagnostics;
 pub mod folding;
+pub mod hover;
+pub mod inlay;
 pub mod navigation;
 pub mod symbols;
 

@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::analysis::diagnostics::Severity;
+use crate::analysis::index::IndexedDoc;
 use crate::analysis::rules::{Context, Emitter, Rule};
 use crate::model::FoldKind;
 
@@ -54,33 +55,10 @@ fn check(cx: &Context, out: &mut Emitter) {
         return;
     }
     let doc = cx.doc;
-    let all: Vec<Line> = text::lines(doc, 0..doc.text.len()).collect();
-    let Some(at) = all.iter().position(is_version_line) else {
+    let Some(VersionLine { line: version_line, fields }) = parse_version_line(doc) else {
         out.emit(text::title_anchor(doc), format!("This constitution has no version line; end it with {SHAPE}"));
         return;
     };
-    // The fields of the version line, also when the paragraph puts them on lines of their own.
-    let mut fields: Vec<(Field, Range<usize>)> = Vec::new();
-    for line in all[at..].iter().take_while(|l| !l.text.trim().is_empty()).take(4) {
-        let matches: Vec<_> = FIELD.captures_iter(line.text).collect();
-        for (i, caps) in matches.iter().enumerate() {
-            let label = caps.get(1).map_or("", |m| m.as_str());
-            let field = match label.chars().next() {
-                Some('V') => Field::Version,
-                Some('R') => Field::Ratified,
-                _ => Field::Amended,
-            };
-            if fields.iter().any(|(f, _)| *f == field) {
-                continue;
-            }
-            let start = caps.get(0).map_or(0, |m| m.end());
-            let end = matches.get(i + 1).and_then(|c| c.get(0)).map_or(line.text.len(), |m| m.start());
-            let value = &line.text[start..end];
-            let value = value.trim_end().trim_end_matches('|').trim_end();
-            fields.push((field, line.at(start..start + value.len())));
-        }
-    }
-    let version_line = all[at].trimmed();
     // The template's line, unfilled (`specify init` copies it): one diagnostic, not three.
     let placeholders = fields.iter().filter(|(_, r)| is_placeholder(&doc.text[r.clone()])).count();
     if placeholders == fields.len() && placeholders > 1 {
@@ -136,6 +114,48 @@ fn check(cx: &Context, out: &mut Emitter) {
             "The constitution is last amended before it was ratified; check both dates".to_string(),
         );
     }
+}
+
+/// The constitution's version as its version line writes it (`1.1.0`); `None` when the line is
+/// missing or still holds the template's placeholder. Hover shows it beside a principle.
+pub(crate) fn version(doc: &IndexedDoc) -> Option<&str> {
+    let (_, range) = parse_version_line(doc)?.fields.into_iter().find(|(f, _)| *f == Field::Version)?;
+    let value = &doc.text[range];
+    (!value.is_empty() && !is_placeholder(value)).then_some(value)
+}
+
+/// The version line and its fields.
+struct VersionLine {
+    /// The line, trimmed.
+    line: Range<usize>,
+    /// Each field's value, also when the paragraph puts the fields on lines of their own.
+    fields: Vec<(Field, Range<usize>)>,
+}
+
+fn parse_version_line(doc: &IndexedDoc) -> Option<VersionLine> {
+    let all: Vec<Line> = text::lines(doc, 0..doc.text.len()).collect();
+    let at = all.iter().position(is_version_line)?;
+    let mut fields: Vec<(Field, Range<usize>)> = Vec::new();
+    for line in all[at..].iter().take_while(|l| !l.text.trim().is_empty()).take(4) {
+        let matches: Vec<_> = FIELD.captures_iter(line.text).collect();
+        for (i, caps) in matches.iter().enumerate() {
+            let label = caps.get(1).map_or("", |m| m.as_str());
+            let field = match label.chars().next() {
+                Some('V') => Field::Version,
+                Some('R') => Field::Ratified,
+                _ => Field::Amended,
+            };
+            if fields.iter().any(|(f, _)| *f == field) {
+                continue;
+            }
+            let start = caps.get(0).map_or(0, |m| m.end());
+            let end = matches.get(i + 1).and_then(|c| c.get(0)).map_or(line.text.len(), |m| m.start());
+            let value = &line.text[start..end];
+            let value = value.trim_end().trim_end_matches('|').trim_end();
+            fields.push((field, line.at(start..start + value.len())));
+        }
+    }
+    Some(VersionLine { line: all[at].trimmed(), fields })
 }
 
 /// A line that starts with the version label: `**Version**: …`, `**Version:** …`, `Version: …`.

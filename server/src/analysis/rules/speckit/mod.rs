@@ -1,6 +1,6 @@
 //! Spec Kit rules.
 
-mod constitution_version;
+pub(super) mod constitution_version;
 mod duplicate_feature_number;
 mod missing_spec;
 mod principle_numbering;
