@@ -5,6 +5,7 @@ pub mod config;
 pub mod config_loader;
 pub mod diagnostics;
 pub mod index;
+pub mod links;
 pub mod navigate;
 pub mod resolve;
 pub mod rules;

@@ -3,6 +3,7 @@
 pub mod debug;
 pub mod diagnostics;
 pub mod folding;
+pub mod links;
 pub mod symbols;
 
 use std::sync::Arc;
