@@ -8,5 +8,6 @@ mod diagnostics;
 mod lifecycle;
 mod navigation;
 mod properties;
+mod rename;
 mod sync;
 mod workspace;

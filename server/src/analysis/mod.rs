@@ -7,6 +7,7 @@ pub mod diagnostics;
 pub mod index;
 pub mod links;
 pub mod navigate;
+pub mod rename;
 pub mod resolve;
 pub mod rules;
 pub mod symbols;

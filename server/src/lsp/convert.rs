@@ -35,6 +35,33 @@ pub fn range(doc: &IndexedDoc, r: &Range<usize>, enc: PositionEncoding) -> lsp::
     }
 }
 
+/// The byte offset of a position in an indexed document. Clamps like the open documents do: a
+/// line past the end gives the text's length, a character past the line's end its end, a
+/// character inside a multi-unit character that character's start.
+pub fn offset(doc: &IndexedDoc, p: lsp::Position, enc: PositionEncoding) -> usize {
+    let text: &str = &doc.text;
+    let line = p.line as usize;
+    if line >= doc.lines.line_count() {
+        return text.len();
+    }
+    let start = doc.lines.line_start(line);
+    let rest = &text[start..];
+    let content = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
+    let mut units = 0usize;
+    for (i, ch) in content.char_indices() {
+        let width = match enc {
+            PositionEncoding::Utf8 => ch.len_utf8(),
+            PositionEncoding::Utf16 => ch.len_utf16(),
+            PositionEncoding::Utf32 => 1,
+        };
+        if units + width > p.character as usize {
+            return start + i;
+        }
+        units += width;
+    }
+    start + content.len()
+}
+
 pub fn encoding_kind(enc: PositionEncoding) -> lsp::PositionEncodingKind {
     match enc {
         PositionEncoding::Utf8 => lsp::PositionEncodingKind::UTF8,
@@ -132,4 +159,31 @@ pub fn folding_range(doc: &IndexedDoc, fold: &Fold) -> Option<lsp::FoldingRange>
         },
         ..Default::default()
     })
+}
+
+/// Verifies specs/003-navigation/spec.md FR-017.
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::model::{Grammar, model_file};
+
+    #[test]
+    fn positions_become_offsets_clamped_in_every_encoding() {
+        let text = "a😀b\r\nçd\n";
+        let model = model_file(&Grammar::builtin(), Path::new("/ws/x.md"), "x.md", text);
+        let doc = IndexedDoc::new(model, Arc::from(text));
+        let at = |line, character, enc| offset(&doc, lsp::Position { line, character }, enc);
+        assert_eq!(at(0, 3, PositionEncoding::Utf16), text.find('b').unwrap());
+        assert_eq!(at(0, 2, PositionEncoding::Utf32), text.find('b').unwrap());
+        assert_eq!(at(0, 5, PositionEncoding::Utf8), text.find('b').unwrap());
+        // Inside the surrogate pair: the character's start.
+        assert_eq!(at(0, 2, PositionEncoding::Utf16), 1);
+        // Past the line's end: before its line break; past the last line: the end.
+        assert_eq!(at(0, 40, PositionEncoding::Utf16), text.find('\r').unwrap());
+        assert_eq!(at(1, 1, PositionEncoding::Utf16), text.find('d').unwrap());
+        assert_eq!(at(9, 0, PositionEncoding::Utf16), text.len());
+    }
 }

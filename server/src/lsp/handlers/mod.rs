@@ -4,6 +4,7 @@ pub mod debug;
 pub mod diagnostics;
 pub mod folding;
 pub mod links;
+pub mod rename;
 pub mod symbols;
 
 use std::sync::Arc;
