@@ -9,6 +9,7 @@ mod hover;
 mod lifecycle;
 mod navigation;
 mod properties;
+mod rename;
 mod sync;
 mod trace;
 mod workspace;

@@ -148,3 +148,30 @@ pub fn folding_range(doc: &IndexedDoc, fold: &Fold) -> Option<lsp::FoldingRange>
         ..Default::default()
     })
 }
+
+/// Verifies specs/003-navigation/spec.md FR-017.
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::model::{Grammar, model_file};
+
+    #[test]
+    fn positions_become_offsets_clamped_in_every_encoding() {
+        let text = "a😀b\r\nçd\n";
+        let model = model_file(&Grammar::builtin(), Path::new("/ws/x.md"), "x.md", text);
+        let doc = IndexedDoc::new(model, Arc::from(text));
+        let at = |line, character, enc| offset(&doc, lsp::Position { line, character }, enc);
+        assert_eq!(at(0, 3, PositionEncoding::Utf16), text.find('b').unwrap());
+        assert_eq!(at(0, 2, PositionEncoding::Utf32), text.find('b').unwrap());
+        assert_eq!(at(0, 5, PositionEncoding::Utf8), text.find('b').unwrap());
+        // Inside the surrogate pair: the character's start.
+        assert_eq!(at(0, 2, PositionEncoding::Utf16), 1);
+        // Past the line's end: before its line break; past the last line: the end.
+        assert_eq!(at(0, 40, PositionEncoding::Utf16), text.find('\r').unwrap());
+        assert_eq!(at(1, 1, PositionEncoding::Utf16), text.find('d').unwrap());
+        assert_eq!(at(9, 0, PositionEncoding::Utf16), text.len());
+    }
+}

@@ -35,6 +35,8 @@ pub struct Session {
     pub full_sync: bool,
     /// The client answers `workspace/configuration`.
     pub configuration: bool,
+    /// The client takes versioned document edits (`workspace.workspaceEdit.documentChanges`).
+    pub document_changes: bool,
 }
 
 /// Work for the analysis worker, processed in the order notifications arrived.
@@ -192,6 +194,12 @@ impl State {
         for path in orphans {
             index.remove(&path);
         }
+    }
+
+    /// The version of an open document whose text the index holds. Read it under the index's
+    /// read lock: both change together, under its write lock.
+    pub fn indexed_version(&self, uri: &lsp::Uri) -> Option<i32> {
+        self.indexed.get(uri).map(|entry| entry.1)
     }
 
     pub fn mark_indexed(&self) {

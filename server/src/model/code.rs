@@ -61,6 +61,8 @@ pub struct CodeGrammar {
     suppress_line: Regex,
     suppress_off: Regex,
     suppress_on: Regex,
+    /// A file path written in a spec document (group `path`), for document links.
+    file_path: Regex,
     mentions: Vec<MentionRule>,
     test_names: Vec<TestNameRule>,
     /// Any mention or test name at all: files without a match are not lexed.
@@ -80,6 +82,7 @@ struct CodeFile {
     suppress_line: String,
     suppress_off: String,
     suppress_on: String,
+    file_path: String,
     mentions: Vec<MentionDef>,
     test_names: Vec<MentionDef>,
 }
@@ -200,6 +203,7 @@ impl CodeGrammar {
             suppress_line: regex(&file.suppress_line)?,
             suppress_off: regex(&file.suppress_off)?,
             suppress_on: regex(&file.suppress_on)?,
+            file_path: regex(&file.file_path)?,
             mentions,
             test_names,
             prefilter,
@@ -242,6 +246,11 @@ impl CodeGrammar {
     pub fn comments(&self, path: &Path, text: &str) -> Vec<Range<usize>> {
         let Some(language) = self.language(path) else { return Vec::new() };
         lex(language, text).0.into_iter().filter(|(_, region)| *region == Region::Comment).map(|(r, _)| r).collect()
+    }
+
+    /// The pattern of a file path written in a spec document; its `path` group is the path.
+    pub fn file_path(&self) -> &Regex {
+        &self.file_path
     }
 
     /// The file name globs of every language, for file watchers.

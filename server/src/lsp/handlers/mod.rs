@@ -5,7 +5,9 @@ pub mod diagnostics;
 pub mod folding;
 pub mod hover;
 pub mod inlay;
+pub mod links;
 pub mod navigation;
+pub mod rename;
 pub mod symbols;
 
 use std::sync::Arc;

@@ -11,10 +11,11 @@
 //! files that are not indexed Markdown are not checked.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::analysis::diagnostics::Severity;
 use crate::analysis::index::IndexedDoc;
+use crate::analysis::links::{deepest_root, is_external, normalize, percent_decode};
 use crate::analysis::rules::{Context, Emitter, Rule};
 use crate::model::LinkKind;
 
@@ -82,61 +83,6 @@ fn check(cx: &Context, out: &mut Emitter) {
             out.emit(range, format!("`{path_part}` has no heading with the anchor `#{fragment}`; fix the link"));
         }
     }
-}
-
-/// `scheme:` (http, https, mailto, file, a drive letter, …) or `//host`.
-fn is_external(destination: &str) -> bool {
-    if destination.starts_with("//") {
-        return true;
-    }
-    let Some(colon) = destination.find(':') else { return false };
-    let scheme = &destination[..colon];
-    scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-}
-
-fn deepest_root<'r>(roots: &'r [PathBuf], path: &Path) -> Option<&'r Path> {
-    roots.iter().filter(|r| path.starts_with(r)).max_by_key(|r| r.components().count()).map(PathBuf::as_path)
-}
-
-/// Resolve `.` and `..` without touching the disk; `None` when `..` climbs above the root.
-fn normalize(path: &Path) -> Option<PathBuf> {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !matches!(out.components().next_back(), Some(Component::Normal(_))) {
-                    return None;
-                }
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    Some(out)
-}
-
-fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && let (Some(h), Some(l)) = (bytes.get(i + 1).and_then(|&b| hex(b)), bytes.get(i + 2).and_then(|&b| hex(b)))
-        {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
 /// The anchors a document offers: its headings' (lowercase) and its HTML `id`s and `name`s.
@@ -293,19 +239,6 @@ mod tests {
         assert_eq!(s.slug("Café déjà vu?"), "café-déjà-vu");
         assert_eq!(rendered_heading("## See [the docs](a.md#x) <span>now</span> ##"), "See [the docs now");
         assert_eq!(rendered_heading("Title\n====="), "Title");
-    }
-
-    #[test]
-    fn paths_normalise_and_destinations_classify() {
-        assert_eq!(normalize(Path::new("/ws/a/../b/./c.md")), Some(PathBuf::from("/ws/b/c.md")));
-        assert_eq!(normalize(Path::new("/ws/../../x")), None);
-        for external in ["https://x.org", "mailto:a@b.c", "vscode:extension/x", "//cdn.example/x.png", "C:\\x"] {
-            assert!(is_external(external), "{external}");
-        }
-        for relative in ["a.md", "../a.md", "#x", "/docs/a.md", "a.md#b:c"] {
-            assert!(!is_external(relative), "{relative}");
-        }
-        assert_eq!(percent_decode("my%20file.md"), "my file.md");
     }
 
     const SPEC: &str =
