@@ -5,6 +5,7 @@ mod support;
 
 mod config;
 mod diagnostics;
+mod lens;
 mod lifecycle;
 mod navigation;
 mod properties;

@@ -5,10 +5,12 @@ pub mod config;
 pub mod config_loader;
 pub mod diagnostics;
 pub mod index;
+pub mod lens;
 pub mod navigate;
 pub mod resolve;
 pub mod rules;
 pub mod symbols;
+pub mod tokens;
 pub mod workspace;
 
 pub use diagnostics::{Diagnostic, Related, Severity, diagnostics};

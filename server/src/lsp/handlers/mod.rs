@@ -3,7 +3,9 @@
 pub mod debug;
 pub mod diagnostics;
 pub mod folding;
+pub mod lens;
 pub mod symbols;
+pub mod tokens;
 
 use std::sync::Arc;
 
