@@ -6,6 +6,7 @@ mod support;
 mod config;
 mod diagnostics;
 mod hover;
+mod lens;
 mod lifecycle;
 mod navigation;
 mod properties;

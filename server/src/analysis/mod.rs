@@ -7,12 +7,14 @@ pub mod diagnostics;
 pub mod hover;
 pub mod index;
 pub mod inlay;
+pub mod lens;
 pub mod links;
 pub mod navigate;
 pub mod rename;
 pub mod resolve;
 pub mod rules;
 pub mod symbols;
+pub mod tokens;
 pub mod workspace;
 
 pub use diagnostics::{Diagnostic, Related, Severity, diagnostics};

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use tower_lsp_server::ls_types as lsp;
 
 use crate::analysis::config_loader::Problem;
+use crate::analysis::lens::Lens;
+use crate::analysis::navigate::Location;
+use crate::analysis::tokens::{Token, TokenKind};
 use crate::analysis::{Diagnostic, IndexedDoc, Severity, Symbol, SymbolCategory, WorkspaceIndex};
 use crate::model::{Fold, FoldKind};
 use crate::text::{LineIndex, Position, PositionEncoding};
@@ -41,11 +44,7 @@ pub fn range(doc: &IndexedDoc, r: &Range<usize>, enc: PositionEncoding) -> lsp::
 }
 
 /// A protocol location for an analysis location (`None` when its document left the index).
-pub fn location(
-    index: &WorkspaceIndex,
-    l: &crate::analysis::navigate::Location,
-    enc: PositionEncoding,
-) -> Option<lsp::Location> {
+pub fn location(index: &WorkspaceIndex, l: &Location, enc: PositionEncoding) -> Option<lsp::Location> {
     let doc = index.doc(&l.path)?;
     Some(lsp::Location { uri: uri_of(&l.path)?, range: range(doc, &l.selection, enc) })
 }
@@ -147,6 +146,91 @@ pub fn folding_range(doc: &IndexedDoc, fold: &Fold) -> Option<lsp::FoldingRange>
         },
         ..Default::default()
     })
+}
+
+/// The client-side command a lens runs: VS Code's `editor.action.showReferences` with the
+/// document, the lens's position and the places to list (docs/navigation.md says what other
+/// clients need to run it).
+pub const SHOW_REFERENCES: &str = "editor.action.showReferences";
+
+pub fn code_lens(
+    index: &WorkspaceIndex,
+    doc: &IndexedDoc,
+    lens: &Lens,
+    enc: PositionEncoding,
+) -> Option<lsp::CodeLens> {
+    let range = range(doc, &lens.range, enc);
+    let locations: Vec<lsp::Location> = lens.targets.iter().filter_map(|l| location(index, l, enc)).collect();
+    let arguments = vec![
+        serde_json::to_value(uri_of(doc.model.path())?).ok()?,
+        serde_json::to_value(range.start).ok()?,
+        serde_json::to_value(locations).ok()?,
+    ];
+    Some(lsp::CodeLens {
+        range,
+        command: Some(lsp::Command {
+            title: lens.title.clone(),
+            command: SHOW_REFERENCES.into(),
+            arguments: Some(arguments),
+        }),
+        data: None,
+    })
+}
+
+/// Token types and modifiers, standard ones so that every theme colours them: a key is a
+/// `variable` (with `declaration` and `definition` where its clause defines it), a marker a
+/// `decorator` (it annotates the text around it), an EARS word a `keyword`.
+const TOKEN_TYPES: [lsp::SemanticTokenType; 3] =
+    [lsp::SemanticTokenType::VARIABLE, lsp::SemanticTokenType::DECORATOR, lsp::SemanticTokenType::KEYWORD];
+const TOKEN_MODIFIERS: [lsp::SemanticTokenModifier; 2] =
+    [lsp::SemanticTokenModifier::DECLARATION, lsp::SemanticTokenModifier::DEFINITION];
+
+pub fn semantic_tokens_legend() -> lsp::SemanticTokensLegend {
+    lsp::SemanticTokensLegend { token_types: TOKEN_TYPES.to_vec(), token_modifiers: TOKEN_MODIFIERS.to_vec() }
+}
+
+/// Index in [`TOKEN_TYPES`] and bits of [`TOKEN_MODIFIERS`].
+fn token_type(kind: TokenKind) -> (u32, u32) {
+    match kind {
+        TokenKind::Definition => (0, 0b11),
+        TokenKind::Reference => (0, 0),
+        TokenKind::Marker => (1, 0),
+        TokenKind::Keyword => (2, 0),
+    }
+}
+
+/// Encode tokens (sorted, disjoint, one line each) relative to the previous one, lengths in the
+/// negotiated encoding; with `within`, only those that touch that range.
+pub fn semantic_tokens(
+    doc: &IndexedDoc,
+    tokens: &[Token],
+    enc: PositionEncoding,
+    within: Option<lsp::Range>,
+) -> Vec<lsp::SemanticToken> {
+    let mut out = Vec::with_capacity(tokens.len());
+    let (mut line, mut character) = (0, 0);
+    for token in tokens {
+        let start = position(doc.lines.position(&doc.text, token.range.start, enc));
+        let end = position(doc.lines.position(&doc.text, token.range.end, enc));
+        if end.line != start.line || end.character <= start.character {
+            continue;
+        }
+        if let Some(r) = &within
+            && (end <= r.start || start >= r.end)
+        {
+            continue;
+        }
+        let (token_type, token_modifiers_bitset) = token_type(token.kind);
+        out.push(lsp::SemanticToken {
+            delta_line: start.line - line,
+            delta_start: if start.line == line { start.character - character } else { start.character },
+            length: end.character - start.character,
+            token_type,
+            token_modifiers_bitset,
+        });
+        (line, character) = (start.line, start.character);
+    }
+    out
 }
 
 /// Verifies specs/003-navigation/spec.md FR-017.

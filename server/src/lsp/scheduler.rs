@@ -81,6 +81,15 @@ fn process(state: &State, batch: Vec<Job>) -> (Vec<lsp::Uri>, bool) {
 
 async fn publish(state: &Arc<State>, edited: Vec<lsp::Uri>, touched_others: bool) {
     let session = state.session();
+    // Coverage lenses count mentions in other files: the ones on screen may be out of date.
+    if touched_others && session.code_lens_refresh {
+        let client = state.client.clone();
+        tokio::spawn(async move {
+            if let Err(e) = client.code_lens_refresh().await {
+                tracing::debug!("code lens refresh refused: {e}");
+            }
+        });
+    }
     if session.pull_diagnostics {
         if touched_others && session.diagnostic_refresh {
             let client = state.client.clone();

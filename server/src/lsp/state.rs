@@ -30,6 +30,8 @@ pub struct Session {
     /// The client pulls diagnostics (`textDocument/diagnostic`), so specls does not push them.
     pub pull_diagnostics: bool,
     pub diagnostic_refresh: bool,
+    /// The client re-asks for code lenses on `workspace/codeLens/refresh`.
+    pub code_lens_refresh: bool,
     pub dynamic_watchers: bool,
     pub work_done_progress: bool,
     pub full_sync: bool,

@@ -89,6 +89,7 @@ pub struct Kind {
     pub clause_rules: Vec<usize>,
     pub reference_rules: Vec<usize>,
     pub marker_rules: Vec<usize>,
+    pub keyword_rules: Vec<usize>,
 }
 
 #[derive(Debug)]
@@ -149,6 +150,16 @@ pub struct MarkerRule {
     pub pattern: Regex,
 }
 
+/// Words with a meaning of their own inside some clauses, such as EARS's WHEN and SHALL in a
+/// Kiro criterion: highlighted, never parsed.
+#[derive(Debug)]
+pub struct KeywordRule {
+    /// The clause kinds whose text holds the keywords.
+    pub clauses: Vec<String>,
+    /// The words, whole and as written.
+    pub pattern: Regex,
+}
+
 /// All formats, compiled.
 #[derive(Debug)]
 pub struct Grammar {
@@ -157,6 +168,7 @@ pub struct Grammar {
     pub clause_rules: Vec<ClauseRule>,
     pub reference_rules: Vec<ReferenceRule>,
     pub marker_rules: Vec<MarkerRule>,
+    pub keyword_rules: Vec<KeywordRule>,
     /// The kind of Markdown files that match no format.
     pub generic: KindId,
     /// The kind of source and test files.
@@ -181,6 +193,8 @@ struct FormatFile {
     references: Vec<ReferenceDef>,
     #[serde(default)]
     markers: Vec<MarkerDef>,
+    #[serde(default)]
+    keywords: Vec<KeywordDef>,
 }
 
 #[derive(Deserialize)]
@@ -270,6 +284,14 @@ struct MarkerDef {
     kind: String,
     doc_kinds: Vec<String>,
     pattern: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeywordDef {
+    doc_kinds: Vec<String>,
+    clauses: Vec<String>,
+    words: Vec<String>,
 }
 
 // ------------------------------------------------------------------ user formats
@@ -376,6 +398,7 @@ impl Grammar {
             clause_rules: Vec::new(),
             reference_rules: Vec::new(),
             marker_rules: Vec::new(),
+            keyword_rules: Vec::new(),
             generic: KindId(0),
             code_kind: KindId(0),
             code: super::code::CodeGrammar::compile(super::code::BUILTIN, &namespace)?,
@@ -404,6 +427,7 @@ impl Grammar {
             clause_rules: Vec::new(),
             reference_rules: Vec::new(),
             marker_rules: Vec::new(),
+            keyword_rules: Vec::new(),
         });
         grammar.code_kind = KindId(grammar.kinds.len() as u16);
         grammar.kinds.push(Kind {
@@ -420,6 +444,7 @@ impl Grammar {
             clause_rules: Vec::new(),
             reference_rules: Vec::new(),
             marker_rules: Vec::new(),
+            keyword_rules: Vec::new(),
         });
 
         for file in &files {
@@ -453,6 +478,18 @@ impl Grammar {
                 let index = grammar.marker_rules.len();
                 grammar.marker_rules.push(MarkerRule { kind: def.kind.clone(), pattern: regex(&def.pattern)? });
                 grammar.attach(&def.doc_kinds, |k| &mut k.marker_rules, index)?;
+            }
+            for def in &file.keywords {
+                if def.words.is_empty() || def.words.iter().any(String::is_empty) {
+                    bail!("a keywords rule needs words, none of them empty");
+                }
+                let index = grammar.keyword_rules.len();
+                let words: Vec<String> = def.words.iter().map(|w| regex::escape(w)).collect();
+                grammar.keyword_rules.push(KeywordRule {
+                    clauses: def.clauses.clone(),
+                    pattern: regex(&format!(r"\b(?:{})\b", words.join("|")))?,
+                });
+                grammar.attach(&def.doc_kinds, |k| &mut k.keyword_rules, index)?;
             }
         }
         Ok(grammar)
@@ -547,6 +584,7 @@ fn compile_kind(def: &KindDef, format: &str) -> Result<Kind> {
         clause_rules: Vec::new(),
         reference_rules: Vec::new(),
         marker_rules: Vec::new(),
+        keyword_rules: Vec::new(),
     })
 }
 
@@ -639,6 +677,19 @@ pattern = '\b(?P<id>FR-\d+)\b'
         let error = format!("{:#}", Grammar::with_formats(&[&huge]).unwrap_err());
         assert!(error.contains("exceeds size limit"), "{error}");
         assert!(FormatSource::parse("x.toml", "[format]\nname = 1\n").is_err());
+    }
+
+    #[test]
+    fn keywords_attach_to_kinds_and_need_words() {
+        let g = Grammar::builtin();
+        let requirements = g.kind(g.kind_by_name("kiro.requirements").unwrap());
+        let rule = &g.keyword_rules[requirements.keyword_rules[0]];
+        assert!(rule.clauses.contains(&"acceptance-criterion".to_string()));
+        assert!(rule.pattern.is_match("WHEN x THEN THE y SHALL z") && !rule.pattern.is_match("WHENEVER"));
+        let none = format!("{ADR}\n[[keywords]]\ndoc_kinds = ['adr.record']\nclauses = ['decision']\nwords = []\n");
+        let error =
+            format!("{:#}", Grammar::with_formats(&[&FormatSource::parse("x.toml", &none).unwrap()]).unwrap_err());
+        assert!(error.contains("needs words"), "{error}");
     }
 
     #[test]

@@ -5,10 +5,12 @@ pub mod diagnostics;
 pub mod folding;
 pub mod hover;
 pub mod inlay;
+pub mod lens;
 pub mod links;
 pub mod navigation;
 pub mod rename;
 pub mod symbols;
+pub mod tokens;
 
 use std::sync::Arc;
 
