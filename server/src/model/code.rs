@@ -29,6 +29,8 @@ pub struct Language {
     test_region: Option<Regex>,
     /// `'x'` is a character, not a string (languages without `'` strings).
     char_literals: bool,
+    /// The bytes that may start a comment, a string or a character: the lexer jumps between them.
+    starts: [bool; 256],
 }
 
 #[derive(Debug)]
@@ -143,9 +145,20 @@ impl CodeGrammar {
                 file_globs.push(glob.clone());
                 file_language.push(i);
             }
+            let char_literals = !def.strings.iter().any(|(open, _)| open == "'");
+            let mut starts = [false; 256];
+            let openers = def.line_comments.iter().chain(def.block_comments.iter().map(|(o, _)| o));
+            for open in openers.chain(def.strings.iter().map(|(o, _)| o)) {
+                match open.bytes().next() {
+                    Some(b) if b.is_ascii() => starts[b as usize] = true,
+                    _ => bail!("language {}: delimiters must start with an ASCII character", def.name),
+                }
+            }
+            starts[b'\'' as usize] |= char_literals;
             languages.push(Language {
                 name: def.name.clone(),
-                char_literals: !def.strings.iter().any(|(open, _)| open == "'"),
+                char_literals,
+                starts,
                 line_comments: def.line_comments.clone(),
                 block_comments: def.block_comments.clone(),
                 strings: def.strings.clone(),
@@ -304,6 +317,15 @@ fn lex(language: &Language, text: &str) -> (Vec<(Range<usize>, Region)>, Option<
     let mut first_code = None;
     let mut i = 0;
     'outer: while i < bytes.len() {
+        if !language.starts[bytes[i] as usize] {
+            // Delimiters are ASCII, so jumping by bytes never lands inside a character.
+            let next = bytes[i..].iter().position(|&b| language.starts[b as usize]).map_or(bytes.len(), |n| i + n);
+            if first_code.is_none() {
+                first_code = bytes[i..next].iter().position(|b| !b.is_ascii_whitespace()).map(|n| i + n);
+            }
+            i = next;
+            continue;
+        }
         let rest = &text[i..];
         for open in &language.line_comments {
             if rest.starts_with(open.as_str()) {
@@ -331,8 +353,7 @@ fn lex(language: &Language, text: &str) -> (Vec<(Range<usize>, Region)>, Option<
                 continue 'outer;
             }
         }
-        let b = bytes[i];
-        if language.char_literals && b == b'\'' {
+        if language.char_literals && bytes[i] == b'\'' {
             // `'"'` or `'\''`: skip the character so its quote opens nothing.
             let len = match bytes.get(i + 1) {
                 Some(b'\\') => 4,
@@ -344,43 +365,35 @@ fn lex(language: &Language, text: &str) -> (Vec<(Range<usize>, Region)>, Option<
                 continue;
             }
         }
-        if !b.is_ascii_whitespace() {
-            first_code.get_or_insert(i);
-        }
-        // Step a whole character so slicing stays on boundaries.
-        i += utf8_len(b);
+        // A start byte that opened nothing (a lone `/`, a lifetime's `'`): ASCII, one byte.
+        first_code.get_or_insert(i);
+        i += 1;
     }
     (regions, first_code)
-}
-
-fn utf8_len(first: u8) -> usize {
-    match first {
-        0xF0..=0xFF => 4,
-        0xE0..=0xEF => 3,
-        0xC0..=0xDF => 2,
-        _ => 1,
-    }
 }
 
 /// Where a string that starts at `from` (after its opening quote) ends: after its closing quote,
 /// at the end of its line when `single_line` and unclosed, or at the end of the text.
 fn string_end(text: &str, from: usize, close: &str, single_line: bool) -> usize {
     let bytes = text.as_bytes();
+    let first = close.as_bytes()[0];
     let mut i = from;
-    while i < bytes.len() {
-        if bytes[i] == b'\\' {
-            i += 2;
-            continue;
+    loop {
+        // Only an escape, a line break or the closing quote's first byte can end the scan.
+        let Some(n) = bytes[i.min(bytes.len())..].iter().position(|&b| b == b'\\' || b == b'\n' || b == first) else {
+            return bytes.len();
+        };
+        i += n;
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'\n' if single_line => return i,
+            _ if text[i..].starts_with(close) => return i + close.len(),
+            _ => i += 1,
         }
-        if single_line && bytes[i] == b'\n' {
-            return i;
+        if i >= bytes.len() {
+            return bytes.len();
         }
-        if text[i..].starts_with(close) {
-            return i + close.len();
-        }
-        i += utf8_len(bytes[i]);
     }
-    bytes.len()
 }
 
 struct Scanner<'a> {
@@ -404,8 +417,11 @@ impl Scanner<'_> {
             .find_map(|b| self.pin(b.range.clone()));
         let functions = self.functions(&regions, test_region);
         for block in &blocks {
-            let pin = self.pin(block.range.clone()).or_else(|| file_pin.clone());
             self.links(block.range.clone());
+            if !self.code.may_mention(&self.text[block.range.clone()]) {
+                continue;
+            }
+            let pin = self.pin(block.range.clone()).or_else(|| file_pin.clone());
             let in_test = self.test_file
                 || test_region.is_some_and(|t| block.start >= t)
                 || owner(self.text, &functions, block).is_some_and(|f| f.is_test);
