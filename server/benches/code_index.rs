@@ -151,10 +151,13 @@ fn server_cold_index(root: &Path) -> (Duration, String, Option<u64>) {
     (end_at - started, message, peak)
 }
 
+/// A request position: a file, a line and a column (UTF-16, the generated text is ASCII).
+type Spot = (PathBuf, u32, u32);
+
 /// Where requests point: mentions in code files and keys at their definitions in specs.
 struct Targets {
-    mentions: Vec<(PathBuf, u32, u32)>,
-    definitions: Vec<(PathBuf, u32, u32)>,
+    mentions: Vec<Spot>,
+    definitions: Vec<Spot>,
 }
 
 /// Deterministic request positions: the first key of the first `n` citing code files, and the
@@ -207,7 +210,7 @@ fn request_section(workspace: &generator::Workspace, plan: &Plan) -> String {
     client.notify("initialized", json!({}));
     client.wait(INDEX_TIMEOUT, is_indexing_end).expect("indexing finished");
     let mut rows = String::new();
-    let cases: [(&str, &str, &[(PathBuf, u32, u32)]); 4] = [
+    let cases: [(&str, &str, &[Spot]); 4] = [
         ("definition from a code mention", "textDocument/definition", &targets.mentions),
         ("references of a requirement", "textDocument/references", &targets.definitions),
         ("hover on a code mention", "textDocument/hover", &targets.mentions),
