@@ -13,4 +13,5 @@ mod properties;
 mod rename;
 mod sync;
 mod trace;
+mod trace_views;
 mod workspace;

@@ -2,49 +2,9 @@
 //! specs; Rust, Python and TypeScript code): definition, implementation and references, from spec
 //! to code and from code to spec. The fixture's README lists each case.
 
-use std::path::Path;
+use serde_json::json;
 
-use serde_json::{Value, json};
-
-use crate::support::{Client, start};
-
-/// The position of the first occurrence of `needle` in a fixture file, plus `shift` characters
-/// (the fixture is ASCII, so bytes are UTF-16 units).
-fn at(root: &Path, relative: &str, needle: &str, shift: u32) -> Value {
-    let text = std::fs::read_to_string(root.join(relative)).expect("fixture file");
-    let offset = text.find(needle).unwrap_or_else(|| panic!("{needle:?} in {relative}"));
-    let line = text[..offset].matches('\n').count() as u32;
-    let character = (offset - text[..offset].rfind('\n').map_or(0, |n| n + 1)) as u32 + shift;
-    json!({ "line": line, "character": character })
-}
-
-/// `relative:line` (1-based) of each location, sorted.
-fn places(root: &Path, result: &Value) -> Vec<String> {
-    let prefix = format!("file://{}/", root.display());
-    let mut out: Vec<String> = result
-        .as_array()
-        .map(|a| a.as_slice())
-        .unwrap_or_default()
-        .iter()
-        .map(|l| {
-            let uri = l["uri"].as_str().expect("uri");
-            format!("{}:{}", uri.trim_start_matches(&prefix), l["range"]["start"]["line"].as_u64().expect("line") + 1)
-        })
-        .collect();
-    out.sort();
-    out
-}
-
-fn ask(client: &mut Client, root: &Path, method: &str, file: &str, needle: &str, shift: u32) -> Vec<String> {
-    let mut params = json!({
-        "textDocument": { "uri": client.uri(file) },
-        "position": at(root, file, needle, shift),
-    });
-    if method == "textDocument/references" {
-        params["context"] = json!({ "includeDeclaration": true });
-    }
-    places(root, &client.request(method, params))
-}
+use crate::support::{Client, ask, places, start};
 
 /// Verifies specs/003-navigation/spec.md FR-006, FR-017.
 #[test]

@@ -293,13 +293,18 @@ fn line_end(text: &str, offset: usize) -> usize {
 }
 
 /// The text of a range for Markdown: from its line's start when only indentation precedes it,
-/// dedented, without blank edges, and cut after [`MAX_LINES`] lines.
+/// dedented, without blank edges nor a closing thematic break, and cut after [`MAX_LINES`] lines.
 fn excerpt(text: &str, range: Range<usize>) -> String {
     let line_start = text[..range.start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     let start = if text[line_start..range.start].trim().is_empty() { line_start } else { range.start };
     let lines: Vec<&str> = text[start..range.end].lines().collect();
     let first = lines.iter().position(|l| !l.trim().is_empty()).unwrap_or(lines.len());
-    let last = lines.iter().rposition(|l| !l.trim().is_empty()).map_or(first, |i| i + 1);
+    let mut last = lines.iter().rposition(|l| !l.trim().is_empty()).map_or(first, |i| i + 1);
+    // Spec Kit puts `---` after each user story: it ends the section, and the hover draws its own
+    // rule below the text. After a blank line it is a break, never a heading's underline.
+    while last > first + 1 && thematic_break(lines[last - 1]) && lines[last - 2].trim().is_empty() {
+        last = lines[first..last - 1].iter().rposition(|l| !l.trim().is_empty()).map_or(first, |i| first + i + 1);
+    }
     let lines = &lines[first..last];
     let indent = lines.iter().filter(|l| !l.trim().is_empty()).map(|l| l.len() - l.trim_start().len()).min();
     let indent = indent.unwrap_or(0);
@@ -308,6 +313,14 @@ fn excerpt(text: &str, range: Range<usize>) -> String {
         out.push("…");
     }
     out.join("\n")
+}
+
+/// Whether a line is a Markdown thematic break: three or more `-`, `*` or `_`, and spaces.
+fn thematic_break(line: &str) -> bool {
+    let marks: Vec<char> = line.chars().filter(|c| !c.is_whitespace()).collect();
+    line.len() - line.trim_start().len() < 4
+        && marks.len() >= 3
+        && ['-', '*', '_'].iter().any(|&m| marks.iter().all(|&c| c == m))
 }
 
 /// A line without up to `indent` bytes of its leading whitespace, nor trailing whitespace.
@@ -451,5 +464,18 @@ mod tests {
         assert_eq!(excerpt.lines().count(), MAX_LINES + 1);
         assert!(excerpt.starts_with("- item\n  line 1\n"), "{excerpt}");
         assert!(excerpt.ends_with("line 39\n…"), "{excerpt}");
+    }
+
+    #[test]
+    fn a_closing_thematic_break_is_left_out() {
+        let text = "### User Story 1 - Sign in\n\nA member signs in.\n\n---\n\n";
+        assert_eq!(excerpt(text, 0..text.len()), "### User Story 1 - Sign in\n\nA member signs in.");
+        let spaced = "Story.\n\n * * *\n";
+        assert_eq!(excerpt(spaced, 0..spaced.len()), "Story.");
+        // Right under a line of text it underlines a heading, and stays.
+        let underline = "Story\n---\n";
+        assert_eq!(excerpt(underline, 0..underline.len()), "Story\n---");
+        let code = "Story.\n\n    ---\n";
+        assert_eq!(excerpt(code, 0..code.len()), "Story.\n\n    ---");
     }
 }

@@ -330,6 +330,66 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The position of the first occurrence of `needle` in a workspace file, plus `shift` characters
+/// (the fixtures are ASCII where tests look, so bytes are UTF-16 units).
+pub fn at(root: &Path, relative: &str, needle: &str, shift: u32) -> Value {
+    let text = std::fs::read_to_string(root.join(relative)).expect("fixture file");
+    let offset = text.find(needle).unwrap_or_else(|| panic!("{needle:?} in {relative}"));
+    let line = text[..offset].matches('\n').count() as u32;
+    let character = (offset - text[..offset].rfind('\n').map_or(0, |n| n + 1)) as u32 + shift;
+    json!({ "line": line, "character": character })
+}
+
+/// `relative:line` (1-based) of each location, sorted.
+pub fn places(root: &Path, result: &Value) -> Vec<String> {
+    let mut out: Vec<String> = result
+        .as_array()
+        .map(|a| a.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|l| format!("{}:{}", relative(root, &l["uri"]), l["range"]["start"]["line"].as_u64().expect("line") + 1))
+        .collect();
+    out.sort();
+    out
+}
+
+/// A `file://` URI of the workspace as a path relative to its root.
+pub fn relative(root: &Path, uri: &Value) -> String {
+    let prefix = format!("file://{}/", root.display());
+    uri.as_str().expect("uri").trim_start_matches(&prefix).to_string()
+}
+
+/// The places a position request (`textDocument/definition`, `references`, …) at `needle` answers.
+pub fn ask(client: &mut Client, root: &Path, method: &str, file: &str, needle: &str, shift: u32) -> Vec<String> {
+    let mut params = json!({
+        "textDocument": { "uri": client.uri(file) },
+        "position": at(root, file, needle, shift),
+    });
+    if method == "textDocument/references" {
+        params["context"] = json!({ "includeDeclaration": true });
+    }
+    places(root, &client.request(method, params))
+}
+
+/// A workspace file's text with LSP text edits applied (ASCII fixtures: characters are bytes).
+pub fn applied(root: &Path, relative: &str, edits: &Value) -> String {
+    let text = std::fs::read_to_string(root.join(relative)).expect("fixture file");
+    let starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let offset = |p: &Value| starts[p["line"].as_u64().unwrap() as usize] + p["character"].as_u64().unwrap() as usize;
+    let mut edits: Vec<(usize, usize, String)> = edits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (offset(&e["range"]["start"]), offset(&e["range"]["end"]), e["newText"].as_str().unwrap().to_string()))
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut out = text;
+    for (start, end, new) in edits {
+        out.replace_range(start..end, &new);
+    }
+    out
+}
+
 /// Replace the temporary root in URIs so snapshots are stable.
 pub fn redact(value: &Value, root: &Path) -> Value {
     let text = serde_json::to_string(value).expect("json").replace(&root.display().to_string(), "/WORKSPACE");
