@@ -74,7 +74,9 @@ fn hover_shows_clauses_principles_and_ambiguity_in_specs_and_code() {
     // A test name and the clause's own key show the same thing, coverage listing the test file.
     assert_eq!(test_name, requirement);
     assert!(requirement.contains("- Tasks: T004 (`specs/001-user-auth/tasks.md:20`)"), "{requirement}");
-    assert!(requirement.contains("- Tests: `tests/auth_test.rs:20`, `tests/auth_test.rs:22`"), "{requirement}");
+    // The test's doc comment and its name are one test.
+    assert!(requirement.contains("**Coverage**: 1 task · 0 code · 1 test"), "{requirement}");
+    assert!(requirement.trim_end().ends_with("- Tests: `tests/auth_test.rs:20`"), "{requirement}");
     // The story's closing `---` is not drawn above the hover's own rule.
     assert!(!story.contains("---\n\n---"), "{story}");
     // A principle by number, by name and on its heading, with the constitution's version.
@@ -203,10 +205,10 @@ fn lenses_count_tasks_code_and_tests_and_list_them() {
         "52 FR-001: 1 task · 1 code · 0 tests → \
          specs/001-user-auth/plan.md:8, specs/001-user-auth/tasks.md:18, src/auth/login.rs:35"
     );
-    // The doc comment `Verifies: FR-002` and the test's name are two mentions.
+    // The doc comment `Verifies: FR-002` and the test's name are one test; the click lists both.
     assert_eq!(
         lens("FR-002"),
-        "53 FR-002: 1 task · 0 code · 2 tests → specs/001-user-auth/plan.md:9, \
+        "53 FR-002: 1 task · 0 code · 1 test → specs/001-user-auth/plan.md:9, \
          specs/001-user-auth/tasks.md:20, tests/auth_test.rs:20, tests/auth_test.rs:22"
     );
     assert!(lens("FR-003").contains("1 task · 1 code · 1 test → "), "{spec:#?}");

@@ -181,10 +181,18 @@ pub struct Coverage {
     pub tests: Vec<RefLoc>,
 }
 
+/// Code and tests count once per function: a test's `/// Verifies: FR-002` and its name
+/// `fr_002_…` are one test.
 pub fn coverage(index: &WorkspaceIndex, clause: ClauseLoc) -> Coverage {
     let mut coverage = Coverage::default();
+    let mut units = std::collections::HashSet::new();
     for loc in references_to(index, clause) {
         let Some((doc, reference)) = index.reference(&loc) else { continue };
+        if let Some(unit) = reference.unit
+            && !units.insert((loc.doc, unit, reference.role))
+        {
+            continue;
+        }
         match reference.role {
             Role::Implements => coverage.code.push(loc),
             Role::Verifies => coverage.tests.push(loc),
@@ -286,6 +294,21 @@ mod tests {
         assert_eq!(show(&index, &implementations(&index, &path, at)), ["src/login.rs:FR-001"]);
         let (path, at) = offset_of(&index, "specs/002-b/spec.md", "FR-001");
         assert_eq!(show(&index, &implementations(&index, &path, at)), ["tests/billing_test.rs:fr_001"]);
+    }
+
+    #[test]
+    fn a_test_counts_once_for_its_doc_comment_and_its_name() {
+        let index = workspace(&[
+            ("specs/001-a/spec.md", A_SPEC),
+            (
+                "tests/login_test.rs",
+                "/// Verifies: FR-001\n#[test]\nfn fr_001_logs_in() {}\n\n// FR-001 again\n#[test]\nfn other() {}\n",
+            ),
+        ]);
+        let (path, at) = offset_of(&index, "specs/001-a/spec.md", "FR-001");
+        let Some(Target::Clause(clause)) = target_at(&index, &path, at) else { panic!("a clause") };
+        assert_eq!(references_to(&index, clause).len(), 3, "every mention is a reference");
+        assert_eq!(coverage(&index, clause).tests.len(), 2, "two test functions");
     }
 
     #[test]

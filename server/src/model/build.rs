@@ -441,6 +441,7 @@ impl<'a> Extractor<'a> {
                         range,
                         role: Role::Cites,
                         pin: None,
+                        unit: None,
                     });
                 }
             }

@@ -425,13 +425,14 @@ impl Scanner<'_> {
             let in_test = self.test_file
                 || test_region.is_some_and(|t| block.start >= t)
                 || owner(self.text, &functions, block).is_some_and(|f| f.is_test);
+            let unit = owner(self.text, &functions, block).map(|f| f.start);
             let context = if in_test { Role::Verifies } else { Role::Implements };
             for line in lines(self.text, block.range.clone()) {
                 let line_text = &self.text[line.clone()];
                 if self.code.suppress_line.is_match(line_text) || in_any(&suppressed, line.start) {
                     continue;
                 }
-                self.mentions(line, pin.as_deref(), context);
+                self.mentions(line, pin.as_deref(), context, unit);
             }
         }
         self.test_names(&functions, &suppressed, file_pin.as_deref());
@@ -491,7 +492,7 @@ impl Scanner<'_> {
         }
     }
 
-    fn mentions(&mut self, line: Range<usize>, pin: Option<&str>, context: Role) {
+    fn mentions(&mut self, line: Range<usize>, pin: Option<&str>, context: Role, unit: Option<usize>) {
         let text = &self.text[line.clone()];
         let keywords: Vec<(usize, Role)> =
             self.code.roles.iter().flat_map(|(role, re)| re.find_iter(text).map(move |m| (m.end(), *role))).collect();
@@ -530,6 +531,7 @@ impl Scanner<'_> {
                         namespace: rule.namespace,
                         range,
                         role: role_at(local.start),
+                        unit,
                         pin: own_pin.clone().or_else(|| pin.map(str::to_string)),
                     });
                 }
@@ -573,6 +575,7 @@ impl Scanner<'_> {
                         namespace: rule.namespace,
                         range: at + start..at + end,
                         role: Role::Verifies,
+                        unit: Some(function.start),
                         pin: pin.map(str::to_string),
                     });
                 }

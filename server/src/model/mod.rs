@@ -65,6 +65,9 @@ pub struct Reference {
     /// The feature folder name the mention is pinned to (`specs/002-billing/…` nearby, or a
     /// qualifier such as `002-billing/FR-001`), resolved there instead of the document's scope.
     pub pin: Option<String>,
+    /// In code, where the function the mention belongs to starts (a test's doc comment and its
+    /// name are one test): coverage counts a function once.
+    pub unit: Option<usize>,
 }
 
 /// A marker left in the text, such as `[NEEDS CLARIFICATION: …]`.
