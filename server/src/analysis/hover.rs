@@ -332,21 +332,9 @@ fn dedent(line: &str, indent: usize) -> &str {
 /// Verifies specs/003-navigation/spec.md FR-012, FR-013, FR-017.
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-    use std::sync::Arc;
 
     use super::*;
-    use crate::model::{Grammar, model_file};
-
-    fn workspace(files: &[(&str, &str)]) -> WorkspaceIndex {
-        let mut index = WorkspaceIndex::new(Grammar::builtin(), vec![PathBuf::from("/ws")]);
-        for (relative, text) in files {
-            let path = Path::new("/ws").join(relative);
-            let model = model_file(&index.grammar.clone(), &path, relative, text);
-            index.upsert(IndexedDoc::new(model, Arc::from(*text)));
-        }
-        index
-    }
+    use crate::analysis::index::test_workspace as workspace;
 
     /// The hover at the `nth` occurrence of `needle` (plus `shift` bytes), with its span's text.
     fn hover_at(index: &WorkspaceIndex, relative: &str, needle: &str, shift: usize) -> Option<(String, String)> {

@@ -311,6 +311,19 @@ pub(crate) fn relative_to(roots: &[PathBuf], path: &Path) -> String {
         .join("/")
 }
 
+/// An index of `(relative path, text)` files under `/ws`, modelled as the workspace scan models
+/// them (specs and code), for the analysis layer's unit tests.
+#[cfg(test)]
+pub(crate) fn test_workspace(files: &[(&str, &str)]) -> WorkspaceIndex {
+    let mut index = WorkspaceIndex::new(Grammar::builtin(), vec![PathBuf::from("/ws")]);
+    for (relative, text) in files {
+        let path = Path::new("/ws").join(relative);
+        let model = crate::model::model_file(&index.grammar.clone(), &path, relative, text);
+        index.upsert(IndexedDoc::new(model, Arc::from(*text)));
+    }
+    index
+}
+
 /// Verifies FR-009, FR-011.
 #[cfg(test)]
 mod tests {

@@ -96,22 +96,9 @@ fn line_of(text: &str, offset: usize) -> &str {
 /// Verifies specs/003-navigation/spec.md FR-014, FR-017.
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-    use std::sync::Arc;
 
     use super::*;
-    use crate::analysis::IndexedDoc;
-    use crate::model::{Grammar, model_file};
-
-    fn workspace(files: &[(&str, &str)]) -> WorkspaceIndex {
-        let mut index = WorkspaceIndex::new(Grammar::builtin(), vec![PathBuf::from("/ws")]);
-        for (relative, text) in files {
-            let path = Path::new("/ws").join(relative);
-            let model = model_file(&index.grammar.clone(), &path, relative, text);
-            index.upsert(IndexedDoc::new(model, Arc::from(*text)));
-        }
-        index
-    }
+    use crate::analysis::index::test_workspace as workspace;
 
     /// `text before the hint|label` for each hint over the whole document.
     fn hints(index: &WorkspaceIndex, relative: &str) -> Vec<String> {

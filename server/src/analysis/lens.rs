@@ -117,22 +117,9 @@ fn count(n: usize, noun: &str) -> String {
 /// Verifies specs/003-navigation/spec.md FR-015.
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-    use std::sync::Arc;
 
     use super::*;
-    use crate::analysis::IndexedDoc;
-    use crate::model::{Grammar, model_file};
-
-    fn workspace(files: &[(&str, &str)]) -> WorkspaceIndex {
-        let mut index = WorkspaceIndex::new(Grammar::builtin(), vec![PathBuf::from("/ws")]);
-        for (relative, text) in files {
-            let path = Path::new("/ws").join(relative);
-            let model = model_file(&index.grammar.clone(), &path, relative, text);
-            index.upsert(IndexedDoc::new(model, Arc::from(*text)));
-        }
-        index
-    }
+    use crate::analysis::index::test_workspace as workspace;
 
     /// `key: title -> relative:selection, …` per lens.
     fn show(index: &WorkspaceIndex, relative: &str) -> Vec<String> {

@@ -168,21 +168,9 @@ fn file_destination(destination: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
-    use std::sync::Arc;
 
     use super::*;
-    use crate::analysis::IndexedDoc;
-    use crate::model::{Grammar, model_file};
-
-    fn workspace(files: &[(&str, &str)]) -> WorkspaceIndex {
-        let mut index = WorkspaceIndex::new(Grammar::builtin(), vec![PathBuf::from("/ws")]);
-        for (relative, text) in files {
-            let path = Path::new("/ws").join(relative);
-            let model = model_file(&index.grammar.clone(), &path, relative, text);
-            index.upsert(IndexedDoc::new(model, Arc::from(*text)));
-        }
-        index
-    }
+    use crate::analysis::index::test_workspace as workspace;
 
     /// `written text -> target` of each link, with these files (and their folders) on disk.
     fn links(index: &WorkspaceIndex, relative: &str, on_disk: &[&str]) -> Vec<(String, String)> {

@@ -213,21 +213,9 @@ pub fn task_of<'d>(clauses: &'d [Clause], reference: &Reference) -> Option<&'d C
 /// Verifies specs/003-navigation/spec.md FR-006, FR-007, FR-008, FR-009.
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
-    use crate::analysis::IndexedDoc;
-    use crate::model::{Grammar, model_file};
-
-    fn workspace(files: &[(&str, &str)]) -> WorkspaceIndex {
-        let mut index = WorkspaceIndex::new(Grammar::builtin(), vec![PathBuf::from("/ws")]);
-        for (relative, text) in files {
-            let path = Path::new("/ws").join(relative);
-            let model = model_file(&index.grammar.clone(), &path, relative, text);
-            index.upsert(IndexedDoc::new(model, Arc::from(*text)));
-        }
-        index
-    }
+    use crate::analysis::index::test_workspace as workspace;
 
     /// `relative:text` of each location.
     fn show(index: &WorkspaceIndex, locations: &[Location]) -> Vec<String> {

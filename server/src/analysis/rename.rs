@@ -455,21 +455,9 @@ fn in_case_of(like: &str, word: &str) -> String {
 /// Verifies specs/003-navigation/spec.md FR-010, FR-017.
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
-    use crate::analysis::IndexedDoc;
-    use crate::model::Grammar;
-
-    fn workspace(files: &[(&str, &str)]) -> WorkspaceIndex {
-        let mut index = WorkspaceIndex::new(Grammar::builtin(), vec![PathBuf::from("/ws")]);
-        for (relative, text) in files {
-            let path = Path::new("/ws").join(relative);
-            let model = model_file(&index.grammar.clone(), &path, relative, text);
-            index.upsert(IndexedDoc::new(model, Arc::from(*text)));
-        }
-        index
-    }
+    use crate::analysis::index::test_workspace as workspace;
 
     fn at(index: &WorkspaceIndex, relative: &str, needle: &str) -> (PathBuf, usize) {
         let path = Path::new("/ws").join(relative);
