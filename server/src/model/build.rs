@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use super::grammar::{ClauseRule, Grammar, Kind, KindId};
+use super::grammar::{ClauseRule, Grammar, Kind, KindId, keys_of};
 use super::{
     Clause, DocModel, Fold, FoldKind, Link, LinkKind, Marker, Reference, Role, Section, detect_kind, normalize_heading,
 };
@@ -412,22 +412,7 @@ impl<'a> Extractor<'a> {
         for &rule_index in &self.kind.reference_rules {
             let rule = &grammar.reference_rules[rule_index];
             for caps in rule.pattern.captures_iter(line.masked) {
-                let mut found: Vec<(String, Range<usize>)> = Vec::new();
-                if let (Some(list), Some(item)) = (caps.name("list"), &rule.item) {
-                    for m in item.find_iter(list.as_str()) {
-                        found.push((m.as_str().to_string(), list.start() + m.start()..list.start() + m.end()));
-                    }
-                } else {
-                    let span = caps.name("id").or_else(|| caps.name("key")).or_else(|| caps.get(0));
-                    let id = match &rule.id {
-                        Some(t) => t.render(&|name| caps.name(name).map(|m| m.as_str().to_string())),
-                        None => caps.name("id").map(|m| m.as_str().to_string()),
-                    };
-                    if let (Some(id), Some(span)) = (id, span) {
-                        found.push((id, span.range()));
-                    }
-                }
-                for (id, local) in found {
+                for (id, local) in keys_of(&caps, rule.item.as_ref(), rule.id.as_ref()) {
                     let range = line.start + local.start..line.start + local.end;
                     let overlaps = |r: &Range<usize>| r.start < range.end && range.start < r.end;
                     if taken.iter().any(overlaps)

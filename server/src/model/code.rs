@@ -13,7 +13,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::{Regex, RegexSet};
 use serde::Deserialize;
 
-use super::grammar::{NamespaceId, Template};
+use super::grammar::{NamespaceId, Template, keys_of};
 use super::{DocModel, KindId, Link, LinkKind, Reference, Role};
 
 /// The code grammar compiled into the binary.
@@ -503,22 +503,7 @@ impl Scanner<'_> {
         for rule in &self.code.mentions {
             for caps in rule.pattern.captures_iter(text) {
                 let own_pin = caps.name("pin").map(|m| m.as_str().to_string());
-                let mut found: Vec<(String, Range<usize>)> = Vec::new();
-                if let (Some(list), Some(item)) = (caps.name("list"), &rule.item) {
-                    for m in item.find_iter(list.as_str()) {
-                        found.push((m.as_str().to_string(), list.start() + m.start()..list.start() + m.end()));
-                    }
-                } else {
-                    let span = caps.name("id").or_else(|| caps.name("key"));
-                    let id = match &rule.id {
-                        Some(t) => t.render(&|name| caps.name(name).map(|m| m.as_str().to_string())),
-                        None => caps.name("id").map(|m| m.as_str().to_string()),
-                    };
-                    if let (Some(id), Some(span)) = (id, span) {
-                        found.push((id, span.range()));
-                    }
-                }
-                for (id, local) in found {
+                for (id, local) in keys_of(&caps, rule.item.as_ref(), rule.id.as_ref()) {
                     let range = line.start + local.start..line.start + local.end;
                     if self.model.references[first..]
                         .iter()

@@ -92,6 +92,28 @@ pub struct Kind {
     pub keyword_rules: Vec<usize>,
 }
 
+impl Kind {
+    /// A kind no format declares: plain Markdown, source files. Its format is its own id.
+    fn implicit(id: &str, label: &str, lint: bool) -> Kind {
+        Kind {
+            id: id.into(),
+            label: label.into(),
+            format: id.into(),
+            lint,
+            paths: Vec::new(),
+            scope: None,
+            first_heading: None,
+            requires_heading: None,
+            min_sections: None,
+            sections: Vec::new(),
+            clause_rules: Vec::new(),
+            reference_rules: Vec::new(),
+            marker_rules: Vec::new(),
+            keyword_rules: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Namespace {
     pub id: String,
@@ -134,6 +156,31 @@ pub struct ClauseRule {
     pub ordinal: bool,
     pub top_level: bool,
     pub global: bool,
+}
+
+/// The keys a reference pattern's match names, with their ranges in the matched text: each item
+/// of a `list` group (split by `item`), or the `id` group (or the `id` template rendered from the
+/// groups), written at `id`, else `key`, else the whole match.
+pub fn keys_of(
+    caps: &regex::Captures,
+    item: Option<&Regex>,
+    id: Option<&Template>,
+) -> Vec<(String, std::ops::Range<usize>)> {
+    if let (Some(list), Some(item)) = (caps.name("list"), item) {
+        return item
+            .find_iter(list.as_str())
+            .map(|m| (m.as_str().to_string(), list.start() + m.start()..list.start() + m.end()))
+            .collect();
+    }
+    let span = caps.name("id").or_else(|| caps.name("key")).or_else(|| caps.get(0));
+    let key = match id {
+        Some(t) => t.render(&|name| caps.name(name).map(|m| m.as_str().to_string())),
+        None => caps.name("id").map(|m| m.as_str().to_string()),
+    };
+    match (key, span) {
+        (Some(key), Some(span)) => vec![(key, span.range())],
+        _ => Vec::new(),
+    }
 }
 
 #[derive(Debug)]
@@ -413,39 +460,9 @@ impl Grammar {
             }
         }
         grammar.generic = KindId(grammar.kinds.len() as u16);
-        grammar.kinds.push(Kind {
-            id: "markdown".into(),
-            label: "Markdown".into(),
-            format: "markdown".into(),
-            lint: true,
-            paths: Vec::new(),
-            scope: None,
-            first_heading: None,
-            requires_heading: None,
-            min_sections: None,
-            sections: Vec::new(),
-            clause_rules: Vec::new(),
-            reference_rules: Vec::new(),
-            marker_rules: Vec::new(),
-            keyword_rules: Vec::new(),
-        });
+        grammar.kinds.push(Kind::implicit("markdown", "Markdown", true));
         grammar.code_kind = KindId(grammar.kinds.len() as u16);
-        grammar.kinds.push(Kind {
-            id: "code".into(),
-            label: "Source file".into(),
-            format: "code".into(),
-            lint: false,
-            paths: Vec::new(),
-            scope: None,
-            first_heading: None,
-            requires_heading: None,
-            min_sections: None,
-            sections: Vec::new(),
-            clause_rules: Vec::new(),
-            reference_rules: Vec::new(),
-            marker_rules: Vec::new(),
-            keyword_rules: Vec::new(),
-        });
+        grammar.kinds.push(Kind::implicit("code", "Source file", false));
 
         for file in &files {
             for def in &file.clauses {
