@@ -53,7 +53,7 @@ fn hover_shows_clauses_principles_and_ambiguity_in_specs_and_code() {
         ("specs/001-user-auth/spec.md", "### User Story 1", 16, "User Story 1"),
         ("specs/001-user-auth/plan.md", "Principle II", 10, "II"),
         ("specs/001-user-auth/plan.md", "- Test-First", 2, "Test-First"),
-        (".specify/memory/constitution.md", "### III. Test-First", 9, "III. Test-First (NON-NEGOTIABLE)"),
+        (".specify/memory/constitution.md", "### III. Test-First", 9, "### III. Test-First (NON-NEGOTIABLE)"),
     ];
     let mut shown = Vec::new();
     for (file, needle, shift, covered) in cases {

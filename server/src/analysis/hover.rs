@@ -37,7 +37,24 @@ pub fn hover(index: &WorkspaceIndex, path: &Path, offset: usize) -> Option<Hover
     if let Some(found) = principle_heading(index, path, doc, principles, offset) {
         return Some(found);
     }
-    match target_at(index, path, offset) {
+    // On the word that introduces a principle's number (`Principle` of `Principle III`), the
+    // number's hover.
+    let target = target_at(index, path, offset).or_else(|| {
+        if !doc.text.is_char_boundary(offset) {
+            return None;
+        }
+        let word_end = offset + doc.text[offset..].find(|c: char| !c.is_alphabetic()).unwrap_or(0);
+        let next = word_end + doc.text[word_end..].find(|c: char| !c.is_whitespace()).unwrap_or(0);
+        match target_at(index, path, next) {
+            Some(Target::Reference(loc))
+                if next > word_end && index.reference(&loc).is_some_and(|(_, r)| Some(r.namespace) == principles) =>
+            {
+                Some(Target::Reference(loc))
+            }
+            _ => None,
+        }
+    });
+    match target {
         Some(Target::Clause(loc)) => {
             let (_, clause) = index.clause(&loc)?;
             Some(Hover { range: clause.id_range.clone(), markdown: describe(index, loc, principles) })
@@ -59,7 +76,8 @@ fn namespace_id(index: &WorkspaceIndex, name: &str) -> Option<NamespaceId> {
     index.grammar.namespaces.iter().position(|n| n.id == name).map(|i| NamespaceId(i as u16))
 }
 
-/// Anywhere on a principle's heading line (`### III. Test-First`), not only on its number.
+/// Anywhere on a principle's heading line (`### III. Test-First`, its `###` included), not only
+/// on its number.
 fn principle_heading(
     index: &WorkspaceIndex,
     path: &Path,
@@ -74,13 +92,14 @@ fn principle_heading(
         .iter()
         .enumerate()
         .find(|(_, c)| Some(c.namespace) == principles && doc.lines.line_of(c.id_range.start) == line)?;
+    let start = doc.lines.line_start(line);
     let end = line_end(&doc.text, clause.id_range.start);
-    if offset < clause.id_range.start || offset > end {
+    if offset < start || offset > end {
         return None;
     }
     let scope = index.scope_id(doc.model.scope.as_deref());
     let loc = ClauseLoc { doc: index.doc_id(path)?, index: i as u32, scope, global: clause.global };
-    Some(Hover { range: clause.id_range.start..end, markdown: principle(index, loc)? })
+    Some(Hover { range: start..end, markdown: principle(index, loc)? })
 }
 
 /// A principle's name written in prose (`the Test-First principle`), in Spec Kit documents and
@@ -379,6 +398,8 @@ mod tests {
         let (span, markdown) = hover_at(&fixture(), "specs/001-login/spec.md", "III", 1).unwrap();
         assert_eq!(span, "III");
         insta::assert_snapshot!(markdown);
+        let introduced = |word: &str| hover_at(&fixture(), "specs/001-login/spec.md", word, 2);
+        assert_eq!(introduced("Principle III"), Some((span, markdown)), "on the word `Principle`");
     }
 
     #[test]
@@ -397,10 +418,12 @@ mod tests {
     fn principle_heading() {
         let index = fixture();
         let (span, markdown) = hover_at(&index, ".specify/memory/constitution.md", "Test-First (NON", 2).unwrap();
-        assert_eq!(span, "III. Test-First (NON-NEGOTIABLE)");
+        assert_eq!(span, "### III. Test-First (NON-NEGOTIABLE)");
         insta::assert_snapshot!(markdown);
         let (_, on_key) = hover_at(&index, ".specify/memory/constitution.md", "III.", 0).unwrap();
         assert_eq!(on_key, markdown);
+        let (_, on_marker) = hover_at(&index, ".specify/memory/constitution.md", "### III.", 1).unwrap();
+        assert_eq!(on_marker, markdown);
     }
 
     #[test]
