@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::model::{Clause, NamespaceId};
 
 use super::index::{ClauseLoc, DocId, IndexedDoc, RefLoc, WorkspaceIndex};
-use super::navigate::{Target, coverage, resolve_ref, target_at, task_of};
+use super::navigate::{Target, coverage, display_key, resolve_ref, target_at, task_of};
 use super::resolve::Resolution;
 use super::rules::constitution_version;
 
@@ -201,7 +201,7 @@ fn principle(index: &WorkspaceIndex, loc: ClauseLoc) -> Option<String> {
 /// A clause's key and title, kind and scope, text, and coverage.
 fn clause(index: &WorkspaceIndex, loc: ClauseLoc) -> String {
     let Some((doc, clause)) = index.clause(&loc) else { return String::new() };
-    let mut out = format!("**{}**", clause.id);
+    let mut out = format!("**{}**", display_key(clause));
     if has_title(clause) {
         let _ = write!(out, " {}", clause.title);
     }

@@ -8,7 +8,9 @@ use std::path::Path;
 use crate::model::{Clause, Reference};
 
 use super::index::{ClauseLoc, RefLoc, WorkspaceIndex};
-use super::navigate::{Location, clause_location, coverage, reference_location, references_to, resolve_ref};
+use super::navigate::{
+    Location, clause_location, coverage, display_key, reference_location, references_to, resolve_ref,
+};
 
 /// Clause kinds that nothing implements or verifies: checklist items check the spec itself, and
 /// principles govern every feature. They get no coverage lens.
@@ -65,7 +67,7 @@ fn covered(index: &WorkspaceIndex, loc: ClauseLoc, clause: &Clause) -> Lens {
 /// The clauses a task's own text cites, from the indices of its references; no lens when it
 /// cites none. Other tasks (`depends on T003`) are not what it satisfies.
 fn satisfies(index: &WorkspaceIndex, task: ClauseLoc, clause: &Clause, references: &[usize]) -> Option<Lens> {
-    let mut keys: Vec<&str> = Vec::new();
+    let mut keys: Vec<String> = Vec::new();
     let mut targets: Vec<Location> = Vec::new();
     for &r in references {
         for target in resolve_ref(index, &RefLoc { doc: task.doc, index: r as u32 }).candidates() {
@@ -78,8 +80,9 @@ fn satisfies(index: &WorkspaceIndex, task: ClauseLoc, clause: &Clause, reference
             {
                 targets.push(location);
             }
-            if !keys.contains(&cited.id.as_str()) {
-                keys.push(&cited.id);
+            let key = display_key(cited);
+            if !keys.contains(&key) {
+                keys.push(key);
             }
         }
     }
@@ -200,8 +203,8 @@ mod tests {
         assert_eq!(
             show(&index, ".kiro/specs/notes/tasks.md"),
             [
-                "1.1: satisfies 1.1 -> .kiro/specs/notes/requirements.md:1.",
-                "1.2: satisfies 1.2 -> .kiro/specs/notes/requirements.md:2.",
+                "1.1: satisfies Criterion 1.1 -> .kiro/specs/notes/requirements.md:1.",
+                "1.2: satisfies Criterion 1.2 -> .kiro/specs/notes/requirements.md:2.",
             ]
         );
         assert_eq!(

@@ -203,6 +203,18 @@ pub fn coverage(index: &WorkspaceIndex, clause: ClauseLoc) -> Coverage {
     coverage
 }
 
+/// A clause's key as people read it: a bare number (Kiro's `1`, `1.2`, `Property 3`'s `3`) is
+/// named by its kind (`Requirement 1`, `Criterion 1.2`, `Property 3`).
+pub fn display_key(clause: &Clause) -> String {
+    if !clause.id.starts_with(|c: char| c.is_ascii_digit()) {
+        return clause.id.clone();
+    }
+    let kind = clause.kind.rsplit('-').next().unwrap_or(&clause.kind);
+    let mut chars = kind.chars();
+    let kind: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+    format!("{kind} {}", clause.id)
+}
+
 /// The task clause a spec mention is written in.
 pub fn task_of<'d>(clauses: &'d [Clause], reference: &Reference) -> Option<&'d Clause> {
     clauses
@@ -297,6 +309,22 @@ mod tests {
         let Some(Target::Clause(clause)) = target_at(&index, &path, at) else { panic!("a clause") };
         assert_eq!(references_to(&index, clause).len(), 3, "every mention is a reference");
         assert_eq!(coverage(&index, clause).tests.len(), 2, "two test functions");
+    }
+
+    #[test]
+    fn bare_numbers_are_named_by_their_kind() {
+        let index = workspace(&[
+            (
+                ".kiro/specs/x/requirements.md",
+                "# Requirements\n\n### Requirement 1: Rooms\n\n#### Acceptance Criteria\n\n1. WHEN a member asks THEN the system SHALL answer\n",
+            ),
+            ("specs/001-a/spec.md", A_SPEC),
+        ]);
+        let keys: Vec<String> =
+            index.docs().flat_map(|d| d.model.clauses.iter().map(display_key).collect::<Vec<_>>()).collect();
+        for key in ["Requirement 1", "Criterion 1.1", "FR-001"] {
+            assert!(keys.iter().any(|k| k == key), "{key} in {keys:?}");
+        }
     }
 
     #[test]
