@@ -187,6 +187,13 @@ pub fn code_doc(
 ) -> Option<IndexedDoc> {
     let relative = relative_to(roots, path);
     let model = model::build_code(&grammar.code, grammar.code_kind, path, &relative, &text, tests)?;
+    if model.references.len() >= model::code::MAX_MENTIONS {
+        tracing::warn!(
+            "{}: over {} mentions of spec keys; the rest are not indexed",
+            path.display(),
+            model::code::MAX_MENTIONS
+        );
+    }
     if model.references.is_empty() && model.links.is_empty() {
         return None;
     }

@@ -16,6 +16,10 @@ use serde::Deserialize;
 use super::grammar::{NamespaceId, Template, keys_of};
 use super::{DocModel, KindId, Link, LinkKind, Reference, Role};
 
+/// Most mentions kept per source file: memory stays bounded on generated or hostile files (a
+/// 4 MiB file of keys would otherwise hold half a million).
+pub const MAX_MENTIONS: usize = 10_000;
+
 /// The code grammar compiled into the binary.
 pub(crate) const BUILTIN: &str = include_str!("../../../grammar/code.toml");
 
@@ -493,6 +497,9 @@ impl Scanner<'_> {
     }
 
     fn mentions(&mut self, line: Range<usize>, pin: Option<&str>, context: Role, unit: Option<usize>) {
+        if self.model.references.len() >= MAX_MENTIONS {
+            return;
+        }
         let text = &self.text[line.clone()];
         let keywords: Vec<(usize, Role)> =
             self.code.roles.iter().flat_map(|(role, re)| re.find_iter(text).map(move |m| (m.end(), *role))).collect();
@@ -545,6 +552,9 @@ impl Scanner<'_> {
     /// Keys in the names of test functions: `fr_003_rejects_…`, `test_FR003_…`.
     fn test_names(&mut self, functions: &[Function], suppressed: &[Range<usize>], pin: Option<&str>) {
         for function in functions.iter().filter(|f| f.is_test) {
+            if self.model.references.len() >= MAX_MENTIONS {
+                return;
+            }
             let at = function.name.start;
             if in_any(suppressed, at) || self.code.suppress_line.is_match(line_of(self.text, at)) {
                 continue;
@@ -759,6 +769,15 @@ mod tests {
             mentions("web/a.test.ts", text),
             vec![m("Session expiry", "Session expiry", Role::Verifies, Some("identity"))]
         );
+    }
+
+    #[test]
+    fn mentions_per_file_are_capped() {
+        let text = "// FR-001 FR-002 FR-003 FR-004 FR-005\n".repeat(MAX_MENTIONS);
+        let grammar = Grammar::builtin();
+        let model =
+            build_code(&grammar.code, grammar.code_kind, Path::new("/ws/a.rs"), "a.rs", &text, None).expect("rust");
+        assert!(model.references.len() >= MAX_MENTIONS && model.references.len() < MAX_MENTIONS + 10);
     }
 
     #[test]
