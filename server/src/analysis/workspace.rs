@@ -108,6 +108,39 @@ pub fn workspace_files(roots: &[PathBuf], code: Option<&CodeGrammar>) -> (Vec<Pa
     (markdown, sources)
 }
 
+/// Whether `.gitignore` files (and `.ignore` files) between `root` and `path` leave the file
+/// out, as the workspace walk would: for a file reported by a watcher, which the walk did not
+/// see. The deepest file that has a say wins.
+pub fn is_ignored(root: &Path, path: &Path) -> bool {
+    let Ok(relative) = path.strip_prefix(root) else { return false };
+    let mut dir = root.to_path_buf();
+    let mut ignored = false;
+    let mut folders = vec![dir.clone()];
+    for part in relative.parent().into_iter().flat_map(|p| p.components()) {
+        dir.push(part);
+        folders.push(dir.clone());
+    }
+    for folder in folders {
+        for name in [".gitignore", ".ignore"] {
+            let file = folder.join(name);
+            if !file.is_file() {
+                continue;
+            }
+            let mut builder = ignore::gitignore::GitignoreBuilder::new(&folder);
+            if builder.add(&file).is_some() {
+                continue;
+            }
+            let Ok(matcher) = builder.build() else { continue };
+            match matcher.matched_path_or_any_parents(path, false) {
+                ignore::Match::Ignore(_) => ignored = true,
+                ignore::Match::Whitelist(_) => ignored = false,
+                ignore::Match::None => {}
+            }
+        }
+    }
+    ignored
+}
+
 /// Read a file for indexing: `Err(reason)` when it is too large or binary.
 pub fn read_source(path: &Path, options: &WalkOptions) -> Result<(String, bool), String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
@@ -223,6 +256,21 @@ pub fn remodel(index: &WorkspaceIndex, grammar: Arc<Grammar>) -> WorkspaceIndex 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn watched_files_honour_gitignore_files_like_the_walk() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("src/gen")).unwrap();
+        std::fs::write(root.join(".gitignore"), "generated/\n*.tmp.rs\n").unwrap();
+        std::fs::write(root.join("src/.gitignore"), "gen/\n!keep.tmp.rs\n").unwrap();
+        assert!(is_ignored(root, &root.join("generated/a.rs")));
+        assert!(is_ignored(root, &root.join("src/x.tmp.rs")));
+        assert!(!is_ignored(root, &root.join("src/keep.tmp.rs")), "a deeper file re-includes it");
+        assert!(is_ignored(root, &root.join("src/gen/b.rs")));
+        assert!(!is_ignored(root, &root.join("src/lib.rs")));
+        assert!(!is_ignored(root, Path::new("/elsewhere/a.rs")));
+    }
 
     #[test]
     fn excluded_files_are_not_scanned_unless_named() {

@@ -291,6 +291,9 @@ impl State {
     fn indexable(&self, path: &Path) -> bool {
         let index = self.index();
         let Some(root) = index.roots().iter().find(|r| path.starts_with(r)) else { return false };
+        if workspace::is_ignored(root, path) {
+            return false;
+        }
         is_markdown(path)
             || (self.walk.code.is_some()
                 && index.config.code.enabled
