@@ -144,3 +144,33 @@ fn the_code_index_follows_edits_in_the_editor_and_on_disk() {
     );
     assert!(client.shutdown());
 }
+
+/// Verifies specs/003-navigation/spec.md FR-001, FR-003.
+#[test]
+fn the_code_table_of_specls_toml_narrows_or_turns_off_the_code_index() {
+    let spec = "specs/001-user-auth/spec.md";
+    // The implementations of FR-003 and the coverage lens above it, under a configuration.
+    let ask_with = |config: &str| {
+        let ws = crate::support::workspace("trace");
+        std::fs::write(ws.path().join("specls.toml"), config).expect("write specls.toml");
+        let mut client = Client::spawn(ws.path());
+        client.initialize(&["utf-16"], false);
+        client.wait_indexed();
+        let found = ask(&mut client, ws.path(), "textDocument/implementation", spec, "**FR-003**", 2);
+        let lenses = client.request("textDocument/codeLens", json!({ "textDocument": { "uri": client.uri(spec) } }));
+        let line = crate::support::at(ws.path(), spec, "**FR-003**", 0)["line"].clone();
+        let title = lenses
+            .as_array()
+            .and_then(|l| l.iter().find(|l| l["range"]["start"]["line"] == line))
+            .map(|l| l["command"]["title"].as_str().unwrap_or_default().to_string());
+        assert!(client.shutdown());
+        (found, title.unwrap_or_default())
+    };
+    let (found, title) = ask_with("[code]\nexclude = [\"tests/**\"]\n");
+    assert_eq!((found, title.as_str()), (vec!["src/auth/login.rs:54".to_string()], "1 task · 1 code · 0 tests"));
+    // Test globs replace the built-in ones: src/ is tests now, and a test function stays a test.
+    let (_, title) = ask_with("[code]\ntests = [\"src/**\"]\n");
+    assert_eq!(title, "1 task · 0 code · 2 tests");
+    let (found, title) = ask_with("[code]\nenabled = false\n");
+    assert_eq!((found.len(), title.as_str()), (0, "1 task · 0 code · 0 tests"));
+}
