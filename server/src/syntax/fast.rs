@@ -499,3 +499,50 @@ fn delimiter_cells(line: &str) -> Option<usize> {
     }
     Some(count)
 }
+
+/// Verifies FR-007, FR-010.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::{outline, parse_blocks};
+
+    fn tree_sitter(text: &str) -> Outline {
+        outline(&parse_blocks(&ropey::Rope::from_str(text), None), text.len())
+    }
+
+    #[test]
+    fn list_items_run_over_blank_lines_to_the_next_block() {
+        let text = "- a\n- b\n\n  more\n  - nested\n    ```\n    code\n    ```\n  - two\n\n\n# H\n";
+        let fast = fast_outline(text).expect("within the fast path");
+        assert_eq!(fast, tree_sitter(text));
+        let items: Vec<&str> = fast.list_items.iter().map(|i| &text[i.range.clone()]).collect();
+        assert_eq!(items[1], "- b\n\n  more\n  - nested\n    ```\n    code\n    ```\n  - two\n\n\n");
+        // The fence ends after the indentation its enclosing item consumes on the next line.
+        assert_eq!(&text[fast.masks[0].range.clone()], "```\n    code\n    ```\n  ");
+    }
+
+    #[test]
+    fn tables_tasks_front_matter_and_comments_match_tree_sitter() {
+        let text = "---\ntitle: x\n---\n# T #\n\n| A | B |\n|---|:-:|\n| `x` |  |\n|c|d  \n\n<!--\nx\n-->\n- [ ] T001 do  \n1. one\n";
+        assert_eq!(fast_outline(text).expect("within the fast path"), tree_sitter(text));
+    }
+
+    #[test]
+    fn declines_what_it_does_not_reproduce() {
+        for text in [
+            "Title\n=====\n",
+            "para\n---\n",
+            "> quote\n",
+            "    indented code\n",
+            "- a\nlazy\n",
+            "- # heading in an item\n",
+            "[ref]: ./x.md\n",
+            "<div>\n",
+            "-\ttab\n",
+            "a\r\nb\r\n",
+            "```\nunclosed\n",
+        ] {
+            assert_eq!(fast_outline(text), None, "{text:?}");
+        }
+    }
+}
