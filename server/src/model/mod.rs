@@ -218,10 +218,14 @@ pub fn model_file(grammar: &Grammar, path: &Path, relative: &str, text: &str) ->
 }
 
 /// Parse `text` from scratch and build its model (the CLI and the workspace walk use this).
+/// The fast outline gives tree-sitter's outline at a fraction of the cost, so cold scans try it
+/// first; it declines what it does not know and tree-sitter parses those documents.
 pub fn from_text(grammar: &Grammar, path: &Path, relative: &str, text: &str) -> DocModel {
-    let rope = ropey::Rope::from_str(text);
-    let tree = crate::syntax::parse_blocks(&rope, None);
-    build(grammar, path, relative, text, &crate::syntax::outline(&tree, text.len()))
+    let outline = crate::syntax::fast_outline(text).unwrap_or_else(|| {
+        let tree = crate::syntax::parse_blocks(&ropey::Rope::from_str(text), None);
+        crate::syntax::outline(&tree, text.len())
+    });
+    build(grammar, path, relative, text, &outline)
 }
 
 /// Verifies FR-007.

@@ -4,6 +4,7 @@
 //! Inline trees are parsed fresh and only for inline runs that may hold code spans, HTML or
 //! link destinations, since incremental inline reparses are known to diverge from fresh ones.
 
+mod fast;
 mod outline;
 
 use std::cell::RefCell;
@@ -15,6 +16,7 @@ use tree_sitter::{InputEdit, Parser, Point, Tree};
 
 use crate::text::ByteEdit;
 
+pub use fast::fast_outline;
 pub use outline::{Heading, LinkDefinition, ListItem, Mask, MaskKind, Outline, outline};
 
 thread_local! {

@@ -162,7 +162,7 @@ pub fn outline(tree: &Tree, len: usize) -> Outline {
 }
 
 /// A section runs from its heading to the next heading of the same or a higher level.
-fn close_sections(headings: &mut [Heading], len: usize) {
+pub(super) fn close_sections(headings: &mut [Heading], len: usize) {
     let mut open: Vec<usize> = Vec::new();
     for i in 0..headings.len() {
         let (level, start) = (headings[i].level, headings[i].range.start);
