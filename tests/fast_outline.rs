@@ -11,16 +11,27 @@ use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use proptest::test_runner::{TestError, TestRunner};
-use specls::syntax::{Outline, fast_outline, outline, parse_blocks};
+use specls::syntax::{Outline, fast_inline, fast_outline, inline_parse, outline, parse_blocks};
 
 fn tree_sitter_outline(text: &str) -> Outline {
     outline(&parse_blocks(&ropey::Rope::from_str(text), None), text.len())
 }
 
+/// Every inline run of the document: where the fast inline path answers, it must answer as the
+/// inline grammar does.
+fn check_inlines(name: &str, text: &str, outline: &Outline) {
+    for run in outline.inlines.iter().map(|r| &text[r.clone()]) {
+        if let Some(fast) = fast_inline(run) {
+            assert_eq!(fast, inline_parse(run), "{name}: the fast inline path differs on {run:?}");
+        }
+    }
+}
+
 /// Whether the fast path was taken; panics with the first difference when it was wrong.
 fn check(name: &str, text: &str) -> bool {
-    let Some(fast) = fast_outline(text) else { return false };
     let slow = tree_sitter_outline(text);
+    check_inlines(name, text, &slow);
+    let Some(fast) = fast_outline(text) else { return false };
     if fast != slow {
         let show = |o: &Outline| format!("{o:#?}");
         let (fast, slow) = (show(&fast), show(&slow));
@@ -221,6 +232,17 @@ fn document() -> impl Strategy<Value = String> {
     let body = prop::collection::vec(line, 0..30);
     let end = prop_oneof![Just("\n"), Just("")];
     (front, body, end).prop_map(|(front, lines, end)| format!("{front}{}{end}", lines.join("\n")))
+}
+
+proptest! {
+    /// Runs of backticks, letters, spaces, emphasis and line breaks: code spans as the inline
+    /// grammar finds them.
+    #[test]
+    fn random_backtick_runs(run in "[`a *_~#()\\-\n\r]{0,40}") {
+        if let Some(fast) = fast_inline(&run) {
+            prop_assert_eq!(fast, inline_parse(&run));
+        }
+    }
 }
 
 /// Random documents of spec-like lines: the fast path declines or agrees with tree-sitter.
