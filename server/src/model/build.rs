@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use super::grammar::{ClauseRule, Grammar, Kind, KindId, keys_of};
+use super::grammar::{ClauseRule, Grammar, Kind, KindId, LineHits, keys_of};
 use super::{
     Clause, DocModel, Fold, FoldKind, Link, LinkKind, Marker, Reference, Role, Section, detect_kind, normalize_heading,
 };
@@ -228,6 +228,8 @@ struct Extractor<'a> {
 struct Line<'t> {
     start: usize,
     masked: &'t str,
+    /// Which of the kind's rules may match the line.
+    hits: &'t LineHits,
     heading: Option<usize>,
     list_item: Option<usize>,
     /// Sections enclosing the line, outermost first, excluding one the line itself opens.
@@ -293,10 +295,12 @@ impl<'a> Extractor<'a> {
                 make_opaque(&mut masked, mask.start.max(line.start) - line.start, mask.end.min(line.end) - line.start);
             }
 
+            let hits = self.kind.line_hits(&masked);
             let new_clause = {
                 let ctx = Line {
                     start: line.start,
                     masked: &masked,
+                    hits: &hits,
                     heading,
                     list_item,
                     ancestors: &section_stack,
@@ -322,7 +326,7 @@ impl<'a> Extractor<'a> {
 
     fn clause(&mut self, line: &Line) -> Option<Clause> {
         let grammar = self.grammar;
-        for &rule_index in &self.kind.clause_rules {
+        for (&rule_index, _) in self.kind.clause_rules.iter().zip(&line.hits.clauses).filter(|(_, hit)| **hit) {
             let rule = &grammar.clause_rules[rule_index];
             if let Some(under) = &rule.under
                 && !line.ancestors.iter().any(|&s| under.is_match(&self.model.sections[s].title))
@@ -409,7 +413,7 @@ impl<'a> Extractor<'a> {
         let taken: Vec<Range<usize>> =
             self.model.clauses[first_new_clause..].iter().map(|c| c.id_range.clone()).collect();
         let line_refs_start = self.model.references.len();
-        for &rule_index in &self.kind.reference_rules {
+        for (&rule_index, _) in self.kind.reference_rules.iter().zip(&line.hits.references).filter(|(_, hit)| **hit) {
             let rule = &grammar.reference_rules[rule_index];
             for caps in rule.pattern.captures_iter(line.masked) {
                 for (id, local) in keys_of(&caps, rule.item.as_ref(), rule.id.as_ref()) {
@@ -434,7 +438,7 @@ impl<'a> Extractor<'a> {
     }
 
     fn markers(&mut self, line: &Line) {
-        for &rule_index in &self.kind.marker_rules {
+        for (&rule_index, _) in self.kind.marker_rules.iter().zip(&line.hits.markers).filter(|(_, hit)| **hit) {
             let rule = &self.grammar.marker_rules[rule_index];
             for m in rule.pattern.find_iter(line.masked) {
                 self.model

@@ -90,6 +90,36 @@ pub struct Kind {
     pub reference_rules: Vec<usize>,
     pub marker_rules: Vec<usize>,
     pub keyword_rules: Vec<usize>,
+    /// The clause, reference and marker patterns of the kind, in that order, as one set: a line
+    /// none of them matches (most lines) costs one scan instead of one per pattern.
+    pub line_patterns: Option<regex::RegexSet>,
+}
+
+impl Kind {
+    /// Which of the kind's clause, reference and marker rules may match a line (indexes into
+    /// `clause_rules`, `reference_rules`, `marker_rules`).
+    pub fn line_hits(&self, line: &str) -> LineHits {
+        match &self.line_patterns {
+            Some(set) => {
+                let matched = set.matches(line);
+                let (c, r) = (self.clause_rules.len(), self.reference_rules.len());
+                LineHits {
+                    clauses: (0..c).map(|i| matched.matched(i)).collect(),
+                    references: (0..r).map(|i| matched.matched(c + i)).collect(),
+                    markers: (0..self.marker_rules.len()).map(|i| matched.matched(c + r + i)).collect(),
+                }
+            }
+            None => LineHits::default(),
+        }
+    }
+}
+
+/// The rules of a kind that match one line, by position in the kind's rule lists.
+#[derive(Debug, Default)]
+pub struct LineHits {
+    pub clauses: Vec<bool>,
+    pub references: Vec<bool>,
+    pub markers: Vec<bool>,
 }
 
 impl Kind {
@@ -110,6 +140,7 @@ impl Kind {
             reference_rules: Vec::new(),
             marker_rules: Vec::new(),
             keyword_rules: Vec::new(),
+            line_patterns: None,
         }
     }
 }
@@ -509,6 +540,19 @@ impl Grammar {
                 grammar.attach(&def.doc_kinds, |k| &mut k.keyword_rules, index)?;
             }
         }
+        for kind in &mut grammar.kinds {
+            let patterns = kind
+                .clause_rules
+                .iter()
+                .map(|&i| grammar.clause_rules[i].pattern.as_str())
+                .chain(kind.reference_rules.iter().map(|&i| grammar.reference_rules[i].pattern.as_str()))
+                .chain(kind.marker_rules.iter().map(|&i| grammar.marker_rules[i].pattern.as_str()));
+            let set = regex::RegexSetBuilder::new(patterns)
+                .size_limit(1 << 24)
+                .build()
+                .with_context(|| format!("the line patterns of kind {}", kind.id))?;
+            kind.line_patterns = (!set.is_empty()).then_some(set);
+        }
         Ok(grammar)
     }
 
@@ -602,6 +646,7 @@ fn compile_kind(def: &KindDef, format: &str) -> Result<Kind> {
         reference_rules: Vec::new(),
         marker_rules: Vec::new(),
         keyword_rules: Vec::new(),
+        line_patterns: None,
     })
 }
 
