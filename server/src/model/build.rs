@@ -34,19 +34,7 @@ pub fn build_cached(
         sections.iter().map(|s| (s.title.clone(), line_text(text, s.heading.start))).collect();
     let kind_id = detect_kind(grammar, relative, &heading_lines);
     let kind = grammar.kind(kind_id);
-    let mut model = DocModel {
-        path: path.to_path_buf(),
-        kind: kind_id,
-        scope: scope_of(kind, path, relative),
-        sections,
-        clauses: Vec::new(),
-        references: Vec::new(),
-        markers: Vec::new(),
-        links: Vec::new(),
-        masked: Vec::new(),
-        folds: Vec::new(),
-        len: text.len(),
-    };
+    let mut model = DocModel { sections, ..DocModel::empty(path, kind_id, scope_of(kind, path, relative), text.len()) };
     let (inline_masks, links) = inline_facts(text, outline, cache);
     model.links = links;
     model.masked = merge(outline.masks.iter().map(|m| m.range.clone()).chain(inline_masks.iter().cloned()).collect());

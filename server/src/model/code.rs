@@ -287,19 +287,7 @@ pub fn build_code(
     test_globs: Option<&GlobSet>,
 ) -> Option<DocModel> {
     let language = code.language(path)?;
-    let mut model = DocModel {
-        path: path.to_path_buf(),
-        kind,
-        scope: None,
-        sections: Vec::new(),
-        clauses: Vec::new(),
-        references: Vec::new(),
-        markers: Vec::new(),
-        links: Vec::new(),
-        masked: Vec::new(),
-        folds: Vec::new(),
-        len: text.len(),
-    };
+    let mut model = DocModel::empty(path, kind, None, text.len());
     if !code.may_mention(text) {
         return Some(model);
     }

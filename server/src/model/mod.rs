@@ -140,6 +140,23 @@ pub struct DocModel {
 }
 
 impl DocModel {
+    /// A model with nothing found yet.
+    pub fn empty(path: &Path, kind: KindId, scope: Option<PathBuf>, len: usize) -> DocModel {
+        DocModel {
+            path: path.to_path_buf(),
+            kind,
+            scope,
+            sections: Vec::new(),
+            clauses: Vec::new(),
+            references: Vec::new(),
+            markers: Vec::new(),
+            links: Vec::new(),
+            masked: Vec::new(),
+            folds: Vec::new(),
+            len,
+        }
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
