@@ -16,7 +16,7 @@ fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
 }
 
-/// Verifies FR-023.
+/// Verifies specs/001-core-engine/spec.md FR-023.
 
 #[test]
 fn check_prints_compiler_style_diagnostics_and_fails_on_errors() {
@@ -25,7 +25,7 @@ fn check_prints_compiler_style_diagnostics_and_fails_on_errors() {
     insta::assert_snapshot!("check_human", stdout(&output));
 }
 
-/// Verifies FR-024.
+/// Verifies specs/001-core-engine/spec.md FR-024.
 
 #[test]
 fn check_json_lists_the_same_diagnostics() {
@@ -37,7 +37,7 @@ fn check_json_lists_the_same_diagnostics() {
     insta::assert_json_snapshot!("check_json", json);
 }
 
-/// Verifies FR-023.
+/// Verifies specs/001-core-engine/spec.md FR-023.
 
 #[test]
 fn check_of_a_clean_folder_exits_zero() {
@@ -46,7 +46,7 @@ fn check_of_a_clean_folder_exits_zero() {
     assert!(stdout(&output).ends_with("0 errors, 0 warnings in 1 files\n"));
 }
 
-/// Verifies FR-023.
+/// Verifies specs/001-core-engine/spec.md FR-023.
 
 #[test]
 fn check_of_a_missing_path_is_a_usage_error() {
@@ -55,7 +55,7 @@ fn check_of_a_missing_path_is_a_usage_error() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("no such file or folder"));
 }
 
-/// Verifies FR-025.
+/// Verifies specs/001-core-engine/spec.md FR-025.
 
 #[test]
 fn version_and_help() {
@@ -66,7 +66,7 @@ fn version_and_help() {
     assert!(help.contains("check") && help.contains("serve"), "{help}");
 }
 
-/// Verifies FR-014.
+/// Verifies specs/001-core-engine/spec.md FR-014.
 
 #[test]
 fn bad_files_on_disk_are_skipped_or_read_lossily_and_the_rest_is_checked() {

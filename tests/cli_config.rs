@@ -71,7 +71,7 @@ fn stable_sarif(mut log: Value) -> Value {
     log
 }
 
-/// Verifies FR-023, FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-023, FR-021.
 #[test]
 fn configured_check_in_human_form() {
     let output = specls(&fixture("config"), &["check"]);
@@ -85,7 +85,7 @@ fn configured_check_in_human_form() {
     insta::assert_snapshot!("config_check_human", text);
 }
 
-/// Verifies FR-023, FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-023, FR-021.
 #[test]
 fn configured_check_in_json_form() {
     let output = specls(&fixture("config"), &["check", "--format", "json"]);
@@ -109,7 +109,7 @@ fn configured_check_in_json_form() {
     insta::assert_json_snapshot!("config_check_json", report);
 }
 
-/// Verifies FR-024.
+/// Verifies specs/001-core-engine/spec.md FR-024.
 #[test]
 fn configured_check_in_sarif_form_is_valid_sarif() {
     let output = specls(&fixture("config"), &["check", "--format", "sarif"]);
@@ -122,7 +122,7 @@ fn configured_check_in_sarif_form_is_valid_sarif() {
     insta::assert_json_snapshot!("config_check_sarif", stable_sarif(log));
 }
 
-/// Verifies FR-024.
+/// Verifies specs/001-core-engine/spec.md FR-024.
 #[test]
 fn sarif_of_the_speckit_fixture_is_valid_and_lists_the_same_diagnostics_as_json() {
     let dir = fixture("speckit");
@@ -152,7 +152,7 @@ fn sarif_of_the_speckit_fixture_is_valid_and_lists_the_same_diagnostics_as_json(
     assert!(levels.contains(&"error") && levels.contains(&"warning"), "{levels:?}");
 }
 
-/// Verifies FR-023.
+/// Verifies specs/001-core-engine/spec.md FR-023.
 #[test]
 fn the_severity_threshold_filters_the_output_and_sets_the_exit_code() {
     let dir = fixture("speckit");
@@ -177,7 +177,7 @@ fn the_severity_threshold_filters_the_output_and_sets_the_exit_code() {
     assert_eq!(specls(&dir, &["check", "--severity", "fatal"]).status.code(), Some(2));
 }
 
-/// Verifies FR-023.
+/// Verifies specs/001-core-engine/spec.md FR-023.
 #[test]
 fn invalid_configuration_values_are_errors_with_positions() {
     let dir = tempfile::tempdir().unwrap();
@@ -228,7 +228,7 @@ fn invalid_configuration_values_are_errors_with_positions() {
     assert!(messages[4].contains("did you mean `duplicate-id`?"), "{messages:?}");
 }
 
-/// Verifies FR-023.
+/// Verifies specs/001-core-engine/spec.md FR-023.
 #[test]
 fn a_configuration_syntax_error_is_reported_and_the_check_goes_on() {
     let dir = tempfile::tempdir().unwrap();
@@ -247,7 +247,7 @@ fn a_configuration_syntax_error_is_reported_and_the_check_goes_on() {
     assert_eq!(output.status.code(), Some(1), "a syntax error is an error");
 }
 
-/// Verifies FR-023.
+/// Verifies specs/001-core-engine/spec.md FR-023.
 #[test]
 fn a_file_named_on_the_command_line_is_checked_even_when_excluded() {
     let dir = fixture("config");

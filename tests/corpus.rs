@@ -174,7 +174,8 @@ fn check_command_survives_every_corpus() {
 }
 
 /// The code index over specls's own repository (the corpora hold no source code): how many code
-/// mentions resolve, and the tests tagged with this capability's keys resolve to its spec.
+/// mentions resolve; every test tag pinned to one of specls's own specs names a clause of it, and
+/// the tests tagged with this capability's keys resolve to its spec.
 /// Verifies specs/003-navigation/spec.md FR-001, FR-002.
 #[test]
 fn own_code_mentions_resolve() {
@@ -190,9 +191,15 @@ fn own_code_mentions_resolve() {
     }
     let (mut mentions, mut resolved, mut ambiguous) = (0, 0, 0);
     let mut navigation = Vec::new();
+    // Tests tag the requirements they verify (`/// Verifies specs/NNN-x/spec.md FR-001`): each tag
+    // pinned to one of specls's own specs must name a clause of it.
+    let mut dangling = Vec::new();
     for doc in index.docs().filter(|d| d.model.kind == grammar.code_kind) {
         for reference in &doc.model.references {
             mentions += 1;
+            let line = doc.lines.line_of(reference.range.start);
+            let tag = doc.text[doc.lines.line_start(line)..reference.range.start].contains("/// Verifies");
+            let own = tag && reference.pin.as_deref().is_some_and(|p| root.join("specs").join(p).is_dir());
             match resolve(&index, &doc.model, reference) {
                 Resolution::Resolved(loc) => {
                     resolved += 1;
@@ -201,11 +208,18 @@ fn own_code_mentions_resolve() {
                     }
                 }
                 Resolution::Ambiguous(_) => ambiguous += 1,
+                Resolution::Unresolved if own => dangling.push(format!(
+                    "{}:{} {}",
+                    index.relative(&doc.model.path),
+                    line + 1,
+                    reference.id
+                )),
                 Resolution::Unresolved => {}
             }
         }
     }
     println!("specls's own code: {mentions} mentions, {resolved} resolved, {ambiguous} ambiguous");
+    assert!(dangling.is_empty(), "tests cite requirements their spec does not define: {dangling:?}");
     assert!(!navigation.is_empty(), "the navigation tests cite specs/003-navigation");
     assert!(navigation.iter().all(|p| p.ends_with("specs/003-navigation/spec.md")), "{navigation:?}");
 }

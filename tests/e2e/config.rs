@@ -44,7 +44,7 @@ fn symbol_uris(client: &mut Client, query: &str) -> Vec<String> {
     found.as_array().unwrap().iter().map(|s| s["location"]["uri"].as_str().unwrap().to_string()).collect()
 }
 
-/// Verifies FR-020, FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-020, FR-021.
 #[test]
 fn specls_toml_applies_at_start_and_its_problems_are_published_on_it() {
     let (_ws, mut client) = start("config", &["utf-16"], false);
@@ -77,7 +77,7 @@ fn specls_toml_applies_at_start_and_its_problems_are_published_on_it() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-020.
+/// Verifies specs/001-core-engine/spec.md FR-020.
 #[test]
 fn editing_specls_toml_in_the_editor_reconfigures_open_documents() {
     let (ws, mut client) = start("config", &["utf-16"], false);
@@ -116,7 +116,7 @@ fn editing_specls_toml_in_the_editor_reconfigures_open_documents() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-013, FR-020.
+/// Verifies specs/001-core-engine/spec.md FR-013, FR-020.
 #[test]
 fn a_changed_specls_toml_on_disk_is_reloaded() {
     let (ws, mut client) = start("config", &["utf-16"], false);
@@ -152,7 +152,7 @@ fn a_changed_specls_toml_on_disk_is_reloaded() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-013.
+/// Verifies specs/001-core-engine/spec.md FR-013.
 #[test]
 fn a_changed_format_file_rebuilds_the_grammar() {
     let (ws, mut client) = start("config", &["utf-16"], false);
@@ -170,7 +170,7 @@ fn a_changed_format_file_rebuilds_the_grammar() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-020.
+/// Verifies specs/001-core-engine/spec.md FR-020.
 #[test]
 fn pulled_diagnostics_of_specls_toml() {
     let (_ws, mut client) = start("config", &["utf-8"], true);
@@ -188,7 +188,7 @@ fn pulled_diagnostics_of_specls_toml() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-020.
+/// Verifies specs/001-core-engine/spec.md FR-020.
 #[test]
 fn initialization_options_and_did_change_configuration_carry_the_same_keys() {
     let ws = workspace("speckit");
@@ -219,7 +219,7 @@ fn initialization_options_and_did_change_configuration_carry_the_same_keys() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-013.
+/// Verifies specs/001-core-engine/spec.md FR-013.
 #[test]
 fn deleting_specls_toml_restores_the_defaults_and_clears_its_problems() {
     let (ws, mut client) = start("config", &["utf-16"], false);
@@ -236,7 +236,7 @@ fn deleting_specls_toml_restores_the_defaults_and_clears_its_problems() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-007 of specs/002-diagnostics: settings pulled with `workspace/configuration`.
+/// Verifies specs/001-core-engine/spec.md FR-007 of specs/002-diagnostics: settings pulled with `workspace/configuration`.
 #[test]
 fn settings_pulled_with_workspace_configuration_apply() {
     let ws = workspace("speckit");

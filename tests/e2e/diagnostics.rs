@@ -8,7 +8,7 @@ fn codes(diagnostics: &Value) -> Vec<String> {
     diagnostics.as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect()
 }
 
-/// Verifies FR-020, FR-021, FR-010.
+/// Verifies specs/001-core-engine/spec.md FR-020, FR-021, FR-010.
 
 #[test]
 fn pushed_diagnostics_of_a_spec_after_indexing() {
@@ -20,7 +20,7 @@ fn pushed_diagnostics_of_a_spec_after_indexing() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-011, FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-011, FR-021.
 
 #[test]
 fn tasks_report_unresolved_and_ambiguous_references() {
@@ -42,7 +42,7 @@ fn tasks_report_unresolved_and_ambiguous_references() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-020, FR-013.
+/// Verifies specs/001-core-engine/spec.md FR-020, FR-013.
 
 #[test]
 fn editing_a_spec_updates_the_diagnostics_of_its_open_tasks() {
@@ -65,7 +65,7 @@ fn editing_a_spec_updates_the_diagnostics_of_its_open_tasks() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-020.
+/// Verifies specs/001-core-engine/spec.md FR-020.
 
 #[test]
 fn pulled_diagnostics_answer_for_the_newest_text() {
@@ -87,7 +87,7 @@ fn pulled_diagnostics_answer_for_the_newest_text() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-013.
+/// Verifies specs/001-core-engine/spec.md FR-013.
 
 #[test]
 fn watched_file_changes_update_the_index() {
@@ -109,7 +109,7 @@ fn watched_file_changes_update_the_index() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-013, FR-020.
+/// Verifies specs/001-core-engine/spec.md FR-013, FR-020.
 
 #[test]
 fn closing_a_document_clears_its_pushed_diagnostics() {

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::support::{Client, start, workspace};
 
-/// Verifies FR-002, FR-015.
+/// Verifies specs/001-core-engine/spec.md FR-002, FR-015.
 
 #[test]
 fn initialize_negotiates_utf8_when_offered() {
@@ -17,7 +17,7 @@ fn initialize_negotiates_utf8_when_offered() {
     assert!(client.shutdown(), "clean exit after shutdown");
 }
 
-/// Verifies FR-002.
+/// Verifies specs/001-core-engine/spec.md FR-002.
 
 #[test]
 fn initialize_falls_back_to_utf16() {
@@ -28,7 +28,7 @@ fn initialize_falls_back_to_utf16() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-016.
+/// Verifies specs/001-core-engine/spec.md FR-016.
 
 #[test]
 fn full_sync_can_be_requested_through_initialization_options() {
@@ -42,7 +42,7 @@ fn full_sync_can_be_requested_through_initialization_options() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-015.
+/// Verifies specs/001-core-engine/spec.md FR-015.
 
 #[test]
 fn exit_without_shutdown_is_an_unclean_exit() {
@@ -53,7 +53,7 @@ fn exit_without_shutdown_is_an_unclean_exit() {
     assert_eq!(status.code(), Some(1));
 }
 
-/// Verifies FR-022.
+/// Verifies specs/001-core-engine/spec.md FR-022.
 
 #[test]
 fn requests_before_initialize_are_refused_and_the_server_keeps_serving() {
@@ -67,7 +67,7 @@ fn requests_before_initialize_are_refused_and_the_server_keeps_serving() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-012, FR-013.
+/// Verifies specs/001-core-engine/spec.md FR-012, FR-013.
 
 #[test]
 fn indexing_reports_progress_and_registers_watchers() {

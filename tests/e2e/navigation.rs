@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::support::{redact, start};
 
-/// Verifies FR-017.
+/// Verifies specs/001-core-engine/spec.md FR-017.
 
 #[test]
 fn document_symbols_nest_clauses_under_sections() {
@@ -15,7 +15,7 @@ fn document_symbols_nest_clauses_under_sections() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-017.
+/// Verifies specs/001-core-engine/spec.md FR-017.
 
 #[test]
 fn tasks_symbols_list_each_task_under_its_phase() {
@@ -29,7 +29,7 @@ fn tasks_symbols_list_each_task_under_its_phase() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-018.
+/// Verifies specs/001-core-engine/spec.md FR-018.
 
 #[test]
 fn workspace_symbols_match_ids_and_titles_fuzzily() {
@@ -46,7 +46,7 @@ fn workspace_symbols_match_ids_and_titles_fuzzily() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-019.
+/// Verifies specs/001-core-engine/spec.md FR-019.
 
 #[test]
 fn folding_ranges_cover_sections_lists_code_and_comments() {

@@ -94,7 +94,7 @@ fn observe(client: &mut Client, uri: &str) -> (Value, Value, Value) {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
-    /// Verifies FR-004, FR-016, FR-001.
+    /// Verifies specs/001-core-engine/spec.md FR-004, FR-016, FR-001.
     #[test]
     fn incremental_edits_equal_a_fresh_open(initial in text_strategy(), edits in prop::collection::vec(edit_strategy(), 1..12)) {
         let root = tempfile::tempdir().unwrap();

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::support::start;
 
-/// Verifies FR-001, FR-016.
+/// Verifies specs/001-core-engine/spec.md FR-001, FR-016.
 
 #[test]
 fn incremental_utf16_edits_with_astral_characters_keep_the_text() {
@@ -21,7 +21,7 @@ fn incremental_utf16_edits_with_astral_characters_keep_the_text() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-001, FR-002.
+/// Verifies specs/001-core-engine/spec.md FR-001, FR-002.
 
 #[test]
 fn utf8_positions_count_bytes() {
@@ -33,7 +33,7 @@ fn utf8_positions_count_bytes() {
     assert!(client.shutdown());
 }
 
-/// Verifies SC-003, FR-016.
+/// Verifies specs/001-core-engine/spec.md SC-003, FR-016.
 
 #[test]
 fn two_thousand_rapid_changes_apply_in_order() {
@@ -54,7 +54,7 @@ fn two_thousand_rapid_changes_apply_in_order() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-016.
+/// Verifies specs/001-core-engine/spec.md FR-016.
 
 #[test]
 fn stale_versions_and_unknown_documents_are_refused_without_losing_text() {
@@ -71,7 +71,7 @@ fn stale_versions_and_unknown_documents_are_refused_without_losing_text() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-003.
+/// Verifies specs/001-core-engine/spec.md FR-003.
 
 #[test]
 fn out_of_range_positions_are_clamped() {
@@ -87,7 +87,7 @@ fn out_of_range_positions_are_clamped() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-022.
+/// Verifies specs/001-core-engine/spec.md FR-022.
 
 #[test]
 fn malformed_messages_do_not_stop_the_server() {
@@ -104,7 +104,7 @@ fn malformed_messages_do_not_stop_the_server() {
     assert!(client.shutdown());
 }
 
-/// Verifies FR-014.
+/// Verifies specs/001-core-engine/spec.md FR-014.
 
 #[test]
 fn a_huge_document_keeps_its_text_and_is_reported_not_analysed() {

@@ -14,7 +14,7 @@ fn symbol_uris(client: &mut Client, query: &str) -> Vec<String> {
     found.as_array().unwrap().iter().map(|s| s["location"]["uri"].as_str().unwrap().to_string()).collect()
 }
 
-/// Verifies FR-012.
+/// Verifies specs/001-core-engine/spec.md FR-012.
 #[test]
 fn every_workspace_folder_is_indexed_and_folders_can_be_added_and_removed() {
     let speckit = workspace("speckit");

@@ -324,7 +324,7 @@ pub(crate) fn test_workspace(files: &[(&str, &str)]) -> WorkspaceIndex {
     index
 }
 
-/// Verifies FR-009, FR-011.
+/// Verifies specs/001-core-engine/spec.md FR-009, FR-011.
 #[cfg(test)]
 mod tests {
     use super::*;

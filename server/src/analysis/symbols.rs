@@ -203,7 +203,7 @@ fn fuzzy_score(query: &[char], id: &str, title: &str) -> Option<i64> {
     Some(score)
 }
 
-/// Verifies FR-018.
+/// Verifies specs/001-core-engine/spec.md FR-018.
 #[cfg(test)]
 mod tests {
     use super::*;

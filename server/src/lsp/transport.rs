@@ -87,7 +87,7 @@ fn decodable(body: &[u8]) -> bool {
     serde_json::from_slice::<Request>(body).is_ok() || serde_json::from_slice::<Response>(body).is_ok()
 }
 
-/// Verifies FR-022.
+/// Verifies specs/001-core-engine/spec.md FR-022.
 #[cfg(test)]
 mod tests {
     use super::*;

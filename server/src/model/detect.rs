@@ -31,7 +31,7 @@ pub fn detect_kind(grammar: &Grammar, relative: &str, headings: &[(String, &str)
     grammar.generic
 }
 
-/// Verifies FR-006.
+/// Verifies specs/001-core-engine/spec.md FR-006.
 #[cfg(test)]
 mod tests {
     use super::*;

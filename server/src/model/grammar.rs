@@ -654,7 +654,7 @@ fn regex(pattern: &str) -> Result<Regex> {
     regex::RegexBuilder::new(pattern).size_limit(1 << 20).build().with_context(|| format!("pattern {pattern}"))
 }
 
-/// Verifies FR-006.
+/// Verifies specs/001-core-engine/spec.md FR-006.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -245,7 +245,7 @@ pub fn from_text(grammar: &Grammar, path: &Path, relative: &str, text: &str) -> 
     build(grammar, path, relative, text, &outline)
 }
 
-/// Verifies FR-007.
+/// Verifies specs/001-core-engine/spec.md FR-007.
 #[cfg(test)]
 mod tests {
     use super::*;

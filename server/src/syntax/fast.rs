@@ -500,7 +500,7 @@ fn delimiter_cells(line: &str) -> Option<usize> {
     Some(count)
 }
 
-/// Verifies FR-007, FR-010.
+/// Verifies specs/001-core-engine/spec.md FR-007, FR-010.
 #[cfg(test)]
 mod tests {
     use super::*;

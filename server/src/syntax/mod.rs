@@ -221,7 +221,7 @@ fn link(node: tree_sitter::Node, kind: &str) -> Option<InlineLink> {
     Some(InlineLink { kind, text, destination })
 }
 
-/// Verifies FR-004, FR-005.
+/// Verifies specs/001-core-engine/spec.md FR-004, FR-005.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -178,7 +178,7 @@ pub(super) fn close_sections(headings: &mut [Heading], len: usize) {
     }
 }
 
-/// Verifies FR-007, FR-010.
+/// Verifies specs/001-core-engine/spec.md FR-007, FR-010.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -260,7 +260,7 @@ fn saturate(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-/// Verifies FR-001, FR-003.
+/// Verifies specs/001-core-engine/spec.md FR-001, FR-003.
 #[cfg(test)]
 mod tests {
     use super::*;

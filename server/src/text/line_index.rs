@@ -97,7 +97,7 @@ impl LineIndex {
     }
 }
 
-/// Verifies FR-001.
+/// Verifies specs/001-core-engine/spec.md FR-001.
 #[cfg(test)]
 mod tests {
     use super::*;

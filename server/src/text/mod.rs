@@ -8,7 +8,7 @@
 mod document;
 mod line_index;
 mod position;
-/// Verifies FR-001, FR-003.
+/// Verifies specs/001-core-engine/spec.md FR-001, FR-003.
 #[cfg(test)]
 mod proptests;
 

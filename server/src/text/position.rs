@@ -66,7 +66,7 @@ impl Position {
     }
 }
 
-/// Verifies FR-002.
+/// Verifies specs/001-core-engine/spec.md FR-002.
 #[cfg(test)]
 mod tests {
     use super::PositionEncoding::{self, Utf8, Utf16, Utf32};

@@ -112,7 +112,7 @@ pub(crate) fn check_files(files: &[(&str, &str)]) -> Vec<String> {
     out
 }
 
-/// Verifies FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-021.
 #[cfg(test)]
 mod tests {
     use super::*;

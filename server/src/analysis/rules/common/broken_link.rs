@@ -216,7 +216,7 @@ impl Slugger {
     }
 }
 
-/// Verifies FR-010, FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-010, FR-021.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -72,7 +72,7 @@ fn is_blank_or_break(line: &str) -> bool {
     }
 }
 
-/// Verifies FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-021.
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

@@ -138,7 +138,7 @@ fn in_story_phase(model: &DocModel, offset: usize) -> bool {
     }
 }
 
-/// Verifies FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-021.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -109,7 +109,7 @@ fn id_like() -> &'static Regex {
     RE.get_or_init(|| Regex::new(r"^(?:[A-Z]|[A-Z]{1,6}-?\d+[a-z]?)$").expect("valid regex"))
 }
 
-/// Verifies FR-010, FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-010, FR-021.
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

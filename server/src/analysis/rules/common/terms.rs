@@ -64,7 +64,7 @@ pub fn terms() -> &'static Terms {
     })
 }
 
-/// Verifies FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-021.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -89,7 +89,7 @@ fn ancestors(model: &DocModel, index: usize) -> impl Iterator<Item = &Clause> {
     })
 }
 
-/// Verifies FR-011, FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-011, FR-021.
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

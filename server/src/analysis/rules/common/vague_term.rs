@@ -190,7 +190,7 @@ fn measured(text: &str, rest: Range<usize>, keys: &[Range<usize>]) -> bool {
     part.split(|c: char| !c.is_alphanumeric()).any(|w| !w.is_empty() && measures.contains(&w.to_lowercase()))
 }
 
-/// Verifies FR-010, FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-010, FR-021.
 #[cfg(test)]
 mod tests {
     use super::*;

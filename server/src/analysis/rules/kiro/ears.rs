@@ -104,7 +104,7 @@ pub fn criteria<'c>(cx: &'c Context) -> Vec<(std::ops::Range<usize>, &'c str)> {
         .collect()
 }
 
-/// Verifies FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-021.
 #[cfg(test)]
 mod tests {
     use super::{Problem, judge};

@@ -181,7 +181,7 @@ fn split_flow(inner: &str) -> Vec<&str> {
     out
 }
 
-/// Verifies FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-021.
 #[cfg(test)]
 mod tests {
     use super::*;

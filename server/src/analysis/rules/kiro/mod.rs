@@ -24,7 +24,7 @@ pub const RULES: &[Rule] = &[
     steering_description::RULE,
 ];
 
-/// Verifies FR-011: a `_Requirements:` citation of a criterion that does not exist is reported by
+/// Verifies specs/001-core-engine/spec.md FR-011: a `_Requirements:` citation of a criterion that does not exist is reported by
 /// `unresolved-reference`, in the spec folder only.
 #[cfg(test)]
 mod tests {

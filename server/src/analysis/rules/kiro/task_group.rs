@@ -51,7 +51,7 @@ fn join(number: &[u64]) -> String {
     number.iter().map(u64::to_string).collect::<Vec<_>>().join(".")
 }
 
-/// Verifies FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-021.
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

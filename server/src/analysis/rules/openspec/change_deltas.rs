@@ -74,7 +74,7 @@ fn files_below(dir: &Path) -> bool {
     })
 }
 
-/// Verifies FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-021.
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

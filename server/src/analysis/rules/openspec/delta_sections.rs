@@ -183,7 +183,7 @@ fn list(items: &[String]) -> String {
     }
 }
 
-/// Verifies FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-021.
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

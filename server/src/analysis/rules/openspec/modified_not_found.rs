@@ -17,7 +17,7 @@ fn check(cx: &Context, out: &mut Emitter) {
     emit_preflight(cx, out, Refusal::NotFound);
 }
 
-/// Verifies FR-021 (the archive preflight: this rule, `removed-not-found` and `added-exists`).
+/// Verifies specs/001-core-engine/spec.md FR-021 (the archive preflight: this rule, `removed-not-found` and `added-exists`).
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

@@ -616,7 +616,7 @@ pub fn structure_issues(doc: &Doc) -> Vec<Structure> {
     out
 }
 
-/// Verifies FR-008 (the OpenSpec reader follows the validator).
+/// Verifies specs/001-core-engine/spec.md FR-008 (the OpenSpec reader follows the validator).
 #[cfg(test)]
 mod tests {
     use super::*;

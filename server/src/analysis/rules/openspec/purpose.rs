@@ -125,7 +125,7 @@ fn generated(text: &str) -> Option<usize> {
         .find_map(|(suffix, _)| text.match_indices(PLACEHOLDER_PREFIX).map(|(i, _)| i).filter(|&i| i <= suffix).last())
 }
 
-/// Verifies FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-021.
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

@@ -39,7 +39,7 @@ fn check(cx: &Context, out: &mut Emitter) {
     }
 }
 
-/// Verifies FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-021.
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

@@ -65,7 +65,7 @@ fn main_spec(cx: &Context, out: &mut Emitter, doc: &Doc) {
     }
 }
 
-/// Verifies FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-021.
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

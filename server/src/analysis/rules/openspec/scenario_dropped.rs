@@ -105,7 +105,7 @@ fn unmatched(names: &[String], against: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Verifies FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-021.
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

@@ -93,7 +93,7 @@ fn indent(line: &str) -> usize {
     column
 }
 
-/// Verifies FR-021.
+/// Verifies specs/001-core-engine/spec.md FR-021.
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

@@ -42,7 +42,7 @@ pub fn tracked(cx: &Context) -> bool {
     change_of(path).is_some_and(|change| path == &change.join("tasks.md") && spec_driven(&change))
 }
 
-/// Verifies FR-008.
+/// Verifies specs/001-core-engine/spec.md FR-008.
 #[cfg(test)]
 mod tests {
     use super::task_line;
