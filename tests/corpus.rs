@@ -208,12 +208,9 @@ fn own_code_mentions_resolve() {
                     }
                 }
                 Resolution::Ambiguous(_) => ambiguous += 1,
-                Resolution::Unresolved if own => dangling.push(format!(
-                    "{}:{} {}",
-                    index.relative(&doc.model.path),
-                    line + 1,
-                    reference.id
-                )),
+                Resolution::Unresolved if own => {
+                    dangling.push(format!("{}:{} {}", index.relative(&doc.model.path), line + 1, reference.id))
+                }
                 Resolution::Unresolved => {}
             }
         }
