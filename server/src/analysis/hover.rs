@@ -14,7 +14,6 @@ use super::resolve::Resolution;
 use super::rules::constitution_version;
 
 /// The namespace of constitution principles, whose hover shows the constitution's version.
-const PRINCIPLES: &str = "speckit.principle";
 /// Longest clause text shown; the rest is cut with an ellipsis.
 const MAX_LINES: usize = 40;
 /// Most locations listed per coverage category.
@@ -33,7 +32,7 @@ pub struct Hover {
 pub fn hover(index: &WorkspaceIndex, path: &Path, offset: usize) -> Option<Hover> {
     let doc = index.doc(path)?;
     let offset = offset.min(doc.text.len());
-    let principles = namespace_id(index, PRINCIPLES);
+    let principles = principle_namespace(index);
     if let Some(found) = principle_heading(index, path, doc, principles, offset) {
         return Some(found);
     }
@@ -72,8 +71,10 @@ pub fn hover(index: &WorkspaceIndex, path: &Path, offset: usize) -> Option<Hover
     }
 }
 
-fn namespace_id(index: &WorkspaceIndex, name: &str) -> Option<NamespaceId> {
-    index.grammar.namespaces.iter().position(|n| n.id == name).map(|i| NamespaceId(i as u16))
+/// The namespace of constitution principles: that of the clauses of kind `principle`, whichever
+/// format declares them.
+fn principle_namespace(index: &WorkspaceIndex) -> Option<NamespaceId> {
+    index.grammar.clause_rules.iter().find(|r| r.kind == "principle").map(|r| r.namespace)
 }
 
 /// Anywhere on a principle's heading line (`### III. Test-First`, its `###` included), not only
@@ -219,13 +220,7 @@ fn clause(index: &WorkspaceIndex, loc: ClauseLoc) -> String {
         out.push_str("\n\n");
     }
     let coverage = coverage(index, loc);
-    let _ = write!(
-        out,
-        "---\n\n**Coverage**: {} · {} code · {}\n",
-        count(coverage.tasks.len(), "task"),
-        coverage.code.len(),
-        count(coverage.tests.len(), "test")
-    );
+    let _ = writeln!(out, "---\n\n**Coverage**: {}", coverage.summary());
     for (label, refs, with_task) in
         [("Tasks", &coverage.tasks, true), ("Code", &coverage.code, false), ("Tests", &coverage.tests, false)]
     {
@@ -300,10 +295,6 @@ fn scope_of(index: &WorkspaceIndex, loc: ClauseLoc) -> String {
 /// Whether a clause has a title of its own (a clause without one takes its key as title).
 fn has_title(clause: &Clause) -> bool {
     !clause.title.trim().is_empty() && clause.title != clause.id
-}
-
-fn count(n: usize, noun: &str) -> String {
-    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
 /// Where the line holding `offset` ends (before its line break).

@@ -52,12 +52,7 @@ pub fn lenses(index: &WorkspaceIndex, path: &Path) -> Vec<Lens> {
 
 fn covered(index: &WorkspaceIndex, loc: ClauseLoc, clause: &Clause) -> Lens {
     let coverage = coverage(index, loc);
-    let title = format!(
-        "{} · {} code · {}",
-        count(coverage.tasks.len(), "task"),
-        coverage.code.len(),
-        count(coverage.tests.len(), "test")
-    );
+    let title = coverage.summary();
     let mut targets: Vec<Location> =
         references_to(index, loc).iter().filter_map(|r| reference_location(index, r)).collect();
     targets.sort_by(|a, b| (&a.path, a.range.start).cmp(&(&b.path, b.range.start)));
@@ -113,10 +108,6 @@ fn cited_by_task(clauses: &[Clause], references: &[Reference]) -> Vec<Vec<usize>
 }
 
 /// `1 task`, `2 tasks`.
-fn count(n: usize, noun: &str) -> String {
-    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
-}
-
 /// Verifies specs/003-navigation/spec.md FR-015.
 #[cfg(test)]
 mod tests {
@@ -211,12 +202,5 @@ mod tests {
             show(&index, ".kiro/specs/notes/requirements.md")[1],
             "1.: 1 task · 0 code · 0 tests -> .kiro/specs/notes/tasks.md:1.1"
         );
-    }
-
-    #[test]
-    fn counts_are_singular_for_one() {
-        assert_eq!(count(1, "task"), "1 task");
-        assert_eq!(count(0, "test"), "0 tests");
-        assert_eq!(count(2, "test"), "2 tests");
     }
 }

@@ -183,6 +183,14 @@ pub struct Coverage {
 
 /// Code and tests count once per function: a test's `/// Verifies: FR-002` and its name
 /// `fr_002_…` are one test.
+impl Coverage {
+    /// `N tasks · N code · N tests`, as hovers and lenses show it.
+    pub fn summary(&self) -> String {
+        let count = |n: usize, noun: &str| if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") };
+        format!("{} · {} code · {}", count(self.tasks.len(), "task"), self.code.len(), count(self.tests.len(), "test"))
+    }
+}
+
 pub fn coverage(index: &WorkspaceIndex, clause: ClauseLoc) -> Coverage {
     let mut coverage = Coverage::default();
     let mut units = std::collections::HashSet::new();
@@ -309,6 +317,17 @@ mod tests {
         let Some(Target::Clause(clause)) = target_at(&index, &path, at) else { panic!("a clause") };
         assert_eq!(references_to(&index, clause).len(), 3, "every mention is a reference");
         assert_eq!(coverage(&index, clause).tests.len(), 2, "two test functions");
+    }
+
+    #[test]
+    fn counts_are_singular_for_one() {
+        let index = fixture();
+        let (path, at) = offset_of(&index, "specs/001-a/tasks.md", "FR-001");
+        let Some(Target::Reference(loc)) = target_at(&index, &path, at) else { panic!("a mention") };
+        let one_task = Coverage { tasks: vec![loc], ..Coverage::default() };
+        assert_eq!(one_task.summary(), "1 task · 0 code · 0 tests");
+        let two_tests = Coverage { tests: vec![loc, loc], code: vec![loc], ..Coverage::default() };
+        assert_eq!(two_tests.summary(), "0 tasks · 1 code · 2 tests");
     }
 
     #[test]
