@@ -57,11 +57,11 @@ impl Default for CodeConfig {
     }
 }
 
-/// Compiled test-file globs.
+/// Compiled test-file globs (shared: an edit to an open code file reads them on every keystroke).
 #[derive(Clone, Debug)]
 pub struct TestGlobs {
     globs: Vec<String>,
-    pub set: GlobSet,
+    pub set: std::sync::Arc<GlobSet>,
 }
 
 impl TestGlobs {
@@ -71,7 +71,7 @@ impl TestGlobs {
             builder.add(compile_glob(glob).map_err(|e| (glob.clone(), e))?);
         }
         let set = builder.build().map_err(|e| (globs.join(", "), e))?;
-        Ok(TestGlobs { globs, set })
+        Ok(TestGlobs { globs, set: std::sync::Arc::new(set) })
     }
 }
 

@@ -175,7 +175,7 @@ pub fn scan(grammar: &Grammar, paths: &[PathBuf], roots: &[PathBuf], options: &W
     {
         sources.retain(|f| paths.contains(f) || code.files.allows(&relative_to(roots, f)));
     }
-    let tests = code_config.and_then(|c| c.tests.as_ref()).map(|t| &t.set);
+    let tests = code_config.and_then(|c| c.tests.as_ref()).map(|t| &*t.set);
     /// A document read (lossily or not), or why it was skipped; `None` for a source file that
     /// mentions nothing (it is not kept).
     type Outcome = Result<Option<(IndexedDoc, bool)>, String>;

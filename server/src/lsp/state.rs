@@ -241,7 +241,7 @@ impl State {
             let text = snap.text.to_string();
             let tests = self.index().config.code.tests.as_ref().map(|t| t.set.clone());
             let model =
-                model::build_code(&grammar.code, grammar.code_kind, &snap.path, &relative, &text, tests.as_ref())
+                model::build_code(&grammar.code, grammar.code_kind, &snap.path, &relative, &text, tests.as_deref())
                     .unwrap_or_else(|| model::from_text(&grammar, &snap.path, &relative, &text));
             return self.store_open(uri, &snap, IndexedDoc::new(model, Arc::from(text)), &grammar);
         }
@@ -320,7 +320,7 @@ impl State {
                 };
                 if grammar.code.is_code(path) {
                     let index = self.index();
-                    let tests = index.config.code.tests.as_ref().map(|t| &t.set);
+                    let tests = index.config.code.tests.as_ref().map(|t| &*t.set);
                     return workspace::code_doc(&grammar, index.roots(), path, text, tests).map(|doc| (doc, grammar));
                 }
                 let model = model::from_text(&grammar, path, &relative, &text);

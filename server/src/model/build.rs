@@ -314,7 +314,8 @@ impl<'a> Extractor<'a> {
 
     fn clause(&mut self, line: &Line) -> Option<Clause> {
         let grammar = self.grammar;
-        for (&rule_index, _) in self.kind.clause_rules.iter().zip(&line.hits.clauses).filter(|(_, hit)| **hit) {
+        let hits = self.kind.clause_rules.iter().enumerate().filter(|(i, _)| line.hits.clause(*i));
+        for (_, &rule_index) in hits {
             let rule = &grammar.clause_rules[rule_index];
             if let Some(under) = &rule.under
                 && !line.ancestors.iter().any(|&s| under.is_match(&self.model.sections[s].title))
@@ -401,7 +402,8 @@ impl<'a> Extractor<'a> {
         let taken: Vec<Range<usize>> =
             self.model.clauses[first_new_clause..].iter().map(|c| c.id_range.clone()).collect();
         let line_refs_start = self.model.references.len();
-        for (&rule_index, _) in self.kind.reference_rules.iter().zip(&line.hits.references).filter(|(_, hit)| **hit) {
+        let hits = self.kind.reference_rules.iter().enumerate().filter(|(i, _)| line.hits.reference(*i));
+        for (_, &rule_index) in hits {
             let rule = &grammar.reference_rules[rule_index];
             for caps in rule.pattern.captures_iter(line.masked) {
                 for (id, local) in keys_of(&caps, rule.item.as_ref(), rule.id.as_ref()) {
@@ -426,7 +428,8 @@ impl<'a> Extractor<'a> {
     }
 
     fn markers(&mut self, line: &Line) {
-        for (&rule_index, _) in self.kind.marker_rules.iter().zip(&line.hits.markers).filter(|(_, hit)| **hit) {
+        let hits = self.kind.marker_rules.iter().enumerate().filter(|(i, _)| line.hits.marker(*i));
+        for (_, &rule_index) in hits {
             let rule = &self.grammar.marker_rules[rule_index];
             for m in rule.pattern.find_iter(line.masked) {
                 self.model

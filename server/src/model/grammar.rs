@@ -96,30 +96,40 @@ pub struct Kind {
 }
 
 impl Kind {
-    /// Which of the kind's clause, reference and marker rules may match a line (indexes into
-    /// `clause_rules`, `reference_rules`, `marker_rules`).
+    /// Which of the kind's clause, reference and marker rules may match a line.
     pub fn line_hits(&self, line: &str) -> LineHits {
-        match &self.line_patterns {
-            Some(set) => {
-                let matched = set.matches(line);
-                let (c, r) = (self.clause_rules.len(), self.reference_rules.len());
-                LineHits {
-                    clauses: (0..c).map(|i| matched.matched(i)).collect(),
-                    references: (0..r).map(|i| matched.matched(c + i)).collect(),
-                    markers: (0..self.marker_rules.len()).map(|i| matched.matched(c + r + i)).collect(),
-                }
-            }
-            None => LineHits::default(),
+        LineHits {
+            matched: self.line_patterns.as_ref().map(|set| set.matches(line)),
+            clauses: self.clause_rules.len(),
+            references: self.reference_rules.len(),
         }
     }
 }
 
-/// The rules of a kind that match one line, by position in the kind's rule lists.
-#[derive(Debug, Default)]
+/// The rules of a kind that match one line, asked by position in the kind's rule lists.
+#[derive(Debug)]
 pub struct LineHits {
-    pub clauses: Vec<bool>,
-    pub references: Vec<bool>,
-    pub markers: Vec<bool>,
+    matched: Option<regex::SetMatches>,
+    clauses: usize,
+    references: usize,
+}
+
+impl LineHits {
+    fn hit(&self, i: usize) -> bool {
+        self.matched.as_ref().is_some_and(|m| m.matched(i))
+    }
+
+    pub fn clause(&self, i: usize) -> bool {
+        self.hit(i)
+    }
+
+    pub fn reference(&self, i: usize) -> bool {
+        self.hit(self.clauses + i)
+    }
+
+    pub fn marker(&self, i: usize) -> bool {
+        self.hit(self.clauses + self.references + i)
+    }
 }
 
 impl Kind {
