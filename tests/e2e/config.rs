@@ -193,18 +193,10 @@ fn pulled_diagnostics_of_specls_toml() {
 fn initialization_options_and_did_change_configuration_carry_the_same_keys() {
     let ws = workspace("speckit");
     let mut client = Client::spawn(ws.path());
-    let root = format!("file://{}", ws.path().display());
-    client.request(
-        "initialize",
-        json!({
-            "processId": null,
-            "rootUri": root,
-            "workspaceFolders": [{ "uri": root, "name": "fixture" }],
-            "capabilities": { "window": { "workDoneProgress": true } },
-            "initializationOptions": { "pushDiagnostics": true, "rules": { "missing-section": "off" } }
-        }),
+    client.initialize_with(
+        json!({ "window": { "workDoneProgress": true } }),
+        Some(json!({ "pushDiagnostics": true, "rules": { "missing-section": "off" } })),
     );
-    client.notify("initialized", json!({}));
     client.wait_indexed();
     let spec = client.open("specs/002-export/spec.md", 1);
     let diagnostics = client.diagnostics_for(&spec, Some(1));
@@ -242,17 +234,10 @@ fn settings_pulled_with_workspace_configuration_apply() {
     let ws = workspace("speckit");
     let mut client = Client::spawn(ws.path());
     client.replies.insert("workspace/configuration".into(), json!([{ "rules": { "missing-section": "off" } }]));
-    let root = format!("file://{}", ws.path().display());
-    client.request(
-        "initialize",
-        json!({
-            "processId": null,
-            "rootUri": root,
-            "workspaceFolders": [{ "uri": root, "name": "fixture" }],
-            "capabilities": { "window": { "workDoneProgress": true }, "workspace": { "configuration": true } }
-        }),
+    client.initialize_with(
+        json!({ "window": { "workDoneProgress": true }, "workspace": { "configuration": true } }),
+        None,
     );
-    client.notify("initialized", json!({}));
     client.wait_indexed();
     let spec = client.open("specs/002-export/spec.md", 1);
     let diagnostics = client.diagnostics_for(&spec, Some(1));

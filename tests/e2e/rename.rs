@@ -8,21 +8,14 @@ use crate::support::{Client, applied, at, workspace};
 fn start() -> (tempfile::TempDir, Client) {
     let ws = workspace("rename");
     let mut client = Client::spawn(ws.path());
-    let root = format!("file://{}", ws.path().display());
-    client.request(
-        "initialize",
+    client.initialize_with(
         json!({
-            "processId": null,
-            "rootUri": root,
-            "workspaceFolders": [{ "uri": root, "name": "rename" }],
-            "capabilities": {
-                "general": { "positionEncodings": ["utf-16"] },
-                "window": { "workDoneProgress": true },
-                "workspace": { "workspaceEdit": { "documentChanges": true } }
-            }
+            "general": { "positionEncodings": ["utf-16"] },
+            "window": { "workDoneProgress": true },
+            "workspace": { "workspaceEdit": { "documentChanges": true } }
         }),
+        None,
     );
-    client.notify("initialized", json!({}));
     (ws, client)
 }
 

@@ -223,6 +223,25 @@ impl Client {
         result
     }
 
+    /// `initialize` with the workspace root as the only folder, the given `capabilities` and
+    /// `initializationOptions` (for tests that need other ones than [`Client::initialize`] sends),
+    /// then `initialized`.
+    pub fn initialize_with(&mut self, capabilities: Value, options: Option<Value>) -> Value {
+        let root = format!("file://{}", self.root.display());
+        let mut params = json!({
+            "processId": null,
+            "rootUri": root,
+            "workspaceFolders": [{ "uri": root, "name": "fixture" }],
+            "capabilities": capabilities,
+        });
+        if let Some(options) = options {
+            params["initializationOptions"] = options;
+        }
+        let result = self.request("initialize", params);
+        self.notify("initialized", json!({}));
+        result
+    }
+
     /// Wait until the initial workspace scan has been reported finished.
     pub fn wait_indexed(&mut self) {
         self.wait_for(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end");
