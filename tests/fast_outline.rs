@@ -1,7 +1,10 @@
 //! The fast outline against tree-sitter-md: for every Markdown document the project can reach
 //! (fixtures, its own spec, the public corpora, generated specs) and for random documents made
 //! of spec-like lines, `fast_outline` either declines or gives exactly tree-sitter's outline.
-//! Run with `--nocapture` to see how many documents took the fast path.
+//! Run with `--nocapture` to see how many documents took the fast path. Every inline run is
+//! checked the same way against `fast_inline`.
+//!
+//! Verifies specs/001-core-engine/spec.md FR-026.
 
 #[path = "../server/benches/gen/mod.rs"]
 mod generator;

@@ -304,6 +304,7 @@ mod tests {
         assert_eq!(show(&index, &implementations(&index, &path, at)), ["tests/billing_test.rs:fr_001"]);
     }
 
+    /// Verifies specs/003-navigation/spec.md FR-015.
     #[test]
     fn a_test_counts_once_for_its_doc_comment_and_its_name() {
         let index = workspace(&[

@@ -257,6 +257,7 @@ pub fn remodel(index: &WorkspaceIndex, grammar: Arc<Grammar>) -> WorkspaceIndex 
 mod tests {
     use super::*;
 
+    /// Verifies specs/001-core-engine/spec.md FR-013.
     #[test]
     fn watched_files_honour_gitignore_files_like_the_walk() {
         let dir = tempfile::tempdir().unwrap();
