@@ -246,6 +246,15 @@ proptest! {
             prop_assert_eq!(fast, inline_parse(&run));
         }
     }
+
+    /// Runs of brackets among code, emphasis, parentheses, paths and words: labels such as `[P]`
+    /// and links such as `[a](b.md#c)` as the inline grammar finds them, everything else declined.
+    #[test]
+    fn random_bracket_runs(run in "[`a P1 *_!:()#./\"\\[\\]\n-]{0,40}") {
+        if let Some(fast) = fast_inline(&run) {
+            prop_assert_eq!(fast, inline_parse(&run));
+        }
+    }
 }
 
 /// Random documents of spec-like lines: the fast path declines or agrees with tree-sitter.
