@@ -11,6 +11,7 @@ return {
     local name = vim.api.nvim_buf_get_name(bufnr)
     on_dir(specls.find_root(name, defaults.root_markers) or vim.fs.dirname(name))
   end,
+  on_attach = specls.on_attach(defaults.filetypes),
   init_options = {},
   settings = { specls = {} },
 }

@@ -160,6 +160,10 @@ guarded(function()
 
   -- Diagnostics: T003 cites FR-009, which no spec defines.
   local tasks = open("specs/001-harbour-access/tasks.md")
+
+  -- The root is the fixture (it holds .specify/), not the repository around it (.git).
+  local root = clients(tasks)[1].config.root_dir
+  check("root: the folder holding .specify/", vim.fn.resolve(root) == vim.fn.resolve(fixture), root)
   local unresolved = nil
   vim.wait(20000, function()
     for _, d in ipairs(vim.diagnostic.get(tasks)) do

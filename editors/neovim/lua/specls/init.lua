@@ -48,6 +48,20 @@ function M.find_root(path, markers)
   return nil
 end
 
+--- An on_attach that leaves code buffers their own highlighting: specls's semantic tokens are
+--- for specs (Neovim 0.9 and later request them for every attached buffer), then calls `user`.
+function M.on_attach(spec_filetypes, user)
+  return function(client, bufnr)
+    local semantic = vim.lsp.semantic_tokens
+    if semantic and not vim.tbl_contains(spec_filetypes, vim.bo[bufnr].filetype) then
+      semantic.stop(bufnr, client.id)
+    end
+    if user then
+      user(client, bufnr)
+    end
+  end
+end
+
 --- The client configuration for a workspace root (the table vim.lsp.start takes).
 function M.client_config(opts, root)
   return {
@@ -57,7 +71,7 @@ function M.client_config(opts, root)
     workspace_folders = { { uri = vim.uri_from_fname(root), name = vim.fn.fnamemodify(root, ":t") } },
     init_options = vim.tbl_extend("force", {}, opts.settings, opts.init_options),
     settings = { specls = opts.settings },
-    on_attach = opts.on_attach,
+    on_attach = M.on_attach(opts.filetypes, opts.on_attach),
     capabilities = opts.capabilities or vim.lsp.protocol.make_client_capabilities(),
   }
 end
