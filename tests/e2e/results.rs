@@ -24,9 +24,11 @@ fn diagnostics_until(client: &mut Client, uri: &str, pred: impl Fn(&Value) -> bo
 }
 
 fn failing(diagnostics: &Value, key: &str) -> Option<Value> {
-    diagnostics.as_array()?.iter().find(|d| {
-        d["code"] == "test-failing" && d["message"].as_str().is_some_and(|m| m.contains(&format!("`{key}`")))
-    }).cloned()
+    diagnostics
+        .as_array()?
+        .iter()
+        .find(|d| d["code"] == "test-failing" && d["message"].as_str().is_some_and(|m| m.contains(&format!("`{key}`"))))
+        .cloned()
 }
 
 /// Verifies specs/005-test-results/spec.md FR-001, FR-009, FR-010.

@@ -8,10 +8,10 @@ use std::path::Path;
 use crate::model::{Clause, Reference};
 
 use super::index::{ClauseLoc, RefLoc, WorkspaceIndex};
-use super::test_state;
 use super::navigate::{
     Location, clause_location, coverage, display_key, reference_location, references_to, resolve_ref,
 };
+use super::test_state;
 
 /// Clause kinds that nothing implements or verifies: checklist items check the spec itself, and
 /// principles govern every feature. They get no coverage lens.

@@ -428,10 +428,12 @@ mod tests {
             ("specs/001-a/spec.md", "# Feature Specification: A\n\n- **FR-001**: a\n"),
             ("specs/002-b/spec.md", "# Feature Specification: B\n\n- **FR-001**: b\n"),
         ]);
-        let run = parse(Path::new("/ws/j.xml"), br#"<testsuite><testcase name="fr_001_x"/></testsuite>"#).expect("parses");
+        let run =
+            parse(Path::new("/ws/j.xml"), br#"<testsuite><testcase name="fr_001_x"/></testsuite>"#).expect("parses");
         index.results = Arc::new(TestResults { runs: vec![run], problems: Vec::new() });
         assert!(link(&index).cases[0].clauses.is_empty());
-        let run = parse(Path::new("/ws/j.xml"), br#"<testsuite><testcase name="002-b/FR-001 x"/></testsuite>"#).expect("parses");
+        let run = parse(Path::new("/ws/j.xml"), br#"<testsuite><testcase name="002-b/FR-001 x"/></testsuite>"#)
+            .expect("parses");
         index.results = Arc::new(TestResults { runs: vec![run], problems: Vec::new() });
         assert_eq!(link(&index).cases[0].clauses.len(), 1, "a qualified key resolves");
     }

@@ -11,8 +11,8 @@ use crate::model::{self, CodeGrammar, Grammar};
 use globset::GlobSet;
 
 use super::config::{CodeConfig, FileFilter, ResultsConfig};
-use super::test_state::TestResults;
 use super::index::{IndexedDoc, WorkspaceIndex, relative_to};
+use super::test_state::TestResults;
 
 /// Largest file indexed from disk; bigger ones are skipped and reported.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;

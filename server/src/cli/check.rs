@@ -9,8 +9,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::analysis::config_loader::{self, FILE_NAME};
-use crate::analysis::workspace::{WalkOptions, scan};
 use crate::analysis::test_state::TestResults;
+use crate::analysis::workspace::{WalkOptions, scan};
 use crate::analysis::{Diagnostic, Severity, WorkspaceIndex, diagnostics};
 use crate::text::{LineIndex, Position, PositionEncoding};
 
@@ -110,7 +110,8 @@ pub fn run_check(paths: &[PathBuf], junit: &[PathBuf]) -> Result<Report> {
     index.results = Arc::new(results);
     let mut paths: Vec<PathBuf> = Vec::new();
     for doc in scanned.docs {
-        let checked = targets.iter().any(|t| doc.model.path.starts_with(t)) || doc.model.kind == index.grammar.code_kind;
+        let checked =
+            targets.iter().any(|t| doc.model.path.starts_with(t)) || doc.model.kind == index.grammar.code_kind;
         if checked {
             paths.push(doc.model.path.clone());
         }

@@ -355,11 +355,9 @@ fn start(
                 open.reading = Some(Reading::Outcome);
             }
         }
-        "flakyFailure" | "flakyError" if open.case.is_some() => {
-            if open.flaky.is_none() {
-                open.flaky = Some((attr(e, "message").unwrap_or_default(), String::new()));
-                open.reading = Some(Reading::Flaky);
-            }
+        "flakyFailure" | "flakyError" if open.case.is_some() && open.flaky.is_none() => {
+            open.flaky = Some((attr(e, "message").unwrap_or_default(), String::new()));
+            open.reading = Some(Reading::Flaky);
         }
         "system-out" | "system-err" if open.case.is_some() => open.reading = Some(Reading::Output),
         _ => {}
@@ -430,11 +428,8 @@ pub fn failure(message: &str, text: &str, output: &str) -> Failure {
     }
     let first_line = |s: &str| s.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_string);
     let message_line = first_line(message).filter(|m| !grammar.generic_messages.iter().any(|g| g == m));
-    let summary = from_pattern
-        .or(message_line)
-        .or_else(|| first_line(text))
-        .or_else(|| first_line(output))
-        .unwrap_or_default();
+    let summary =
+        from_pattern.or(message_line).or_else(|| first_line(text)).or_else(|| first_line(output)).unwrap_or_default();
     Failure { summary: truncate(summary.trim_end_matches(':')), location }
 }
 
@@ -542,10 +537,7 @@ mod tests {
     fn errors_count_as_errors_and_surefire_needs_no_root() {
         let xml = r#"<testsuite name="com.example.CalcTest"><testcase name="divides" classname="com.example.CalcTest"><error message="setup failed" type="java.lang.IllegalStateException">stack</error></testcase><testcase name="skipped" classname="c"><skipped/></testcase></testsuite>"#;
         let run = parse(Path::new("TEST-x.xml"), xml.as_bytes()).expect("parses");
-        assert_eq!(
-            run.cases[0].status,
-            Status::Error(Failure { summary: "setup failed".into(), location: None })
-        );
+        assert_eq!(run.cases[0].status, Status::Error(Failure { summary: "setup failed".into(), location: None }));
         assert_eq!(run.cases[1].status, Status::Skipped);
     }
 
@@ -566,7 +558,9 @@ mod tests {
 
     #[test]
     fn hostile_and_broken_files_are_reported() {
-        assert!(err("a.xml", "<testsuites><testsuite name=\"s\"><testcase name=\"t\">").contains("ends inside <testcase>"));
+        assert!(
+            err("a.xml", "<testsuites><testsuite name=\"s\"><testcase name=\"t\">").contains("ends inside <testcase>")
+        );
         assert!(err("a.xml", "<testsuite><testcase></testsuite>").contains("malformed XML"));
         assert!(err("a.xml", "<html><body/></html>").contains("not a JUnit report"));
         assert!(err("a.xml", "\u{0}\u{1}PNG").contains("binary"));
