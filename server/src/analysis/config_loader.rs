@@ -627,6 +627,19 @@ mod tests {
     }
 
     /// Verifies specs/003-navigation/spec.md FR-001.
+    /// Verifies specs/005-test-results/spec.md FR-001.
+    #[test]
+    fn the_results_table_replaces_the_default_globs() {
+        assert!(Config::default().results.matches("target/nextest/ci/junit.xml"));
+        let text = "[results]\npaths = [\"out/*.xml\"]\nformat = 1\n";
+        let loaded = load(Some(FileSource { text, dir: Path::new("/ws") }), None);
+        assert!(loaded.config.results.matches("out/a.xml"));
+        assert!(!loaded.config.results.matches("target/nextest/ci/junit.xml"));
+        assert!(loaded.problems[0].message.contains("unknown key `results.format`"));
+        let off = load(Some(FileSource { text: "[results]\nenabled = false\n", dir: Path::new("/ws") }), None);
+        assert!(!off.config.results.matches("junit.xml"));
+    }
+
     #[test]
     fn the_code_table_sets_the_code_index_globs() {
         let text = "[code]\nenabled = true\ninclude = [\"src/**\"]\nexclude = [\"src/gen/**\"]\ntests = [\"checks/**\"]\ncolour = 1\n";
@@ -669,7 +682,7 @@ mod tests {
         assert_eq!(
             problems(text, &loaded),
             [
-                "config/unknown-key 1:1 unknown key `vague_term` (did you mean `vague_terms`?); the keys are `rules`, `vague_terms`, `include`, `exclude`, `formats`, `code`",
+                "config/unknown-key 1:1 unknown key `vague_term` (did you mean `vague_terms`?); the keys are `rules`, `vague_terms`, `include`, `exclude`, `formats`, `code`, `results`",
                 "config/invalid-value 2:11 `include` must be an array of strings, not a string",
                 "config/invalid-value 3:12 `specs/[` in `exclude`: error parsing glob 'specs/[': unclosed character class; missing ']'",
                 "config/invalid-value 3:23 `exclude` holds strings, not an integer",
