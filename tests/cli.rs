@@ -114,3 +114,19 @@ fn trace_fixture_is_clean() {
     assert!(on_specs.is_empty(), "{on_specs:#?}");
     assert!(json["files"].as_u64().is_some_and(|n| n >= 11), "every spec and the README are checked: {json}");
 }
+
+/// Verifies specs/005-test-results/spec.md FR-012.
+#[test]
+fn check_junit_reports_failing_clauses_and_their_tests() {
+    let dir = fixture("results");
+    let passing = specls(&dir, &["check", "specs"]);
+    assert_eq!(passing.status.code(), Some(0), "{}", stdout(&passing));
+    let reports = ["target/nextest/ci/junit.xml", "test-results/pytest.xml", "junit.xml", "report.xml"];
+    let output = specls(&dir, &[&["check", "specs", "--junit"][..], &reports[..]].concat());
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!("check_junit", stdout(&output));
+    let libtest = specls(&dir, &["check", "specs", "--junit", "libtest/run.json"]);
+    assert!(stdout(&libtest).contains("`FR-002` verification failing: tests::fr_002_subtracts"));
+    let missing = specls(&dir, &["check", "specs", "--junit", "nowhere.xml"]);
+    assert_eq!(missing.status.code(), Some(2), "an unreadable results file is an error");
+}

@@ -11,6 +11,7 @@ mod lifecycle;
 mod navigation;
 mod properties;
 mod rename;
+mod results;
 mod sync;
 mod trace;
 mod trace_views;

@@ -38,6 +38,46 @@ pub struct Config {
     pub files: FileFilter,
     /// The code index: which source files it reads and which of them are tests (`[code]`).
     pub code: CodeConfig,
+    /// Which test results files are read (`[results]`).
+    pub results: ResultsConfig,
+}
+
+/// The `[results]` table: where test results are read from.
+#[derive(Clone, Debug)]
+pub struct ResultsConfig {
+    pub enabled: bool,
+    /// Globs over workspace-relative paths; `grammar/results.toml`'s when none are configured.
+    pub paths: Vec<String>,
+    pub set: GlobSet,
+}
+
+impl ResultsConfig {
+    pub fn new(enabled: bool, paths: Vec<String>) -> Result<ResultsConfig, (String, globset::Error)> {
+        let mut builder = GlobSetBuilder::new();
+        for glob in &paths {
+            builder.add(compile_glob(glob).map_err(|e| (glob.clone(), e))?);
+        }
+        let set = builder.build().map_err(|e| (paths.join(", "), e))?;
+        Ok(ResultsConfig { enabled, paths, set })
+    }
+
+    /// Whether a workspace-relative path is a results file.
+    pub fn matches(&self, relative: &str) -> bool {
+        self.enabled && self.set.is_match(relative)
+    }
+}
+
+impl Default for ResultsConfig {
+    fn default() -> Self {
+        let paths = crate::model::results::ResultsGrammar::builtin().paths.clone();
+        ResultsConfig::new(true, paths).expect("the built-in results globs compile")
+    }
+}
+
+impl PartialEq for ResultsConfig {
+    fn eq(&self, other: &Self) -> bool {
+        self.enabled == other.enabled && self.paths == other.paths
+    }
 }
 
 /// The `[code]` table: the code index's own file globs.

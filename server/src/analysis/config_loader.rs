@@ -24,7 +24,7 @@ use toml::de::{DeTable, DeValue};
 use crate::model::Grammar;
 use crate::model::grammar::FormatSource;
 
-use super::config::{Config, FileFilter, Level, TestGlobs, compile_glob};
+use super::config::{Config, FileFilter, Level, ResultsConfig, TestGlobs, compile_glob};
 use super::diagnostics::{Diagnostic, Severity};
 use super::rules;
 
@@ -49,7 +49,9 @@ pub const CODES: &[(&str, Severity, &str)] = &[
 ];
 
 /// The top-level keys, in documentation order.
-const KEYS: &[&str] = &["rules", "vague_terms", "include", "exclude", "formats", "code"];
+const KEYS: &[&str] = &["rules", "vague_terms", "include", "exclude", "formats", "code", "results"];
+/// The keys of the `[results]` table.
+const RESULTS_KEYS: &[&str] = &["enabled", "paths"];
 /// The keys of the `[code]` table.
 const CODE_KEYS: &[&str] = &["enabled", "include", "exclude", "tests"];
 
@@ -146,7 +148,12 @@ pub fn load(file: Option<FileSource>, editor: Option<EditorSource>) -> Loaded {
     let mut exclude = None;
     let mut formats = None;
     let mut source_files = CodePartial::default();
+    let mut results = ResultsPartial::default();
     for partial in [editor_partial, file_partial].into_iter().flatten() {
+        if let Some(r) = partial.results {
+            results.enabled = r.enabled.or(results.enabled);
+            results.paths = r.paths.or(results.paths);
+        }
         if let Some(c) = partial.code {
             source_files.enabled = c.enabled.or(source_files.enabled);
             source_files.include = c.include.or(source_files.include);
@@ -175,6 +182,14 @@ pub fn load(file: Option<FileSource>, editor: Option<EditorSource>) -> Loaded {
     if let Some(tests) = source_files.tests {
         match TestGlobs::new(tests) {
             Ok(globs) => config.code.tests = Some(globs),
+            Err((glob, e)) => problems.push(Problem::new(code::INVALID_VALUE, format!("globs `{glob}`: {e}"), None)),
+        }
+    }
+
+    if results.enabled.is_some() || results.paths.is_some() {
+        let paths = results.paths.unwrap_or_else(|| config.results.paths.clone());
+        match ResultsConfig::new(results.enabled.unwrap_or(true), paths) {
+            Ok(r) => config.results = r,
             Err((glob, e)) => problems.push(Problem::new(code::INVALID_VALUE, format!("globs `{glob}`: {e}"), None)),
         }
     }
@@ -242,6 +257,13 @@ struct Partial {
     exclude: Option<Vec<String>>,
     formats: Option<(Vec<Format>, Vec<PathBuf>)>,
     code: Option<CodePartial>,
+    results: Option<ResultsPartial>,
+}
+
+#[derive(Default)]
+struct ResultsPartial {
+    enabled: Option<bool>,
+    paths: Option<Vec<String>>,
 }
 
 #[derive(Default)]
@@ -310,6 +332,7 @@ fn read(text: &str, dir: &Path, from_editor: bool, problems: &mut Vec<Problem>) 
             }
             "formats" => partial.formats = read_formats(text, value, dir, from_editor, problems),
             "code" => partial.code = read_code(value, problems),
+            "results" => partial.results = read_results(value, problems),
             _ => problems.push(Problem::new(
                 code::UNKNOWN_KEY,
                 format!("unknown key `{name}`{}; the keys are {}", suggestion(name, KEYS.iter().copied()), key_list()),
@@ -345,6 +368,37 @@ fn read_code(value: &Spanned<DeValue>, problems: &mut Vec<Problem>) -> Option<Co
                     "unknown key `code.{name}`{}; the keys of `[code]` are {}",
                     suggestion(name, CODE_KEYS.iter().copied()),
                     CODE_KEYS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                ),
+                Some(key.span()),
+            )),
+        }
+    }
+    Some(partial)
+}
+
+/// The `[results]` table; unknown keys and bad values are reported and left out.
+fn read_results(value: &Spanned<DeValue>, problems: &mut Vec<Problem>) -> Option<ResultsPartial> {
+    let DeValue::Table(table) = value.get_ref() else {
+        problems.push(invalid(format!("`results` must be a table, not {}", type_name(value.get_ref())), value));
+        return None;
+    };
+    let mut partial = ResultsPartial::default();
+    let glob_check = |glob: &str| compile_glob(glob).err().map(|e| e.to_string());
+    for (key, value) in table.iter() {
+        let name: &str = key.get_ref();
+        match name {
+            "enabled" => match value.get_ref() {
+                DeValue::Boolean(on) => partial.enabled = Some(*on),
+                other => problems
+                    .push(invalid(format!("`results.enabled` must be true or false, not {}", type_name(other)), value)),
+            },
+            "paths" => partial.paths = strings(value, "results.paths", problems, glob_check),
+            _ => problems.push(Problem::new(
+                code::UNKNOWN_KEY,
+                format!(
+                    "unknown key `results.{name}`{}; the keys of `[results]` are {}",
+                    suggestion(name, RESULTS_KEYS.iter().copied()),
+                    RESULTS_KEYS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
                 ),
                 Some(key.span()),
             )),
@@ -573,6 +627,19 @@ mod tests {
     }
 
     /// Verifies specs/003-navigation/spec.md FR-001.
+    /// Verifies specs/005-test-results/spec.md FR-001.
+    #[test]
+    fn the_results_table_replaces_the_default_globs() {
+        assert!(Config::default().results.matches("target/nextest/ci/junit.xml"));
+        let text = "[results]\npaths = [\"out/*.xml\"]\nformat = 1\n";
+        let loaded = load(Some(FileSource { text, dir: Path::new("/ws") }), None);
+        assert!(loaded.config.results.matches("out/a.xml"));
+        assert!(!loaded.config.results.matches("target/nextest/ci/junit.xml"));
+        assert!(loaded.problems[0].message.contains("unknown key `results.format`"));
+        let off = load(Some(FileSource { text: "[results]\nenabled = false\n", dir: Path::new("/ws") }), None);
+        assert!(!off.config.results.matches("junit.xml"));
+    }
+
     #[test]
     fn the_code_table_sets_the_code_index_globs() {
         let text = "[code]\nenabled = true\ninclude = [\"src/**\"]\nexclude = [\"src/gen/**\"]\ntests = [\"checks/**\"]\ncolour = 1\n";
@@ -615,7 +682,7 @@ mod tests {
         assert_eq!(
             problems(text, &loaded),
             [
-                "config/unknown-key 1:1 unknown key `vague_term` (did you mean `vague_terms`?); the keys are `rules`, `vague_terms`, `include`, `exclude`, `formats`, `code`",
+                "config/unknown-key 1:1 unknown key `vague_term` (did you mean `vague_terms`?); the keys are `rules`, `vague_terms`, `include`, `exclude`, `formats`, `code`, `results`",
                 "config/invalid-value 2:11 `include` must be an array of strings, not a string",
                 "config/invalid-value 3:12 `specs/[` in `exclude`: error parsing glob 'specs/[': unclosed character class; missing ']'",
                 "config/invalid-value 3:23 `exclude` holds strings, not an integer",

@@ -60,11 +60,13 @@ pub struct Diagnostic {
 /// All diagnostics of the document at `path`, sorted by position.
 pub fn diagnostics(index: &WorkspaceIndex, path: &Path) -> Vec<Diagnostic> {
     let Some(doc) = index.doc(path) else { return Vec::new() };
-    if !index.grammar.kind(doc.model.kind).lint {
-        return Vec::new();
-    }
     let mut out = Vec::new();
-    rules::run(&Context::new(index, doc, &index.config), &mut out);
+    let cx = Context::new(index, doc, &index.config);
+    if index.grammar.kind(doc.model.kind).lint {
+        rules::run(&cx, &mut out);
+    } else if doc.model.kind == index.grammar.code_kind {
+        rules::run_code(&cx, &mut out);
+    }
     out.sort_by(|a, b| (a.range.start, a.range.end, a.code).cmp(&(b.range.start, b.range.end, b.code)));
     out
 }

@@ -12,6 +12,7 @@ use super::index::{ClauseLoc, DocId, IndexedDoc, RefLoc, WorkspaceIndex};
 use super::navigate::{Target, coverage, display_key, resolve_ref, target_at, task_of};
 use super::resolve::Resolution;
 use super::rules::constitution_version;
+use super::test_state;
 
 /// The namespace of constitution principles, whose hover shows the constitution's version.
 /// Longest clause text shown; the rest is cut with an ellipsis.
@@ -221,6 +222,10 @@ fn clause(index: &WorkspaceIndex, loc: ClauseLoc) -> String {
     }
     let coverage = coverage(index, loc);
     let _ = writeln!(out, "---\n\n**Coverage**: {}", coverage.summary());
+    if !index.results.runs.is_empty() {
+        let status = test_state::status(index, &test_state::link(index), loc);
+        let _ = writeln!(out, "\n**Tests**: {}", test_state::summary(&status, std::time::SystemTime::now()));
+    }
     for (label, refs, with_task) in
         [("Tasks", &coverage.tasks, true), ("Code", &coverage.code, false), ("Tests", &coverage.tests, false)]
     {

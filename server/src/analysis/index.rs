@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::model::{Clause, DocModel, Grammar, NamespaceId, Reference};
 
 use super::config::Config;
+use super::test_state::TestResults;
 use crate::text::LineIndex;
 
 /// One indexed document: its model, and the text it was built from (for positions and previews).
@@ -60,6 +61,8 @@ pub struct RefLoc {
 pub struct WorkspaceIndex {
     pub grammar: Arc<Grammar>,
     pub config: Config,
+    /// The test results read from the workspace (`test_state`).
+    pub results: Arc<TestResults>,
     roots: Vec<PathBuf>,
     /// Interned paths; an id stays valid (and keeps its path) after its document is removed.
     paths: Vec<Arc<Path>>,
@@ -87,6 +90,7 @@ impl WorkspaceIndex {
         WorkspaceIndex {
             grammar,
             config: Config::default(),
+            results: Arc::default(),
             roots,
             paths: Vec::new(),
             doc_ids: HashMap::new(),

@@ -11,6 +11,7 @@ use super::index::{ClauseLoc, RefLoc, WorkspaceIndex};
 use super::navigate::{
     Location, clause_location, coverage, display_key, reference_location, references_to, resolve_ref,
 };
+use super::test_state;
 
 /// Clause kinds that nothing implements or verifies: checklist items check the spec itself, and
 /// principles govern every feature. They get no coverage lens.
@@ -33,6 +34,7 @@ pub fn lenses(index: &WorkspaceIndex, path: &Path) -> Vec<Lens> {
     let model = &doc.model;
     let scope = index.scope_id(model.scope.as_deref());
     let cited = cited_by_task(&model.clauses, &model.references);
+    let links = (!index.results.runs.is_empty()).then(|| test_state::link(index));
     model
         .clauses
         .iter()
@@ -44,15 +46,20 @@ pub fn lenses(index: &WorkspaceIndex, path: &Path) -> Vec<Lens> {
             } else if NOT_COVERED.contains(&clause.kind.as_str()) {
                 None
             } else {
-                Some(covered(index, loc, clause))
+                Some(covered(index, loc, clause, links.as_ref()))
             }
         })
         .collect()
 }
 
-fn covered(index: &WorkspaceIndex, loc: ClauseLoc, clause: &Clause) -> Lens {
+/// The coverage lens, with the clause's test state and the results' age when there are results.
+fn covered(index: &WorkspaceIndex, loc: ClauseLoc, clause: &Clause, links: Option<&test_state::Links>) -> Lens {
     let coverage = coverage(index, loc);
-    let title = coverage.summary();
+    let mut title = coverage.summary();
+    if let Some(links) = links {
+        let status = test_state::status(index, links, loc);
+        title.push_str(&format!(" · {}", test_state::summary(&status, std::time::SystemTime::now())));
+    }
     let mut targets: Vec<Location> =
         references_to(index, loc).iter().filter_map(|r| reference_location(index, r)).collect();
     targets.sort_by(|a, b| (&a.path, a.range.start).cmp(&(&b.path, b.range.start)));

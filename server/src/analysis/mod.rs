@@ -14,6 +14,7 @@ pub mod rename;
 pub mod resolve;
 pub mod rules;
 pub mod symbols;
+pub mod test_state;
 pub mod tokens;
 pub mod workspace;
 

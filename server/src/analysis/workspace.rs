@@ -10,8 +10,9 @@ use crate::model::{self, CodeGrammar, Grammar};
 
 use globset::GlobSet;
 
-use super::config::{CodeConfig, FileFilter};
+use super::config::{CodeConfig, FileFilter, ResultsConfig};
 use super::index::{IndexedDoc, WorkspaceIndex, relative_to};
+use super::test_state::TestResults;
 
 /// Largest file indexed from disk; bigger ones are skipped and reported.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
@@ -106,6 +107,79 @@ pub fn workspace_files(roots: &[PathBuf], code: Option<&CodeGrammar>) -> (Vec<Pa
         files.dedup();
     }
     (markdown, sources)
+}
+
+/// Most results files read per workspace.
+const MAX_RESULTS_FILES: usize = 1000;
+
+/// The test results files under `roots` that the `[results]` globs name. A glob whose leading
+/// folders are literal (`target/nextest/**/junit.xml`) is looked for in that folder even when
+/// `.gitignore` leaves it out (build output usually is); one that starts with a pattern walks the
+/// workspace as the index does.
+pub fn results_files(roots: &[PathBuf], config: &ResultsConfig) -> Vec<PathBuf> {
+    if !config.enabled {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for root in roots.iter().filter(|r| r.is_dir()) {
+        let mut walk_all = false;
+        let mut bases: Vec<PathBuf> = Vec::new();
+        for glob in &config.paths {
+            let literal: Vec<&str> = glob.split('/').take_while(|p| !p.contains(['*', '?', '[', '{'])).collect();
+            if literal.len() == glob.split('/').count() {
+                let file = root.join(glob);
+                if file.is_file() {
+                    found.push(file);
+                }
+            } else if literal.is_empty() {
+                walk_all = true;
+            } else {
+                bases.push(root.join(literal.join("/")));
+            }
+        }
+        let mut walk = |base: &Path, standard: bool| {
+            if !base.is_dir() {
+                return;
+            }
+            let walker = ignore::WalkBuilder::new(base)
+                .standard_filters(standard)
+                .hidden(false)
+                .require_git(false)
+                .follow_links(false)
+                .filter_entry(|e| e.file_name() != ".git" && e.file_name() != "node_modules")
+                .build();
+            for entry in walker.flatten().filter(|e| e.file_type().is_some_and(|t| t.is_file())) {
+                if config.matches(&relative_to(std::slice::from_ref(root), entry.path())) {
+                    found.push(entry.into_path());
+                }
+                if found.len() >= MAX_RESULTS_FILES {
+                    return;
+                }
+            }
+        };
+        for base in &bases {
+            walk(base, false);
+        }
+        if walk_all {
+            walk(root, true);
+        }
+    }
+    found.sort();
+    found.dedup();
+    found.truncate(MAX_RESULTS_FILES);
+    found
+}
+
+/// Read the results files under `roots`; files that cannot be read are kept as problems.
+pub fn load_results(roots: &[PathBuf], config: &ResultsConfig) -> TestResults {
+    let mut results = TestResults::default();
+    for path in results_files(roots, config) {
+        match crate::model::results::load(&path, crate::model::results::MAX_RESULTS_BYTES) {
+            Ok(run) => results.runs.push(run),
+            Err(e) => results.problems.push((path, e.to_string())),
+        }
+    }
+    results
 }
 
 /// Whether `.gitignore` files (and `.ignore` files) between `root` and `path` leave the file
@@ -247,6 +321,7 @@ pub fn remodel(index: &WorkspaceIndex, grammar: Arc<Grammar>) -> WorkspaceIndex 
         .collect();
     let mut fresh = WorkspaceIndex::new(grammar, roots);
     fresh.config = index.config.clone();
+    fresh.results = index.results.clone();
     for doc in remodelled {
         fresh.upsert(doc);
     }

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::analysis::config_loader::{self, FILE_NAME};
+use crate::analysis::test_state::TestResults;
 use crate::analysis::workspace::{WalkOptions, scan};
 use crate::analysis::{Diagnostic, Severity, WorkspaceIndex, diagnostics};
 use crate::text::{LineIndex, Position, PositionEncoding};
@@ -70,8 +71,10 @@ pub fn workspace_root(path: &Path) -> PathBuf {
 }
 
 /// Check `paths`. The configuration is the `specls.toml` of the first workspace root (in path
-/// order) that has one.
-pub fn run_check(paths: &[PathBuf]) -> Result<Report> {
+/// order) that has one. With `junit` results files, the code index is built too, so that failing
+/// tests reach the clauses they verify (`test-failing`); a results file that cannot be read is
+/// an error.
+pub fn run_check(paths: &[PathBuf], junit: &[PathBuf]) -> Result<Report> {
     let mut targets = Vec::new();
     for path in paths {
         let absolute = std::path::absolute(path).with_context(|| format!("cannot resolve {}", path.display()))?;
@@ -88,13 +91,30 @@ pub fn run_check(paths: &[PathBuf]) -> Result<Report> {
         Some(root) => config_loader::load_root(root),
         None => (None, config_loader::Loaded::default()),
     };
-    let walk = WalkOptions { filter: loaded.config.files.clone(), ..WalkOptions::default() };
-    let scanned = scan(&loaded.grammar, &targets, &roots, &walk);
+    let mut results = TestResults::default();
+    for path in junit {
+        let run = crate::model::results::load(path, crate::model::results::MAX_RESULTS_BYTES)?;
+        results.runs.push(run);
+    }
+    let with_code = !results.runs.is_empty() && loaded.config.code.enabled;
+    let walk = WalkOptions {
+        filter: loaded.config.files.clone(),
+        code: with_code.then(|| loaded.config.code.clone()),
+        ..WalkOptions::default()
+    };
+    // The code index reads the source files of the whole workspace: tests sit beside the specs.
+    let scan_targets = if with_code { roots.clone() } else { targets.clone() };
+    let scanned = scan(&loaded.grammar, &scan_targets, &roots, &walk);
     let mut index = WorkspaceIndex::new(loaded.grammar.clone(), roots);
     index.config = loaded.config;
+    index.results = Arc::new(results);
     let mut paths: Vec<PathBuf> = Vec::new();
     for doc in scanned.docs {
-        paths.push(doc.model.path.clone());
+        let checked =
+            targets.iter().any(|t| doc.model.path.starts_with(t)) || doc.model.kind == index.grammar.code_kind;
+        if checked {
+            paths.push(doc.model.path.clone());
+        }
         index.upsert(doc);
     }
     paths.sort();
@@ -106,6 +126,8 @@ pub fn run_check(paths: &[PathBuf]) -> Result<Report> {
             (p, d)
         })
         .collect();
+    // Source files are reported only for their failing tests.
+    files.retain(|(path, diags)| !diags.is_empty() || !index.grammar.code.is_code(path));
     let config = config_file.map(|(path, text)| {
         let problems = loaded.problems.iter().map(|p| p.diagnostic()).collect();
         files.insert(0, (path.clone(), problems));

@@ -38,6 +38,10 @@ enum Command {
         /// Without it, every diagnostic is reported and only errors fail the check.
         #[arg(long, value_enum)]
         severity: Option<Threshold>,
+        /// Test results (JUnit XML, or libtest JSON for .json files): clauses whose verifying
+        /// tests failed are reported as `test-failing`.
+        #[arg(long, num_args = 1.., value_name = "FILE")]
+        junit: Vec<PathBuf>,
     },
 }
 
@@ -65,9 +69,9 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve { stdio: true }) {
         Command::Serve { .. } => crate::lsp::serve_stdio(),
-        Command::Check { paths, format, severity } => {
+        Command::Check { paths, format, severity, junit } => {
             let paths = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths };
-            match check::run_check(&paths) {
+            match check::run_check(&paths, &junit) {
                 Ok(mut report) => {
                     let fail_at = match severity {
                         Some(threshold) => {

@@ -112,6 +112,13 @@ async fn register_watchers(state: &State) {
     // language the code index reads.
     let mut globs: Vec<String> =
         ["**/*.md", "**/*.markdown", "**/specls.toml", "**/*.toml"].into_iter().map(String::from).collect();
+    // The test results files, wherever the `[results]` globs look for them.
+    for glob in &state.index().config.results.paths {
+        let glob = if glob.starts_with("**") { glob.clone() } else { format!("**/{glob}") };
+        if !globs.contains(&glob) {
+            globs.push(glob);
+        }
+    }
     if state.walk.code.is_some() {
         let index = state.index();
         for glob in index.grammar.code.file_globs().map(|g| format!("**/{g}")) {

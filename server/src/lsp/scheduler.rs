@@ -38,6 +38,7 @@ pub async fn run(state: Arc<State>, mut jobs: mpsc::UnboundedReceiver<Job>) {
 fn process(state: &State, batch: Vec<Job>) -> (Vec<lsp::Uri>, bool) {
     let mut analyse: Vec<lsp::Uri> = Vec::new();
     let mut touched_others = false;
+    let mut results = false;
     for job in batch {
         match job {
             Job::Analyse(uri) => {
@@ -69,9 +70,17 @@ fn process(state: &State, batch: Vec<Job>) -> (Vec<lsp::Uri>, bool) {
                 if let Some(applied) = applied {
                     let _ = applied.send(());
                 }
+                // The `[results]` globs may have changed (and at start, this is the first read).
+                results = true;
                 touched_others = true;
             }
+            // Read once per batch, after the configuration that names the files.
+            Job::Results => results = true,
         }
+    }
+    if results {
+        state.reload_results();
+        touched_others = true;
     }
     analyse.retain(|uri| state.analyse_open(uri));
     // An edit can change the diagnostics of every other open document (cross-file references).

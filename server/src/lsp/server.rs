@@ -233,6 +233,11 @@ impl LanguageServer for Backend {
             .into_iter()
             .map(|c| (path_of(&c.uri), c.typ != lsp::FileChangeType::DELETED))
             .partition(|(path, _)| self.state.is_config_source(path));
+        let (results, changes): (Vec<_>, Vec<_>) =
+            changes.into_iter().partition(|(path, _)| self.state.is_results_file(path));
+        if !results.is_empty() {
+            self.state.submit(Job::Results);
+        }
         if !changes.is_empty() {
             self.state.submit(Job::Disk(changes));
         }

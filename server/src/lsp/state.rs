@@ -56,6 +56,8 @@ pub enum Job {
     /// Reload the configuration (editor settings or a configuration file on disk changed); the
     /// sender, if any, is told once it applies.
     Config(Option<tokio::sync::oneshot::Sender<()>>),
+    /// Read the test results files again (at start, or one changed on disk).
+    Results,
 }
 
 /// A finished scan and what it was made with.
@@ -284,6 +286,27 @@ impl State {
             }
             None => index.remove(path).is_some(),
         }
+    }
+
+    /// Whether a changed file is one the `[results]` globs name.
+    pub fn is_results_file(&self, path: &Path) -> bool {
+        let index = self.index();
+        index.roots().iter().any(|r| path.starts_with(r)) && index.config.results.matches(&index.relative(path))
+    }
+
+    /// Read every test results file again and keep them in the index; a file that cannot be
+    /// read is logged and left out.
+    pub fn reload_results(&self) {
+        let (roots, config) = {
+            let index = self.index();
+            (index.roots().to_vec(), index.config.results.clone())
+        };
+        let results = workspace::load_results(&roots, &config);
+        for (path, problem) in &results.problems {
+            tracing::warn!("test results not read: {problem} ({})", path.display());
+        }
+        tracing::info!("read {} test results files", results.runs.len());
+        self.index_mut().results = Arc::new(results);
     }
 
     /// Whether a path is a file kind the index holds (Markdown, or source when the code index is

@@ -270,6 +270,37 @@ impl CodeGrammar {
         &self.file_path
     }
 
+    /// The keys a test's name or a result's property carries: test-name patterns (`fr_002_…`,
+    /// upper-cased) and mention patterns (`FR-004 refuses zero`, `001-calc/FR-001`), each with its pin.
+    pub fn keys_in_name(&self, name: &str) -> Vec<(NamespaceId, String, Option<String>)> {
+        let mut keys: Vec<(NamespaceId, String, Option<String>)> = Vec::new();
+        for rule in &self.test_names {
+            for m in rule.pattern.captures_iter(name) {
+                if let Some(id) = rule.id.render(&|g| m.name(g).map(|c| c.as_str().to_string())) {
+                    keys.push((rule.namespace, id.to_ascii_uppercase(), None));
+                }
+            }
+        }
+        for rule in &self.mentions {
+            for caps in rule.pattern.captures_iter(name) {
+                let pin = caps.name("pin").map(|m| m.as_str().to_string());
+                for (id, _) in keys_of(&caps, rule.item.as_ref(), rule.id.as_ref()) {
+                    keys.push((rule.namespace, id, pin.clone()));
+                }
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    /// The name of the function whose definition starts at `start` (a mention's `unit`).
+    pub fn function_name_at(&self, path: &Path, text: &str, start: usize) -> Option<Range<usize>> {
+        let re = self.language(path)?.functions.as_ref()?;
+        let caps = re.captures_at(text, start).filter(|c| c.get(0).is_some_and(|m| m.start() == start))?;
+        caps.name("name").map(|m| m.range())
+    }
+
     /// The file name globs of every language, for file watchers.
     pub fn file_globs(&self) -> impl Iterator<Item = &str> {
         self.file_globs.iter().map(String::as_str)

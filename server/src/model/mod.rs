@@ -5,6 +5,7 @@ mod build;
 pub mod code;
 mod detect;
 pub mod grammar;
+pub mod results;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};

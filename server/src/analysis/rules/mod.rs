@@ -80,7 +80,16 @@ pub fn rule(code: &str) -> Option<&'static Rule> {
 
 /// Run every enabled rule over one document.
 pub fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
-    for rule in catalogue() {
+    run_rules(cx, catalogue(), out);
+}
+
+/// Run the enabled rules that look at source files over one of them.
+pub fn run_code(cx: &Context, out: &mut Vec<Diagnostic>) {
+    run_rules(cx, common::CODE_RULES.iter(), out);
+}
+
+fn run_rules<'r>(cx: &Context, rules: impl Iterator<Item = &'r Rule>, out: &mut Vec<Diagnostic>) {
+    for rule in rules {
         let Some(severity) = cx.config.severity(rule.code, rule.severity) else { continue };
         let mut emitter = Emitter { code: rule.code, severity, out: &mut *out };
         (rule.check)(cx, &mut emitter);

@@ -8,6 +8,7 @@ mod missing_section;
 mod orphan_task;
 mod template_placeholder;
 mod terms;
+mod test_failing;
 mod uncovered_requirement;
 mod unresolved_clarification;
 mod unresolved_reference;
@@ -27,4 +28,8 @@ pub const RULES: &[Rule] = &[
     uncovered_requirement::RULE,
     orphan_task::RULE,
     broken_link::RULE,
+    test_failing::RULE,
 ];
+
+/// Rules that also run over source files (which the others leave alone).
+pub const CODE_RULES: &[Rule] = &[test_failing::RULE];
