@@ -13,7 +13,7 @@ import {
 } from "vscode-languageclient/node";
 
 import {
-  INSTALL_URL,
+  INSTALL_README,
   SERVER_COMMANDS,
   Settings,
   Status,
@@ -79,7 +79,10 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     showStatus({ kind: "stopped", reason: server.message });
     const install = "Install instructions";
     if ((await vscode.window.showErrorMessage(server.message, install)) === install) {
-      await vscode.env.openExternal(vscode.Uri.parse(INSTALL_URL));
+      await vscode.commands.executeCommand(
+        "markdown.showPreview",
+        vscode.Uri.joinPath(context.extensionUri, INSTALL_README),
+      );
     }
     return;
   }

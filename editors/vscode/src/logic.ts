@@ -3,8 +3,8 @@
 
 import * as path from "node:path";
 
-/** Where a user reads how to install specls. */
-export const INSTALL_URL = "https://github.com/specls/specls#set-up-on-a-fresh-machine";
+/** Where a user reads how to install specls: the extension's own README, shipped in the package. */
+export const INSTALL_README = "README.md";
 
 /** Commands run on the server through workspace/executeCommand. */
 export const SERVER_COMMANDS = {
