@@ -1,10 +1,12 @@
 //! The workspace index: every indexed document's model and text, and where each key is defined.
 //!
-//! Documents and feature scopes are interned as small integers so that checks over thousands of
-//! same-named keys (every feature has its `FR-001`) compare integers, and a key's definitions
-//! within one scope are a single lookup.
+//! Documents, feature scopes and keys are interned as small integers so that checks over
+//! thousands of same-named keys (every feature has its `FR-001`) compare integers, a key's
+//! definitions within one scope are a single lookup, and indexing a document hashes each key
+//! once instead of cloning it into four maps. Maps use foldhash: keys come from the workspace,
+//! not from a network peer, and the cold index spends its serial time hashing.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -75,15 +77,31 @@ pub struct WorkspaceIndex {
     scope_names: HashMap<String, Vec<ScopeId>>,
     /// How many indexed documents each scope holds (scopes with none are left out).
     scope_docs: HashMap<ScopeId, u32>,
+    /// Interned keys as written (`FR-001`); an id is never reused.
+    key_ids: HashMap<Box<str>, KeyId>,
     /// Every definition of a key, workspace-wide.
-    definitions: HashMap<(NamespaceId, String), Vec<ClauseLoc>>,
+    definitions: HashMap<(NamespaceId, KeyId), Vec<ClauseLoc>>,
     /// The definitions of a key within one scope.
-    scoped: HashMap<(NamespaceId, ScopeId, String), Vec<ClauseLoc>>,
+    scoped: HashMap<(NamespaceId, ScopeId, KeyId), Vec<ClauseLoc>>,
     /// The mentions of a key from documents of one scope (the citing document's scope).
-    references: HashMap<(NamespaceId, ScopeId, String), Vec<RefLoc>>,
+    references: HashMap<(NamespaceId, ScopeId, KeyId), Vec<RefLoc>>,
     /// Every mention of a key, workspace-wide.
-    mentions: HashMap<(NamespaceId, String), Vec<RefLoc>>,
+    mentions: HashMap<(NamespaceId, KeyId), Vec<RefLoc>>,
 }
+
+/// Drop a document's locations from one map entry, and the entry once it is empty.
+fn unlink<K: std::hash::Hash + Eq, L>(map: &mut HashMap<K, Vec<L>>, key: K, keep: impl Fn(&L) -> bool) {
+    if let Some(locs) = map.get_mut(&key) {
+        locs.retain(keep);
+        if locs.is_empty() {
+            map.remove(&key);
+        }
+    }
+}
+
+/// An interned key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct KeyId(u32);
 
 impl WorkspaceIndex {
     pub fn new(grammar: Arc<Grammar>, roots: Vec<PathBuf>) -> Self {
@@ -93,16 +111,17 @@ impl WorkspaceIndex {
             results: Arc::default(),
             roots,
             paths: Vec::new(),
-            doc_ids: HashMap::new(),
-            docs: HashMap::new(),
-            scope_ids: HashMap::new(),
+            doc_ids: HashMap::default(),
+            docs: HashMap::default(),
+            scope_ids: HashMap::default(),
             scope_paths: vec![PathBuf::new()],
-            scope_names: HashMap::new(),
-            scope_docs: HashMap::new(),
-            definitions: HashMap::new(),
-            scoped: HashMap::new(),
-            references: HashMap::new(),
-            mentions: HashMap::new(),
+            scope_names: HashMap::default(),
+            scope_docs: HashMap::default(),
+            key_ids: HashMap::default(),
+            definitions: HashMap::default(),
+            scoped: HashMap::default(),
+            references: HashMap::default(),
+            mentions: HashMap::default(),
         }
     }
 
@@ -181,13 +200,15 @@ impl WorkspaceIndex {
         }
         for (index, clause) in doc.model.clauses.iter().enumerate() {
             let loc = ClauseLoc { doc: id, index: index as u32, scope, global: clause.global };
-            self.definitions.entry((clause.namespace, clause.id.clone())).or_default().push(loc);
-            self.scoped.entry((clause.namespace, scope, clause.id.clone())).or_default().push(loc);
+            let key = self.intern_key(&clause.id);
+            self.definitions.entry((clause.namespace, key)).or_default().push(loc);
+            self.scoped.entry((clause.namespace, scope, key)).or_default().push(loc);
         }
         for (index, reference) in doc.model.references.iter().enumerate() {
             let loc = RefLoc { doc: id, index: index as u32 };
-            self.references.entry((reference.namespace, scope, reference.id.clone())).or_default().push(loc);
-            self.mentions.entry((reference.namespace, reference.id.clone())).or_default().push(loc);
+            let key = self.intern_key(&reference.id);
+            self.references.entry((reference.namespace, scope, key)).or_default().push(loc);
+            self.mentions.entry((reference.namespace, key)).or_default().push(loc);
         }
         self.docs.insert(id, Arc::new(doc));
     }
@@ -207,38 +228,29 @@ impl WorkspaceIndex {
             }
         }
         for clause in &old.model.clauses {
-            let key = (clause.namespace, clause.id.clone());
-            if let Some(locs) = self.definitions.get_mut(&key) {
-                locs.retain(|l| l.doc != id);
-                if locs.is_empty() {
-                    self.definitions.remove(&key);
-                }
-            }
-            let key = (clause.namespace, scope, clause.id.clone());
-            if let Some(locs) = self.scoped.get_mut(&key) {
-                locs.retain(|l| l.doc != id);
-                if locs.is_empty() {
-                    self.scoped.remove(&key);
-                }
-            }
+            let key = self.key_ids[clause.id.as_str()];
+            unlink(&mut self.definitions, (clause.namespace, key), |l| l.doc != id);
+            unlink(&mut self.scoped, (clause.namespace, scope, key), |l| l.doc != id);
         }
         for reference in &old.model.references {
-            let key = (reference.namespace, scope, reference.id.clone());
-            if let Some(locs) = self.references.get_mut(&key) {
-                locs.retain(|l| l.doc != id);
-                if locs.is_empty() {
-                    self.references.remove(&key);
-                }
-            }
-            let key = (reference.namespace, reference.id.clone());
-            if let Some(locs) = self.mentions.get_mut(&key) {
-                locs.retain(|l| l.doc != id);
-                if locs.is_empty() {
-                    self.mentions.remove(&key);
-                }
-            }
+            let key = self.key_ids[reference.id.as_str()];
+            unlink(&mut self.references, (reference.namespace, scope, key), |l| l.doc != id);
+            unlink(&mut self.mentions, (reference.namespace, key), |l| l.doc != id);
         }
         Some(old)
+    }
+
+    fn intern_key(&mut self, key: &str) -> KeyId {
+        if let Some(&id) = self.key_ids.get(key) {
+            return id;
+        }
+        let id = KeyId(self.key_ids.len() as u32);
+        self.key_ids.insert(key.into(), id);
+        id
+    }
+
+    fn key_id(&self, key: &str) -> Option<KeyId> {
+        self.key_ids.get(key).copied()
     }
 
     pub fn doc(&self, path: &Path) -> Option<&Arc<IndexedDoc>> {
@@ -271,22 +283,22 @@ impl WorkspaceIndex {
 
     /// Every definition of a key, workspace-wide.
     pub fn definitions(&self, namespace: NamespaceId, id: &str) -> &[ClauseLoc] {
-        self.definitions.get(&(namespace, id.to_string())).map_or(&[], Vec::as_slice)
+        self.key_id(id).and_then(|key| self.definitions.get(&(namespace, key))).map_or(&[], Vec::as_slice)
     }
 
     /// The definitions of a key within one scope.
     pub fn definitions_in(&self, namespace: NamespaceId, scope: ScopeId, id: &str) -> &[ClauseLoc] {
-        self.scoped.get(&(namespace, scope, id.to_string())).map_or(&[], Vec::as_slice)
+        self.key_id(id).and_then(|key| self.scoped.get(&(namespace, scope, key))).map_or(&[], Vec::as_slice)
     }
 
     /// The mentions of a key written in documents of one scope.
     pub fn references_in(&self, namespace: NamespaceId, scope: ScopeId, id: &str) -> &[RefLoc] {
-        self.references.get(&(namespace, scope, id.to_string())).map_or(&[], Vec::as_slice)
+        self.key_id(id).and_then(|key| self.references.get(&(namespace, scope, key))).map_or(&[], Vec::as_slice)
     }
 
     /// Every mention of a key, workspace-wide (specs and code).
     pub fn mentions(&self, namespace: NamespaceId, id: &str) -> &[RefLoc] {
-        self.mentions.get(&(namespace, id.to_string())).map_or(&[], Vec::as_slice)
+        self.key_id(id).and_then(|key| self.mentions.get(&(namespace, key))).map_or(&[], Vec::as_slice)
     }
 
     pub fn reference(&self, loc: &RefLoc) -> Option<(&Arc<IndexedDoc>, &Reference)> {
@@ -357,6 +369,6 @@ mod tests {
         assert_eq!(index.references_in(ns, a, "FR-002").len(), 1);
         index.remove(Path::new("/ws/specs/002-b/tasks.md"));
         assert!(index.references_in(ns, b, "FR-001").is_empty());
-        assert!(!index.references.contains_key(&(ns, b, "FR-001".to_string())));
+        assert!(!index.references.contains_key(&(ns, b, index.key_id("FR-001").expect("interned"))));
     }
 }

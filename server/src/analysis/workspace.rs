@@ -217,16 +217,20 @@ pub fn is_ignored(root: &Path, path: &Path) -> bool {
 
 /// Read a file for indexing: `Err(reason)` when it is too large or binary.
 pub fn read_source(path: &Path, options: &WalkOptions) -> Result<(String, bool), String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
-    if meta.len() > options.max_file_bytes {
-        return Err(format!(
-            "{} bytes is over the {} byte limit for indexed files",
-            meta.len(),
-            options.max_file_bytes
-        ));
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let length = file.metadata().map_err(|e| format!("cannot read: {e}"))?.len();
+    if length > options.max_file_bytes {
+        return Err(format!("{length} bytes is over the {} byte limit for indexed files", options.max_file_bytes));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    if bytes.iter().take(8192).any(|&b| b == 0) {
+    // One open and one stat: the file is read to the length it had, plus whatever it grew by
+    // meanwhile, up to the limit.
+    let mut bytes = Vec::with_capacity(length as usize + 1);
+    file.take(options.max_file_bytes + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > options.max_file_bytes {
+        return Err(format!("over the {} byte limit for indexed files", options.max_file_bytes));
+    }
+    if bytes[..bytes.len().min(8192)].contains(&0) {
         return Err("binary content (NUL bytes)".into());
     }
     match String::from_utf8(bytes) {
