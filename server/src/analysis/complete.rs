@@ -436,13 +436,42 @@ fn keys_by_prefix(site: &Site, out: &mut Completions) {
             && c.id.starts_with(|ch: char| ch.is_ascii_alphabetic())
             && !c.id.contains(char::is_whitespace)
     };
-    let mut found: Vec<(NamespaceId, String, Found)> = Vec::new();
-    for &namespace in &namespaces {
-        let docs = citable_docs(site, namespace);
-        for (key, f) in collect(docs, |c| c.namespace == namespace && matches(c)) {
-            found.push((namespace, key, f));
+    // One pass over the documents: a key is citable from its own feature, from anywhere for a
+    // global namespace, and everywhere for a document outside any feature (code, READMEs).
+    let scope = &site.doc.model.scope;
+    let global: Vec<bool> = grammar.namespaces.iter().map(|n| n.resolve == Resolve::Global).collect();
+    let docs = std::iter::once(site.doc)
+        .chain(site.index.docs().filter(|d| d.model.path != site.doc.model.path).map(|d| d.as_ref()));
+    let mut keys: HashMap<(NamespaceId, &str), Found> = HashMap::new();
+    if scope.is_none() {
+        // Workspace-wide: the index's distinct keys, not every clause of every document.
+        for (namespace, key, locs) in site.index.keys() {
+            let Some((doc, clause)) = locs.first().and_then(|l| site.index.clause(l)) else { continue };
+            if namespaces.contains(&namespace) && matches(clause) {
+                let found = Found { path: doc.model.path.clone(), title: clause.title.clone(), others: locs.len() - 1 };
+                keys.insert((namespace, key), found);
+            }
         }
     }
+    let unindexed = site.index.doc(&site.doc.model.path).is_none();
+    let docs = docs.filter(|d| scope.is_some() || (unindexed && std::ptr::eq(*d, site.doc)));
+    for doc in docs {
+        let near = scope.is_none() || doc.model.scope == *scope;
+        for clause in &doc.model.clauses {
+            if (near || global[clause.namespace.0 as usize])
+                && namespaces.contains(&clause.namespace)
+                && matches(clause)
+            {
+                keys.entry((clause.namespace, &clause.id)).and_modify(|f| f.others += 1).or_insert_with(|| Found {
+                    path: doc.model.path.clone(),
+                    title: clause.title.clone(),
+                    others: 0,
+                });
+            }
+        }
+    }
+    let mut found: Vec<(NamespaceId, String, Found)> =
+        keys.into_iter().map(|((namespace, key), f)| (namespace, key.to_string(), f)).collect();
     // Keys whose spelling matches what was typed exactly come first, then in natural order.
     found.sort_by_cached_key(|(_, key, _)| (!key.starts_with(typed), key.len() != typed.len(), natural(key)));
     out.incomplete |= found.len() > MAX_KEYS;
