@@ -1,6 +1,7 @@
 //! Drives the real `specls` binary over stdio like an editor and prints Markdown tables:
 //! edit → diagnostics latency for 2 KB – 400 KB specs, cold indexing of a 2,000-file workspace
-//! (with the server's peak RSS), and a cold `specls check` of the same workspace.
+//! (with the server's peak RSS), a cold `specls check` of the same workspace, and completion
+//! latency in that workspace.
 //!
 //! Latency is wall time from writing a `didChange` to reading the `publishDiagnostics` carrying
 //! its version, so it includes framing, scheduling, analysis and serialisation: what the user
@@ -33,6 +34,8 @@ struct Plan {
     /// other feature.
     workspace_spec: (&'static str, usize),
     check_runs: usize,
+    /// Completion requests timed in the large workspace.
+    completions: usize,
 }
 
 const FULL: Plan = Plan {
@@ -42,6 +45,7 @@ const FULL: Plan = Plan {
     workspace_files: 2_000,
     workspace_spec: ("20 KB", 20_000),
     check_runs: 3,
+    completions: 300,
 };
 
 const SMOKE: Plan = Plan {
@@ -51,6 +55,7 @@ const SMOKE: Plan = Plan {
     workspace_files: 30,
     workspace_spec: ("2 KB", 2_000),
     check_runs: 1,
+    completions: 8,
 };
 
 fn main() {
@@ -60,7 +65,8 @@ fn main() {
     let check = check_section(&workspace, plan.check_runs);
     let index = index_section(&workspace);
     let latency = latency_section(&workspace, &plan);
-    println!("{}{latency}{index}{check}", machine());
+    let completion = completion_section(&workspace, &plan);
+    println!("{}{latency}{completion}{index}{check}", machine());
 }
 
 fn latency_section(workspace: &generator::Workspace, plan: &Plan) -> String {
@@ -97,6 +103,75 @@ fn latency_section(workspace: &generator::Workspace, plan: &Plan) -> String {
         out.push_str(&format!("- {label}: {verdict} (p95 {})\n", ms(p95)));
     }
     out
+}
+
+/// Round trips of `textDocument/completion` in the large workspace, cycling over the contexts:
+/// a heading position (missing sections), a new requirement line (next free key), a key prefix in
+/// the spec, and a key prefix in a code comment (keys of the whole workspace).
+fn completion_section(workspace: &generator::Workspace, plan: &Plan) -> String {
+    let (size, bytes) = plan.workspace_spec;
+    let (spec, text) = generator::add_feature(workspace.root(), 2, 998, bytes);
+    let mut client = Client::start(workspace.root());
+    client.notify("initialized", json!({}));
+    client.wait(INDEX_TIMEOUT, is_indexing_end).expect("indexing finished");
+
+    let spec_uri = file_uri(&spec);
+    let spec_text = format!("{text}\n- **FR-\nSee FR-0\n\n");
+    let code_uri = file_uri(&workspace.root().join("src/bench_completion.rs"));
+    let code_text = "fn main() {}\n// Implements FR-0";
+    for (uri, text) in [(&spec_uri, spec_text.as_str()), (&code_uri, code_text)] {
+        client.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "markdown", "version": 1, "text": text } }),
+        );
+    }
+    client.wait_diagnostics(&spec_uri, 1, REPLY_TIMEOUT).expect("diagnostics of the opened spec");
+    let lines = spec_text.lines().count() as u32;
+    let sites = [(&spec_uri, lines, 0), (&spec_uri, lines - 3, 6), (&spec_uri, lines - 2, 8), (&code_uri, 1, 18)];
+    let mut latencies = Vec::with_capacity(plan.completions);
+    let mut items = [0usize; 4];
+    for n in 0..plan.completions {
+        let (uri, line, character) = sites[n % sites.len()];
+        let sent = Instant::now();
+        let (at, reply) = client.request(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } }),
+        );
+        latencies.push(at - sent);
+        items[n % sites.len()] = reply["result"]["items"].as_array().map_or(0, Vec::len);
+    }
+    latencies.sort();
+    let peak_rss_kib = client.peak_rss_kib();
+    client.shutdown();
+    eprintln!("specls bench: completion done");
+    let row = LatencyRow {
+        bytes: text.len(),
+        lines: lines as usize,
+        diagnostics: 0,
+        open: Duration::ZERO,
+        latencies,
+        missed: 0,
+        peak_rss_kib,
+    };
+    let p99 = row.percentile(99.0);
+    format!(
+        "\n### Completion in the {}-file workspace ({} requests)\n\n\
+         Items per context: heading {}, next key {}, key prefix {}, code comment {}.\n\n\
+         | Spec | p50 | p95 | p99 | max |\n|---|---|---|---|---|\n| {size} | {} | {} | {} | {} |\n\n\
+         Target: completion p99 ≤ 10 ms: {} (p99 {}).\n",
+        workspace.files,
+        plan.completions,
+        items[0],
+        items[1],
+        items[2],
+        items[3],
+        ms(row.percentile(50.0)),
+        ms(row.percentile(95.0)),
+        ms(p99),
+        ms(row.latencies.last().copied().unwrap_or_default()),
+        if p99 <= Duration::from_millis(10) { "met" } else { "NOT met" },
+        ms(p99),
+    )
 }
 
 fn index_section(workspace: &generator::Workspace) -> String {

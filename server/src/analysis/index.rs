@@ -286,6 +286,11 @@ impl WorkspaceIndex {
         self.key_id(id).and_then(|key| self.definitions.get(&(namespace, key))).map_or(&[], Vec::as_slice)
     }
 
+    /// Every key defined in the workspace, once, with its definitions.
+    pub fn keys(&self) -> impl Iterator<Item = (NamespaceId, &str, &[ClauseLoc])> {
+        self.definitions.iter().map(|((namespace, key), locs)| (*namespace, key.as_str(), locs.as_slice()))
+    }
+
     /// The definitions of a key within one scope.
     pub fn definitions_in(&self, namespace: NamespaceId, scope: ScopeId, id: &str) -> &[ClauseLoc] {
         self.key_id(id).and_then(|key| self.scoped.get(&(namespace, scope, key))).map_or(&[], Vec::as_slice)

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use tower_lsp_server::ls_types as lsp;
 
+use crate::analysis::complete::{Completion, CompletionKind, Insert, plain};
 use crate::analysis::config_loader::Problem;
 use crate::analysis::lens::Lens;
 use crate::analysis::navigate::Location;
@@ -231,6 +232,36 @@ pub fn semantic_tokens(
         (line, character) = (start.line, start.character);
     }
     out
+}
+
+/// A completion item replacing its range; snippets go as snippets only to clients that expand
+/// them, as their plain text to the others.
+pub fn completion_item(doc: &IndexedDoc, c: &Completion, enc: PositionEncoding, snippets: bool) -> lsp::CompletionItem {
+    let (new_text, format) = match &c.insert {
+        Insert::Snippet(s) if snippets => (s.clone(), lsp::InsertTextFormat::SNIPPET),
+        Insert::Snippet(s) => (plain(s), lsp::InsertTextFormat::PLAIN_TEXT),
+        Insert::Text(t) => (t.clone(), lsp::InsertTextFormat::PLAIN_TEXT),
+    };
+    lsp::CompletionItem {
+        label: c.label.clone(),
+        kind: Some(match c.kind {
+            CompletionKind::Section | CompletionKind::Snippet => lsp::CompletionItemKind::SNIPPET,
+            CompletionKind::Key => lsp::CompletionItemKind::REFERENCE,
+            CompletionKind::NextKey => lsp::CompletionItemKind::CONSTANT,
+            CompletionKind::Keyword => lsp::CompletionItemKind::KEYWORD,
+            CompletionKind::Value => lsp::CompletionItemKind::ENUM_MEMBER,
+        }),
+        detail: c.detail.clone(),
+        documentation: c.documentation.as_ref().map(|d| {
+            lsp::Documentation::MarkupContent(lsp::MarkupContent { kind: lsp::MarkupKind::Markdown, value: d.clone() })
+        }),
+        sort_text: Some(c.sort.clone()),
+        filter_text: Some(c.filter.clone()),
+        insert_text_format: Some(format),
+        text_edit: Some(lsp::CompletionTextEdit::Edit(lsp::TextEdit { range: range(doc, &c.replace, enc), new_text })),
+        data: c.data.as_ref().and_then(|d| serde_json::to_value(d).ok()),
+        ..Default::default()
+    }
 }
 
 /// Verifies specs/003-navigation/spec.md FR-017.

@@ -112,6 +112,13 @@ fn session_from(params: &lsp::InitializeParams) -> Session {
             .and_then(|w| w.workspace_edit.as_ref())
             .and_then(|e| e.document_changes)
             .unwrap_or(false),
+        snippets: caps
+            .text_document
+            .as_ref()
+            .and_then(|t| t.completion.as_ref())
+            .and_then(|c| c.completion_item.as_ref())
+            .and_then(|i| i.snippet_support)
+            .unwrap_or(false),
     }
 }
 
@@ -154,6 +161,7 @@ impl LanguageServer for Backend {
             references_provider: Some(lsp::OneOf::Left(true)),
             implementation_provider: Some(lsp::ImplementationProviderCapability::Simple(true)),
             hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
+            completion_provider: Some(handlers::completion::options()),
             inlay_hint_provider: Some(lsp::OneOf::Left(true)),
             rename_provider: Some(lsp::OneOf::Right(lsp::RenameOptions {
                 prepare_provider: Some(true),
@@ -314,6 +322,14 @@ impl LanguageServer for Backend {
         params: lsp::request::GotoImplementationParams,
     ) -> Result<Option<lsp::request::GotoImplementationResponse>> {
         handlers::navigation::implementation(&self.state, params).await
+    }
+
+    async fn completion(&self, params: lsp::CompletionParams) -> Result<Option<lsp::CompletionResponse>> {
+        handlers::completion::completion(&self.state, params).await
+    }
+
+    async fn completion_resolve(&self, item: lsp::CompletionItem) -> Result<lsp::CompletionItem> {
+        handlers::completion::resolve(&self.state, item).await
     }
 
     async fn hover(&self, params: lsp::HoverParams) -> Result<Option<lsp::Hover>> {

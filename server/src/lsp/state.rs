@@ -39,6 +39,8 @@ pub struct Session {
     pub configuration: bool,
     /// The client takes versioned document edits (`workspace.workspaceEdit.documentChanges`).
     pub document_changes: bool,
+    /// The client expands snippets in completion items.
+    pub snippets: bool,
 }
 
 /// Work for the analysis worker, processed in the order notifications arrived.

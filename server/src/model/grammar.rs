@@ -61,6 +61,11 @@ pub struct Section {
     pub level: u8,
     pub required: bool,
     matcher: Option<Regex>,
+    /// The heading text completion writes (`Requirements *(mandatory)*`); the title when unset.
+    pub heading: Option<String>,
+    /// What completion writes below the heading: LSP snippet text, with `${:…}` placeholders
+    /// numbered in order when offered, and `{dependency}` lines repeated per declared dependency.
+    pub skeleton: Option<String>,
 }
 
 impl Section {
@@ -90,6 +95,8 @@ pub struct Kind {
     pub reference_rules: Vec<usize>,
     pub marker_rules: Vec<usize>,
     pub keyword_rules: Vec<usize>,
+    pub next_id_rules: Vec<usize>,
+    pub snippet_rules: Vec<usize>,
     /// The clause, reference and marker patterns of the kind, in that order, as one set: a line
     /// none of them matches (most lines) costs one scan instead of one per pattern.
     pub line_patterns: Option<regex::RegexSet>,
@@ -150,6 +157,8 @@ impl Kind {
             reference_rules: Vec::new(),
             marker_rules: Vec::new(),
             keyword_rules: Vec::new(),
+            next_id_rules: Vec::new(),
+            snippet_rules: Vec::new(),
             line_patterns: None,
         }
     }
@@ -248,6 +257,66 @@ pub struct KeywordRule {
     pub pattern: Regex,
 }
 
+/// Where a new clause starts and how its key is numbered: completion offers the next free key.
+#[derive(Debug)]
+pub struct NextIdRule {
+    pub namespace: NamespaceId,
+    /// The line up to the cursor, anchored at its end; its `typed` group is what the key replaces.
+    pub line: Regex,
+    /// The key, from `{n}` (the number) and `{parent}` (the key of the enclosing, less indented
+    /// clause of the namespace above, when the line is indented): `FR-{n}`, `{parent}.{n}`.
+    pub key: String,
+    /// Digits `{n}` is padded to.
+    pub width: usize,
+    /// What is written: snippet text where `{key}` is the key.
+    pub insert: String,
+}
+
+/// A completion offered where the line up to the cursor matches: a marker, keyword, label or
+/// skeleton, or one item per key of a namespace.
+#[derive(Debug)]
+pub struct SnippetRule {
+    /// The line up to the cursor, anchored at its end; its `typed` group is what the item replaces
+    /// (the cursor alone without one).
+    pub line: Regex,
+    /// Offered only inside a section whose title matches.
+    pub under: Option<Regex>,
+    /// Not offered when the whole line matches (a label it already has).
+    pub unless: Option<Regex>,
+    /// One item per key of this namespace in the document's scope, `{key}` and `{title}` filled.
+    pub each: Option<NamespaceId>,
+    /// Where `each` takes its keys: `scope` (the document's feature), or `main-spec` (the spec an
+    /// OpenSpec delta changes).
+    pub source: KeySource,
+    /// Offered inside masked text too (front matter).
+    pub masked: bool,
+    pub label: String,
+    pub insert: String,
+    pub detail: Option<String>,
+    pub documentation: Option<String>,
+    pub item: ItemKind,
+}
+
+/// Where a snippet rule's `each` keys come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeySource {
+    #[default]
+    Scope,
+    MainSpec,
+}
+
+/// What a completion item is, for the editor's icon.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemKind {
+    #[default]
+    Snippet,
+    Keyword,
+    Value,
+    Reference,
+}
+
 /// All formats, compiled.
 #[derive(Debug)]
 pub struct Grammar {
@@ -257,6 +326,8 @@ pub struct Grammar {
     pub reference_rules: Vec<ReferenceRule>,
     pub marker_rules: Vec<MarkerRule>,
     pub keyword_rules: Vec<KeywordRule>,
+    pub next_id_rules: Vec<NextIdRule>,
+    pub snippet_rules: Vec<SnippetRule>,
     /// The kind of Markdown files that match no format.
     pub generic: KindId,
     /// The kind of source and test files.
@@ -283,6 +354,10 @@ struct FormatFile {
     markers: Vec<MarkerDef>,
     #[serde(default)]
     keywords: Vec<KeywordDef>,
+    #[serde(default)]
+    next_ids: Vec<NextIdDef>,
+    #[serde(default)]
+    snippets: Vec<SnippetDef>,
 }
 
 #[derive(Deserialize)]
@@ -324,6 +399,8 @@ struct SectionDef {
     required: bool,
     #[serde(rename = "match")]
     matcher: Option<String>,
+    heading: Option<String>,
+    skeleton: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -380,6 +457,38 @@ struct KeywordDef {
     doc_kinds: Vec<String>,
     clauses: Vec<String>,
     words: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NextIdDef {
+    doc_kinds: Vec<String>,
+    namespace: String,
+    line: String,
+    key: String,
+    #[serde(default)]
+    width: usize,
+    insert: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnippetDef {
+    doc_kinds: Vec<String>,
+    line: String,
+    under: Option<String>,
+    unless: Option<String>,
+    each: Option<String>,
+    #[serde(default)]
+    source: KeySource,
+    #[serde(default)]
+    masked: bool,
+    label: String,
+    insert: Option<String>,
+    detail: Option<String>,
+    documentation: Option<String>,
+    #[serde(default)]
+    kind: ItemKind,
 }
 
 // ------------------------------------------------------------------ user formats
@@ -487,6 +596,8 @@ impl Grammar {
             reference_rules: Vec::new(),
             marker_rules: Vec::new(),
             keyword_rules: Vec::new(),
+            next_id_rules: Vec::new(),
+            snippet_rules: Vec::new(),
             generic: KindId(0),
             code_kind: KindId(0),
             code: super::code::CodeGrammar::compile(super::code::BUILTIN, &namespace)?,
@@ -548,6 +659,37 @@ impl Grammar {
                     pattern: regex(&format!(r"\b(?:{})\b", words.join("|")))?,
                 });
                 grammar.attach(&def.doc_kinds, |k| &mut k.keyword_rules, index)?;
+            }
+            for def in &file.next_ids {
+                if !def.key.contains("{n}") {
+                    bail!("next_ids key {} has no {{n}}", def.key);
+                }
+                let index = grammar.next_id_rules.len();
+                grammar.next_id_rules.push(NextIdRule {
+                    namespace: namespace(&def.namespace)?,
+                    line: regex(&def.line)?,
+                    key: def.key.clone(),
+                    width: def.width,
+                    insert: def.insert.clone().unwrap_or_else(|| "{key}".into()),
+                });
+                grammar.attach(&def.doc_kinds, |k| &mut k.next_id_rules, index)?;
+            }
+            for def in &file.snippets {
+                let index = grammar.snippet_rules.len();
+                grammar.snippet_rules.push(SnippetRule {
+                    line: regex(&def.line)?,
+                    under: def.under.as_deref().map(regex).transpose()?,
+                    unless: def.unless.as_deref().map(regex).transpose()?,
+                    each: def.each.as_deref().map(&namespace).transpose()?,
+                    source: def.source,
+                    masked: def.masked,
+                    insert: def.insert.clone().unwrap_or_else(|| def.label.clone()),
+                    label: def.label.clone(),
+                    detail: def.detail.clone(),
+                    documentation: def.documentation.clone(),
+                    item: def.kind,
+                });
+                grammar.attach(&def.doc_kinds, |k| &mut k.snippet_rules, index)?;
             }
         }
         for kind in &mut grammar.kinds {
@@ -649,6 +791,8 @@ fn compile_kind(def: &KindDef, format: &str) -> Result<Kind> {
                     level: s.level,
                     required: s.required,
                     matcher: s.matcher.as_deref().map(regex).transpose()?,
+                    heading: s.heading.clone(),
+                    skeleton: s.skeleton.clone(),
                 })
             })
             .collect::<Result<_>>()?,
@@ -656,6 +800,8 @@ fn compile_kind(def: &KindDef, format: &str) -> Result<Kind> {
         reference_rules: Vec::new(),
         marker_rules: Vec::new(),
         keyword_rules: Vec::new(),
+        next_id_rules: Vec::new(),
+        snippet_rules: Vec::new(),
         line_patterns: None,
     })
 }

@@ -17,6 +17,8 @@ use super::index::{IndexedDoc, WorkspaceIndex};
 use super::resolve::{Resolution, resolve};
 use crate::model::Reference;
 
+pub(crate) use agent::dependencies as agent_dependencies;
+pub(crate) use openspec::support::main_spec_of as openspec_main_spec;
 pub(crate) use speckit::constitution_version::version as constitution_version;
 
 /// A rule: a code, its default severity, and the check that emits its diagnostics.

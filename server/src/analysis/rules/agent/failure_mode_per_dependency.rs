@@ -18,10 +18,12 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::analysis::IndexedDoc;
 use crate::analysis::diagnostics::Severity;
 use crate::analysis::rules::speckit::text::{self, Line};
 use crate::analysis::rules::{Context, Emitter, Rule};
 use crate::model::Section;
+use crate::model::grammar::Kind;
 
 pub const RULE: Rule = Rule {
     code: "agent/failure-mode-per-dependency",
@@ -94,26 +96,10 @@ const MAX_NAME: usize = 60;
 
 fn check(cx: &Context, out: &mut Emitter) {
     let doc = cx.doc;
-    let model = &doc.model;
-    let kind = cx.index.grammar.kind(model.kind);
-    if kind.id != "agent.spec" {
-        return;
-    }
-    let find = |title: &str| {
-        let def = kind.sections.iter().find(|s| s.title == title)?;
-        model.sections.iter().find(|s| s.level == def.level && def.matches(&s.title))
-    };
-    let Some(failures) = find("Failure modes") else { return };
+    let kind = cx.index.grammar.kind(doc.model.kind);
+    let Some(failures) = section(kind, doc, "Failure modes") else { return };
     let failure_text = doc.text[failures.range.clone()].to_lowercase();
-
-    let mut names: Vec<Range<usize>> = Vec::new();
-    if let Some(constraints) = find("Constraints") {
-        declared_in_constraints(cx, constraints, &mut names);
-    }
-    for section in model.sections.iter().filter(|s| s.level == 2 && HEADING.is_match(&s.title)) {
-        list_items(text::lines(doc, body(section)), &mut names);
-    }
-    for range in names {
+    for range in dependencies(kind, doc) {
         let name = &doc.text[range.clone()];
         if !mentioned(&failure_text, name) {
             out.emit(
@@ -124,13 +110,34 @@ fn check(cx: &Context, out: &mut Emitter) {
     }
 }
 
+/// The document's section that is the kind's section `title`.
+fn section<'d>(kind: &Kind, doc: &'d IndexedDoc, title: &str) -> Option<&'d Section> {
+    let def = kind.sections.iter().find(|s| s.title == title)?;
+    doc.model.sections.iter().find(|s| s.level == def.level && def.matches(&s.title))
+}
+
+/// Where an agent spec names its declared dependencies (completion writes a failure mode for
+/// each); nothing for documents of other kinds.
+pub fn dependencies(kind: &Kind, doc: &IndexedDoc) -> Vec<Range<usize>> {
+    let mut names: Vec<Range<usize>> = Vec::new();
+    if kind.id != "agent.spec" {
+        return names;
+    }
+    if let Some(constraints) = section(kind, doc, "Constraints") {
+        declared_in_constraints(doc, constraints, &mut names);
+    }
+    for section in doc.model.sections.iter().filter(|s| s.level == 2 && HEADING.is_match(&s.title)) {
+        list_items(text::lines(doc, body(section)), &mut names);
+    }
+    names
+}
+
 /// The section's text after its heading line.
 fn body(section: &Section) -> Range<usize> {
     section.heading.end.min(section.range.end)..section.range.end
 }
 
-fn declared_in_constraints(cx: &Context, constraints: &Section, names: &mut Vec<Range<usize>>) {
-    let doc = cx.doc;
+fn declared_in_constraints(doc: &IndexedDoc, constraints: &Section, names: &mut Vec<Range<usize>>) {
     // `### Dependencies` inside Constraints.
     let nested: Vec<&Section> = doc
         .model

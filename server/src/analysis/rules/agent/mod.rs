@@ -2,6 +2,8 @@
 
 mod failure_mode_per_dependency;
 
+pub(crate) use failure_mode_per_dependency::dependencies;
+
 use super::Rule;
 
 pub const RULES: &[Rule] = &[failure_mode_per_dependency::RULE];

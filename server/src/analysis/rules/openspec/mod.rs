@@ -21,7 +21,7 @@ mod requirement_text;
 mod scenario_dropped;
 mod scenario_level;
 mod spec_structure;
-mod support;
+pub(crate) mod support;
 mod task_checkbox;
 mod task_group;
 mod tasks;

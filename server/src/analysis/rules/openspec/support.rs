@@ -75,7 +75,15 @@ pub fn delta(cx: &Context) -> Option<Delta> {
     if kind(cx) != "openspec.delta" {
         return None;
     }
-    let path = &cx.doc.model.path;
+    delta_at(&cx.doc.model.path)
+}
+
+/// The main spec that the delta at `path` changes.
+pub fn main_spec_of(path: &Path) -> Option<PathBuf> {
+    delta_at(path).map(|d| d.main_spec())
+}
+
+fn delta_at(path: &Path) -> Option<Delta> {
     let change = change_of(path)?;
     let rest = path.strip_prefix(change.join("specs")).ok()?;
     if rest.file_name()? != "spec.md" {
