@@ -77,8 +77,9 @@ pub struct WorkspaceIndex {
     scope_names: HashMap<String, Vec<ScopeId>>,
     /// How many indexed documents each scope holds (scopes with none are left out).
     scope_docs: HashMap<ScopeId, u32>,
-    /// Interned keys as written (`FR-001`); an id is never reused.
+    /// Interned keys as written (`FR-001`), both ways; an id is never reused.
     key_ids: HashMap<Box<str>, KeyId>,
+    key_names: Vec<Box<str>>,
     /// Every definition of a key, workspace-wide.
     definitions: HashMap<(NamespaceId, KeyId), Vec<ClauseLoc>>,
     /// The definitions of a key within one scope.
@@ -118,6 +119,7 @@ impl WorkspaceIndex {
             scope_names: HashMap::default(),
             scope_docs: HashMap::default(),
             key_ids: HashMap::default(),
+            key_names: Vec::new(),
             definitions: HashMap::default(),
             scoped: HashMap::default(),
             references: HashMap::default(),
@@ -244,8 +246,9 @@ impl WorkspaceIndex {
         if let Some(&id) = self.key_ids.get(key) {
             return id;
         }
-        let id = KeyId(self.key_ids.len() as u32);
+        let id = KeyId(self.key_names.len() as u32);
         self.key_ids.insert(key.into(), id);
+        self.key_names.push(key.into());
         id
     }
 
@@ -288,7 +291,7 @@ impl WorkspaceIndex {
 
     /// Every key defined in the workspace, once, with its definitions.
     pub fn keys(&self) -> impl Iterator<Item = (NamespaceId, &str, &[ClauseLoc])> {
-        self.definitions.iter().map(|((namespace, key), locs)| (*namespace, key.as_str(), locs.as_slice()))
+        self.definitions.iter().map(|((namespace, key), locs)| (*namespace, &*self.key_names[key.0 as usize], locs.as_slice()))
     }
 
     /// The definitions of a key within one scope.
