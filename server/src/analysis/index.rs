@@ -291,7 +291,9 @@ impl WorkspaceIndex {
 
     /// Every key defined in the workspace, once, with its definitions.
     pub fn keys(&self) -> impl Iterator<Item = (NamespaceId, &str, &[ClauseLoc])> {
-        self.definitions.iter().map(|((namespace, key), locs)| (*namespace, &*self.key_names[key.0 as usize], locs.as_slice()))
+        self.definitions
+            .iter()
+            .map(|((namespace, key), locs)| (*namespace, &*self.key_names[key.0 as usize], locs.as_slice()))
     }
 
     /// The definitions of a key within one scope.

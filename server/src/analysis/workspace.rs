@@ -63,7 +63,8 @@ pub fn markdown_files(roots: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 /// The Markdown files and, when `code` is given, the source files its languages claim, under
-/// `roots`, as [`markdown_files`] walks them. Both lists are sorted.
+/// `roots`, as [`markdown_files`] walks them. Both lists are sorted by their bytes: comparing
+/// paths component by component cost more than reading the files on a 20,000-file tree.
 pub fn workspace_files(roots: &[PathBuf], code: Option<&CodeGrammar>) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let found = Mutex::new((Vec::new(), Vec::new()));
     for root in roots {
@@ -103,7 +104,7 @@ pub fn workspace_files(roots: &[PathBuf], code: Option<&CodeGrammar>) -> (Vec<Pa
     }
     let (mut markdown, mut sources) = found.into_inner().expect("walk lock");
     for files in [&mut markdown, &mut sources] {
-        files.sort();
+        files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         files.dedup();
     }
     (markdown, sources)
