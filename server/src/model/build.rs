@@ -333,16 +333,23 @@ impl<'a> Extractor<'a> {
                 continue;
             }
             let Some(id) = self.clause_id(rule, &caps, parent, line) else { continue };
-            let whole = caps.get(0).map_or(0..0, |m| m.range());
+            let mut whole = caps.get(0).map_or(0..0, |m| m.range());
+            let title_at = whole.end;
+            if rule.title_rest {
+                whole.end = line.masked.len();
+            }
             let id_local = caps
                 .name("id")
                 .or_else(|| caps.name("key"))
                 .or_else(|| caps.name("n"))
                 .map(|m| m.range())
                 .unwrap_or_else(|| marker_span(line.masked, &whole));
-            let title = caps
-                .name("title")
-                .map(|m| original(self.text, line, &m).trim().to_string())
+            let title = if rule.title_rest {
+                Some(self.text[line.start + title_at..line.start + whole.end].trim().to_string())
+            } else {
+                caps.name("title").map(|m| original(self.text, line, &m).trim().to_string())
+            };
+            let title = title
                 .filter(|t| !t.is_empty())
                 .or_else(|| line.heading.map(|h| self.model.sections[h].title.clone()))
                 .unwrap_or_else(|| id.clone());

@@ -200,12 +200,39 @@ pub struct ClauseRule {
     pub kind: String,
     pub namespace: NamespaceId,
     pub pattern: Regex,
+    /// The pattern ended in `(?P<title>.*)$`, which always matches the rest of the line: it is
+    /// left out of `pattern` and the title is the rest of the line after the match, so captures
+    /// run over the key, not the whole line (the backtracking engine's cost grows with the span).
+    pub title_rest: bool,
     pub id: Option<Template>,
     pub under: Option<Regex>,
     pub parent: Option<String>,
     pub ordinal: bool,
     pub top_level: bool,
     pub global: bool,
+}
+
+/// A clause pattern without a trailing `(?P<title>.*)$`, when that suffix can be taken off without
+/// changing what matches: it is not escaped and not inside an alternation or a group. `.*$`
+/// matches whatever follows, so the greedy prefix ends where it ends in the whole pattern.
+fn split_title_rest(pattern: &str) -> (&str, bool) {
+    const REST: &str = "(?P<title>.*)$";
+    let Some(prefix) = pattern.strip_suffix(REST) else { return (pattern, false) };
+    let (mut depth, mut class, mut escaped) = (0i32, false, false);
+    for c in prefix.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '[' if !class => class = true,
+            ']' if class => class = false,
+            _ if class => {}
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            '|' if depth == 0 => return (pattern, false),
+            _ => {}
+        }
+    }
+    if escaped || class || depth != 0 { (pattern, false) } else { (prefix, true) }
 }
 
 /// The keys a reference pattern's match names, with their ranges in the matched text: each item
@@ -619,10 +646,12 @@ impl Grammar {
         for file in &files {
             for def in &file.clauses {
                 let index = grammar.clause_rules.len();
+                let (pattern, title_rest) = split_title_rest(&def.pattern);
                 grammar.clause_rules.push(ClauseRule {
                     kind: def.kind.clone(),
                     namespace: namespace(&def.namespace)?,
-                    pattern: regex(&def.pattern)?,
+                    pattern: regex(pattern)?,
+                    title_rest,
                     id: def.id.clone().map(Template),
                     under: def.under.as_deref().map(regex).transpose()?,
                     parent: def.parent.clone(),
@@ -814,6 +843,24 @@ fn regex(pattern: &str) -> Result<Regex> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_trailing_rest_of_line_title_is_split_off_only_where_matching_is_unchanged() {
+        assert_eq!(
+            split_title_rest(r"^\s*[-*]\s+\*\*(?P<id>(?:FR|NFR)-\d+)\*\*\s*:?\s*(?P<title>.*)$"),
+            (r"^\s*[-*]\s+\*\*(?P<id>(?:FR|NFR)-\d+)\*\*\s*:?\s*", true)
+        );
+        for kept in [
+            r"a|b(?P<title>.*)$",
+            r"(?:a(?P<title>.*)$)",
+            r"a\(?P<title>.*)$",
+            r"[(](?P<title>.+)$",
+            r"x(?P<title>.+?)\s*$",
+        ] {
+            assert_eq!(split_title_rest(kept), (kept, false), "{kept}");
+        }
+        assert_eq!(split_title_rest(r"[|(]x(?P<title>.*)$"), (r"[|(]x", true));
+    }
 
     #[test]
     fn builtin_grammar_compiles_and_orders_formats() {
