@@ -81,7 +81,7 @@ fn run_corpus(root: &Path) -> Counts {
                 }
                 Resolution::Unresolved => {
                     counts.unresolved += 1;
-                    let line = doc.lines.line_of(reference.range.start) + 1;
+                    let line = doc.lines().line_of(reference.range.start) + 1;
                     let path = model.path.strip_prefix(root).unwrap_or(&model.path).display();
                     let namespace = &grammar.namespace(reference.namespace).id;
                     counts.unresolved_sample.push(format!("{path}:{line} {namespace} {}", reference.id));
@@ -93,7 +93,7 @@ fn run_corpus(root: &Path) -> Counts {
                 for d in found {
                     *counts.diagnostics_by_code.entry(d.code).or_default() += 1;
                     if d.severity == Severity::Error {
-                        let line = doc.lines.line_of(d.range.start) + 1;
+                        let line = doc.lines().line_of(d.range.start) + 1;
                         let path = model.path.strip_prefix(root).unwrap_or(&model.path).display().to_string();
                         counts.errors.push(format!("{path}:{line} {} {}", d.code, d.message));
                     }
@@ -197,8 +197,8 @@ fn own_code_mentions_resolve() {
     for doc in index.docs().filter(|d| d.model.kind == grammar.code_kind) {
         for reference in &doc.model.references {
             mentions += 1;
-            let line = doc.lines.line_of(reference.range.start);
-            let tag = doc.text[doc.lines.line_start(line)..reference.range.start].contains("/// Verifies");
+            let line = doc.lines().line_of(reference.range.start);
+            let tag = doc.text[doc.lines().line_start(line)..reference.range.start].contains("/// Verifies");
             let own = tag && reference.pin.as_deref().is_some_and(|p| root.join("specs").join(p).is_dir());
             match resolve(&index, &doc.model, reference) {
                 Resolution::Resolved(loc) => {

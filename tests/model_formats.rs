@@ -48,7 +48,7 @@ fn rel(root: &Path, path: &Path) -> String {
 
 /// `line:column`, both 1-based, columns in characters.
 fn at(doc: &IndexedDoc, offset: usize) -> String {
-    let p = doc.lines.position(&doc.text, offset, PositionEncoding::Utf32);
+    let p = doc.lines().position(&doc.text, offset, PositionEncoding::Utf32);
     format!("{}:{}", p.line + 1, p.character + 1)
 }
 
@@ -216,7 +216,7 @@ fn kiro_requirement_lists_resolve_within_the_spec_folder() {
         .model
         .references
         .iter()
-        .filter(|r| tasks.lines.line_of(r.range.start) == tasks.lines.line_of(line))
+        .filter(|r| tasks.lines().line_of(r.range.start) == tasks.lines().line_of(line))
         .collect();
     assert_eq!(cited.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["1.1", "2.3"]);
     for reference in cited {

@@ -87,14 +87,14 @@ fn principle_heading(
     principles: Option<NamespaceId>,
     offset: usize,
 ) -> Option<Hover> {
-    let line = doc.lines.line_of(offset);
+    let line = doc.lines().line_of(offset);
     let (i, clause) = doc
         .model
         .clauses
         .iter()
         .enumerate()
-        .find(|(_, c)| Some(c.namespace) == principles && doc.lines.line_of(c.id_range.start) == line)?;
-    let start = doc.lines.line_start(line);
+        .find(|(_, c)| Some(c.namespace) == principles && doc.lines().line_of(c.id_range.start) == line)?;
+    let start = doc.lines().line_start(line);
     let end = line_end(&doc.text, clause.id_range.start);
     if offset < start || offset > end {
         return None;
@@ -122,7 +122,7 @@ fn principle_by_name(
     } else if grammar.kind(doc.model.kind).format != "speckit" || doc.model.is_masked(&(offset..offset + 1)) {
         return None;
     }
-    let start = doc.lines.line_start(doc.lines.line_of(offset));
+    let start = doc.lines().line_start(doc.lines().line_of(offset));
     let line = doc.text[start..line_end(&doc.text, start)].to_ascii_lowercase();
     let local = offset - start;
     let mut best: Option<Range<usize>> = None;
@@ -285,7 +285,7 @@ fn mention(index: &WorkspaceIndex, loc: &RefLoc, with_task: bool) -> Option<Stri
 
 /// `relative/path:line` of an offset, the line counted from 1.
 fn at(index: &WorkspaceIndex, id: DocId, doc: &IndexedDoc, offset: usize) -> String {
-    format!("{}:{}", index.relative(index.path(id)), doc.lines.line_of(offset) + 1)
+    format!("{}:{}", index.relative(index.path(id)), doc.lines().line_of(offset) + 1)
 }
 
 /// A clause's feature folder (relative), or `workspace` for global clauses and documents outside

@@ -8,7 +8,7 @@
 
 use foldhash::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::model::{Clause, DocModel, Grammar, NamespaceId, Reference};
 
@@ -21,13 +21,18 @@ use crate::text::LineIndex;
 pub struct IndexedDoc {
     pub model: DocModel,
     pub text: Arc<str>,
-    pub lines: LineIndex,
+    /// Built on the first position asked: most documents of a cold index never answer one.
+    lines: OnceLock<LineIndex>,
 }
 
 impl IndexedDoc {
     pub fn new(model: DocModel, text: Arc<str>) -> Self {
-        let lines = LineIndex::new(&text);
-        IndexedDoc { model, text, lines }
+        IndexedDoc { model, text, lines: OnceLock::new() }
+    }
+
+    /// Line starts, for positions.
+    pub fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
     }
 }
 

@@ -48,7 +48,7 @@ pub fn inlay_hints(index: &WorkspaceIndex, path: &Path, range: Range<usize>) -> 
             continue;
         }
         let place = index.relative(index.path(loc.doc));
-        let line = defined_in.lines.line_of(clause.id_range.start) + 1;
+        let line = defined_in.lines().line_of(clause.id_range.start) + 1;
         // After a bracketed label's `]` (`[US1]`), not inside it.
         let after = if doc.text[end..].starts_with(']') { end + 1 } else { end };
         hints.push(InlayHint {

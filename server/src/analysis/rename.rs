@@ -307,7 +307,7 @@ fn read_back(index: &WorkspaceIndex, id: DocId, edits: &[Edit]) -> Result<(), Op
 
 /// `relative/path.md:line` of an offset in an indexed document.
 fn place_of(index: &WorkspaceIndex, doc: DocId, offset: usize) -> String {
-    let line = index.doc_by_id(doc).map_or(0, |d| d.lines.line_of(offset)) + 1;
+    let line = index.doc_by_id(doc).map_or(0, |d| d.lines().line_of(offset)) + 1;
     format!("{}:{line}", index.relative(index.path(doc)))
 }
 

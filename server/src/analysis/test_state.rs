@@ -222,7 +222,7 @@ fn function_at_line(
 ) -> Option<TestFunction> {
     let indexed = index.doc_by_id(doc)?;
     let line = line as usize;
-    let end = if line < indexed.lines.line_count() { indexed.lines.line_start(line) } else { indexed.text.len() };
+    let end = if line < indexed.lines().line_count() { indexed.lines().line_start(line) } else { indexed.text.len() };
     functions.values().flatten().filter(|f| f.doc == doc && f.unit < end).max_by_key(|f| f.unit).cloned()
 }
 

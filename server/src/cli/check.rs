@@ -57,7 +57,7 @@ impl Report {
     /// The text of a reported file and its line index: an indexed document or the configuration.
     pub fn source(&self, path: &Path) -> Option<(&str, &LineIndex)> {
         if let Some(doc) = self.index.doc(path) {
-            return Some((&doc.text, &doc.lines));
+            return Some((&doc.text, doc.lines()));
         }
         self.config.as_ref().filter(|c| c.path == path).map(|c| (&*c.text, &c.lines))
     }

@@ -34,13 +34,13 @@ pub fn from_position(p: lsp::Position) -> Position {
 
 /// The byte offset of a protocol position in an indexed document; clamps, never panics.
 pub fn offset(doc: &IndexedDoc, p: lsp::Position, enc: PositionEncoding) -> usize {
-    doc.lines.offset(&doc.text, from_position(p), enc)
+    doc.lines().offset(&doc.text, from_position(p), enc)
 }
 
 pub fn range(doc: &IndexedDoc, r: &Range<usize>, enc: PositionEncoding) -> lsp::Range {
     lsp::Range {
-        start: position(doc.lines.position(&doc.text, r.start, enc)),
-        end: position(doc.lines.position(&doc.text, r.end, enc)),
+        start: position(doc.lines().position(&doc.text, r.start, enc)),
+        end: position(doc.lines().position(&doc.text, r.end, enc)),
     }
 }
 
@@ -136,8 +136,8 @@ pub fn document_symbol(doc: &IndexedDoc, s: &Symbol, enc: PositionEncoding) -> l
 }
 
 pub fn folding_range(doc: &IndexedDoc, fold: &Fold) -> Option<lsp::FoldingRange> {
-    let start_line = doc.lines.line_of(fold.range.start) as u32;
-    let end_line = doc.lines.line_of(fold.range.end.saturating_sub(1).max(fold.range.start)) as u32;
+    let start_line = doc.lines().line_of(fold.range.start) as u32;
+    let end_line = doc.lines().line_of(fold.range.end.saturating_sub(1).max(fold.range.start)) as u32;
     (end_line > start_line).then(|| lsp::FoldingRange {
         start_line,
         end_line,
@@ -211,8 +211,8 @@ pub fn semantic_tokens(
     let mut out = Vec::with_capacity(tokens.len());
     let (mut line, mut character) = (0, 0);
     for token in tokens {
-        let start = position(doc.lines.position(&doc.text, token.range.start, enc));
-        let end = position(doc.lines.position(&doc.text, token.range.end, enc));
+        let start = position(doc.lines().position(&doc.text, token.range.start, enc));
+        let end = position(doc.lines().position(&doc.text, token.range.end, enc));
         if end.line != start.line || end.character <= start.character {
             continue;
         }

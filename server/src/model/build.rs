@@ -413,7 +413,7 @@ impl<'a> Extractor<'a> {
         for (_, &rule_index) in hits {
             let rule = &grammar.reference_rules[rule_index];
             for caps in rule.pattern.captures_iter(line.masked) {
-                for (id, local) in keys_of(&caps, rule.item.as_ref(), rule.id.as_ref()) {
+                for (id, local) in keys_of(&caps, rule.groups, rule.item.as_ref(), rule.id.as_ref()) {
                     let range = line.start + local.start..line.start + local.end;
                     let overlaps = |r: &Range<usize>| r.start < range.end && range.start < r.end;
                     if taken.iter().any(overlaps)

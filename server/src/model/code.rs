@@ -13,7 +13,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::{Regex, RegexSet};
 use serde::Deserialize;
 
-use super::grammar::{NamespaceId, Template, keys_of};
+use super::grammar::{Groups, NamespaceId, Template, keys_of};
 use super::{DocModel, KindId, Link, LinkKind, Reference, Role};
 
 /// Most mentions kept per source file: memory stays bounded on generated or hostile files (a
@@ -41,6 +41,7 @@ pub struct Language {
 struct MentionRule {
     namespace: NamespaceId,
     pattern: Regex,
+    groups: Groups,
     item: Option<Regex>,
     id: Option<Template>,
 }
@@ -187,9 +188,11 @@ impl CodeGrammar {
             })
             .collect::<Result<_>>()?;
         let mention = |def: &MentionDef| -> Result<MentionRule> {
+            let pattern = regex(&def.pattern)?;
             Ok(MentionRule {
                 namespace: namespace(&def.namespace)?,
-                pattern: regex(&def.pattern)?,
+                groups: Groups::of(&pattern),
+                pattern,
                 item: def.item.as_deref().map(regex).transpose()?,
                 id: def.id.clone().map(Template::new),
             })
@@ -283,8 +286,8 @@ impl CodeGrammar {
         }
         for rule in &self.mentions {
             for caps in rule.pattern.captures_iter(name) {
-                let pin = caps.name("pin").map(|m| m.as_str().to_string());
-                for (id, _) in keys_of(&caps, rule.item.as_ref(), rule.id.as_ref()) {
+                let pin = rule.groups.pin(&caps).map(|m| m.as_str().to_string());
+                for (id, _) in keys_of(&caps, rule.groups, rule.item.as_ref(), rule.id.as_ref()) {
                     keys.push((rule.namespace, id, pin.clone()));
                 }
             }
@@ -528,8 +531,8 @@ impl Scanner<'_> {
         let first = self.model.references.len();
         for rule in &self.code.mentions {
             for caps in rule.pattern.captures_iter(text) {
-                let own_pin = caps.name("pin").map(|m| m.as_str().to_string());
-                for (id, local) in keys_of(&caps, rule.item.as_ref(), rule.id.as_ref()) {
+                let own_pin = rule.groups.pin(&caps).map(|m| m.as_str().to_string());
+                for (id, local) in keys_of(&caps, rule.groups, rule.item.as_ref(), rule.id.as_ref()) {
                     let range = line.start + local.start..line.start + local.end;
                     if self.model.references[first..]
                         .iter()

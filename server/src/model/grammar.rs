@@ -235,24 +235,48 @@ fn split_title_rest(pattern: &str) -> (&str, bool) {
     if escaped || class || depth != 0 { (pattern, false) } else { (prefix, true) }
 }
 
+/// Where a key pattern's `id`, `key`, `list` and `pin` groups are, found once when the grammar
+/// compiles: a lookup by name hashes the name on every match.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Groups {
+    id: Option<usize>,
+    key: Option<usize>,
+    list: Option<usize>,
+    pin: Option<usize>,
+}
+
+impl Groups {
+    pub fn of(pattern: &Regex) -> Groups {
+        let at = |name: &str| pattern.capture_names().position(|group| group == Some(name));
+        Groups { id: at("id"), key: at("key"), list: at("list"), pin: at("pin") }
+    }
+
+    /// The feature folder a match names (`002-billing/FR-001`).
+    pub fn pin<'h>(&self, caps: &regex::Captures<'h>) -> Option<regex::Match<'h>> {
+        caps.get(self.pin?)
+    }
+}
+
 /// The keys a reference pattern's match names, with their ranges in the matched text: each item
 /// of a `list` group (split by `item`), or the `id` group (or the `id` template rendered from the
 /// groups), written at `id`, else `key`, else the whole match.
 pub fn keys_of(
     caps: &regex::Captures,
+    groups: Groups,
     item: Option<&Regex>,
     id: Option<&Template>,
 ) -> Vec<(String, std::ops::Range<usize>)> {
-    if let (Some(list), Some(item)) = (caps.name("list"), item) {
+    let group = |at: Option<usize>| at.and_then(|i| caps.get(i));
+    if let (Some(list), Some(item)) = (group(groups.list), item) {
         return item
             .find_iter(list.as_str())
             .map(|m| (m.as_str().to_string(), list.start() + m.start()..list.start() + m.end()))
             .collect();
     }
-    let span = caps.name("id").or_else(|| caps.name("key")).or_else(|| caps.get(0));
+    let span = group(groups.id).or_else(|| group(groups.key)).or_else(|| caps.get(0));
     let key = match id {
         Some(t) => t.render(&|name| caps.name(name).map(|m| m.as_str().to_string())),
-        None => caps.name("id").map(|m| m.as_str().to_string()),
+        None => group(groups.id).map(|m| m.as_str().to_string()),
     };
     match (key, span) {
         (Some(key), Some(span)) => vec![(key, span.range())],
@@ -264,6 +288,7 @@ pub fn keys_of(
 pub struct ReferenceRule {
     pub namespace: NamespaceId,
     pub pattern: Regex,
+    pub groups: Groups,
     pub item: Option<Regex>,
     pub id: Option<Template>,
 }
@@ -663,9 +688,11 @@ impl Grammar {
             }
             for def in &file.references {
                 let index = grammar.reference_rules.len();
+                let pattern = regex(&def.pattern)?;
                 grammar.reference_rules.push(ReferenceRule {
                     namespace: namespace(&def.namespace)?,
-                    pattern: regex(&def.pattern)?,
+                    groups: Groups::of(&pattern),
+                    pattern,
                     item: def.item.as_deref().map(regex).transpose()?,
                     id: def.id.clone().map(Template),
                 });

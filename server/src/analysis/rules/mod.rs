@@ -116,7 +116,7 @@ pub(crate) fn check_files(files: &[(&str, &str)]) -> Vec<String> {
         let path = root.join(relative);
         let doc = index.doc(&path).expect("indexed");
         for d in super::diagnostics(&index, Path::new(&path)) {
-            let at = doc.lines.position(&doc.text, d.range.start, crate::text::PositionEncoding::Utf32);
+            let at = doc.lines().position(&doc.text, d.range.start, crate::text::PositionEncoding::Utf32);
             out.push(format!("{relative}:{}:{} {} {}", at.line + 1, at.character + 1, d.code, d.message));
         }
     }

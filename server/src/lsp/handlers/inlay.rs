@@ -19,7 +19,7 @@ pub async fn inlay_hint(state: &Arc<State>, params: lsp::InlayHintParams) -> Res
     let hints = inlay_hints(&index, &doc.model.path, requested)
         .into_iter()
         .map(|hint| lsp::InlayHint {
-            position: position(current.lines.position(&current.text, hint.offset, enc)),
+            position: position(current.lines().position(&current.text, hint.offset, enc)),
             label: lsp::InlayHintLabel::String(hint.label),
             kind: None,
             text_edits: None,

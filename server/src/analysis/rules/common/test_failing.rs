@@ -107,10 +107,10 @@ fn failure_site(index: &WorkspaceIndex, failure: &Failure) -> Option<(DocId, Ran
     let doc_id = locate_file(index, &location.file)?;
     let doc = index.doc_by_id(doc_id)?;
     let line = (location.line as usize).checked_sub(1)?;
-    if line >= doc.lines.line_count() {
+    if line >= doc.lines().line_count() {
         return None;
     }
-    let start = doc.lines.line_start(line);
+    let start = doc.lines().line_start(line);
     let end = doc.text[start..].find('\n').map_or(doc.text.len(), |n| start + n);
     let text = &doc.text[start..end];
     let indent = text.len() - text.trim_start().len();
