@@ -72,7 +72,8 @@ pub struct CodeGrammar {
     file_path: Regex,
     mentions: Vec<MentionRule>,
     test_names: Vec<TestNameRule>,
-    /// Any mention or test name at all: files without a match are not lexed.
+    /// The mention patterns, then the test-name patterns, as one set: whether a file, a comment
+    /// or a line may mention a key, and which mention patterns to run on a line.
     prefilter: RegexSet,
 }
 
@@ -523,13 +524,18 @@ impl Scanner<'_> {
             return;
         }
         let text = &self.text[line.clone()];
+        // One pass of the prefilter tells which mention patterns can match this line.
+        let hits = self.code.prefilter.matches(text);
+        if !hits.matched_any() {
+            return;
+        }
         let keywords: Vec<(usize, Role)> =
             self.code.roles.iter().flat_map(|(role, re)| re.find_iter(text).map(move |m| (m.end(), *role))).collect();
         let role_at = |at: usize| {
             keywords.iter().filter(|(end, _)| *end <= at).max_by_key(|(end, _)| *end).map_or(context, |(_, r)| *r)
         };
         let first = self.model.references.len();
-        for rule in &self.code.mentions {
+        for (_, rule) in self.code.mentions.iter().enumerate().filter(|(i, _)| hits.matched(*i)) {
             for caps in rule.pattern.captures_iter(text) {
                 let own_pin = rule.groups.pin(&caps).map(|m| m.as_str().to_string());
                 for (id, local) in keys_of(&caps, rule.groups, rule.item.as_ref(), rule.id.as_ref()) {
