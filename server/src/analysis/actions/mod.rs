@@ -83,11 +83,15 @@ impl Action {
     }
 }
 
-/// The actions for the bytes `range` of the document at `path`: fixes for the diagnostics that
-/// touch it, and the source actions of its lines. `today` (YYYY-MM-DD) dates clarification
+/// The actions for the lines of the bytes `range` of the document at `path`: fixes for the
+/// diagnostics on them, and the source actions of its lines. `today` (YYYY-MM-DD) dates clarification
 /// sessions.
 pub fn code_actions(index: &WorkspaceIndex, path: &Path, range: Range<usize>, today: &str) -> Vec<Action> {
     let Some(doc) = index.doc(path) else { return Vec::new() };
+    // Editors ask at the cursor (or column 0 of a line): a diagnostic anywhere on its lines counts.
+    let text: &str = &doc.text;
+    let start = range.start.min(text.len());
+    let range = line_start(text, start)..line_end(text, range.end.clamp(start, text.len()));
     let mut out = Vec::new();
     for diagnostic in diagnostics(index, path) {
         if diagnostic.range.start > range.end || range.start > diagnostic.range.end {
