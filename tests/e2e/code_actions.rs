@@ -71,7 +71,8 @@ fn failing_fr002(client: &mut Client, uri: &str) -> Value {
         m["method"] == "textDocument/publishDiagnostics"
             && m["params"]["uri"] == uri
             && m["params"]["diagnostics"].as_array().is_some_and(|a| {
-                a.iter().any(|d| d["code"] == "test-failing" && d["message"].as_str().unwrap_or("").contains("`FR-002`"))
+                a.iter()
+                    .any(|d| d["code"] == "test-failing" && d["message"].as_str().unwrap_or("").contains("`FR-002`"))
             })
     })["params"]["diagnostics"]
         .clone()
@@ -106,14 +107,17 @@ fn a_failing_requirement_offers_a_spec_gap_a_task_and_the_failing_test() {
     let open = titled(&actions, "Open failing test tests::fr_002_subtracts");
     let command = &open["command"];
     assert_eq!(command["command"], "specls.openLocation");
-    client.request("workspace/executeCommand", json!({ "command": command["command"], "arguments": command["arguments"] }));
+    client.request(
+        "workspace/executeCommand",
+        json!({ "command": command["command"], "arguments": command["arguments"] }),
+    );
     let shown = client.wait_for(|m| m["method"] == "window/showDocument");
     assert_eq!(relative(ws.path(), &shown["params"]["uri"]), "src/lib.rs");
     assert_eq!(shown["params"]["selection"]["start"]["line"], 20);
     assert_eq!(shown["params"]["takeFocus"], true);
 }
 
-/// Verifies specs/005-test-results/spec.md FR-013.
+/// Verifies specs/005-test-results/spec.md FR-013, FR-026.
 #[test]
 fn clients_without_document_changes_get_plain_changes() {
     let (ws, mut client) = start(false);
@@ -124,7 +128,10 @@ fn clients_without_document_changes_get_plain_changes() {
     assert!(gap["edit"].get("documentChanges").is_none());
     let edits = &gap["edit"]["changes"][&spec];
     let text = std::fs::read_to_string(ws.path().join("specs/001-calc/spec.md")).unwrap();
-    assert!(apply(&text, edits).contains("subtract the second number from the first. [NEEDS CLARIFICATION: tests::fr_002_subtracts fails"));
+    assert!(
+        apply(&text, edits)
+            .contains("subtract the second number from the first. [NEEDS CLARIFICATION: tests::fr_002_subtracts fails")
+    );
 }
 
 /// Verifies specs/005-test-results/spec.md FR-025, FR-026.

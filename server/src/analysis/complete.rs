@@ -298,7 +298,12 @@ fn highest_key(
 /// numbered as completion numbers it: from the kind's `[[next_ids]]` rule for the namespace whose
 /// template has the prefix of `like` (`SC-` rather than `FR-`), else its first rule without a
 /// parent. None when the kind numbers no such keys.
-pub fn next_free_key(index: &WorkspaceIndex, doc: &IndexedDoc, namespace: NamespaceId, like: Option<&str>) -> Option<String> {
+pub fn next_free_key(
+    index: &WorkspaceIndex,
+    doc: &IndexedDoc,
+    namespace: NamespaceId,
+    like: Option<&str>,
+) -> Option<String> {
     let grammar = &index.grammar;
     let rules: Vec<&crate::model::grammar::NextIdRule> = grammar
         .kind(doc.model.kind)

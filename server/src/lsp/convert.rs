@@ -311,7 +311,10 @@ pub fn code_action(
                     edits: edits.into_iter().map(lsp::OneOf::Left).collect(),
                 }));
             }
-            lsp::WorkspaceEdit { document_changes: Some(lsp::DocumentChanges::Operations(operations)), ..Default::default() }
+            lsp::WorkspaceEdit {
+                document_changes: Some(lsp::DocumentChanges::Operations(operations)),
+                ..Default::default()
+            }
         } else {
             let changes = files.into_iter().map(|(uri, _, _, edits)| (uri, edits)).collect();
             lsp::WorkspaceEdit { changes: Some(changes), ..Default::default() }

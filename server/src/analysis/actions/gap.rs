@@ -86,11 +86,8 @@ fn failing_at<'a>(index: &WorkspaceIndex, doc: &'a IndexedDoc, range: &Range<usi
 
 /// A failure message fit for a marker: one line, no brackets, capped.
 fn one_line(message: &str) -> String {
-    let flat: String = message
-        .chars()
-        .filter(|c| !matches!(c, '[' | ']'))
-        .map(|c| if c.is_whitespace() { ' ' } else { c })
-        .collect();
+    let flat: String =
+        message.chars().filter(|c| !matches!(c, '[' | ']')).map(|c| if c.is_whitespace() { ' ' } else { c }).collect();
     let flat = flat.split_whitespace().collect::<Vec<_>>().join(" ");
     match flat.char_indices().nth(MAX_MESSAGE) {
         Some((at, _)) => format!("{}…", &flat[..at]),
@@ -215,13 +212,20 @@ mod tests {
 
     #[test]
     fn the_fourth_marker_is_offered_with_a_warning_and_a_recorded_gap_is_not_offered_again() {
-        let marked = SPEC.replace("add", "add [NEEDS CLARIFICATION: a] [NEEDS CLARIFICATION: b] [NEEDS CLARIFICATION: c]");
+        let marked =
+            SPEC.replace("add", "add [NEEDS CLARIFICATION: a] [NEEDS CLARIFICATION: b] [NEEDS CLARIFICATION: c]");
         let index = workspace(&[("specs/001-calc/spec.md", &marked)]);
         let actions = at(&index, "/ws/specs/001-calc/spec.md", "FR-002");
-        assert!(actions[0].title.ends_with("(warning: this spec has 3 markers; Spec Kit allows 3)"), "{}", actions[0].title);
+        assert!(
+            actions[0].title.ends_with("(warning: this spec has 3 markers; Spec Kit allows 3)"),
+            "{}",
+            actions[0].title
+        );
         let done = applied(&index, &actions[0], "/ws/specs/001-calc/spec.md");
         let index = workspace(&[("specs/001-calc/spec.md", &done)]);
-        assert!(at(&index, "/ws/specs/001-calc/spec.md", "FR-002").iter().all(|a| !a.title.starts_with("Mark spec gap")));
+        assert!(
+            at(&index, "/ws/specs/001-calc/spec.md", "FR-002").iter().all(|a| !a.title.starts_with("Mark spec gap"))
+        );
     }
 
     #[test]

@@ -198,7 +198,11 @@ fn append_block(index: &WorkspaceIndex, path: &Path, block: &str, header: Option
             let end = after_last_line(text, &(0..text.len()));
             let sep = if end == 0 { "" } else { "\n\n" };
             Appended {
-                edit: FileEdit { path: path.to_path_buf(), range: end..end, new_text: format!("{sep}{block}{}", eol(text, end)) },
+                edit: FileEdit {
+                    path: path.to_path_buf(),
+                    range: end..end,
+                    new_text: format!("{sep}{block}{}", eol(text, end)),
+                },
                 create: false,
             }
         }
@@ -214,11 +218,7 @@ fn append_block(index: &WorkspaceIndex, path: &Path, block: &str, header: Option
 
 /// The folder a document's sibling files live in: its feature folder, else its own folder.
 fn feature_dir(doc: &IndexedDoc) -> PathBuf {
-    doc.model
-        .scope
-        .clone()
-        .or_else(|| doc.model.path.parent().map(Path::to_path_buf))
-        .unwrap_or_default()
+    doc.model.scope.clone().or_else(|| doc.model.path.parent().map(Path::to_path_buf)).unwrap_or_default()
 }
 
 /// Unit-test helpers: an index from (path, text) pairs and edits applied to their texts.

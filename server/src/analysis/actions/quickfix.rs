@@ -56,17 +56,15 @@ pub(super) fn stub_clause(index: &WorkspaceIndex, doc: &IndexedDoc, d: &Diagnost
     if resolve(index, &doc.model, reference) != Resolution::Unresolved {
         return;
     }
-    let stem = |key: &str| key.trim_end_matches(|c: char| c.is_ascii_alphanumeric() && !c.is_ascii_uppercase()).to_string();
+    let stem =
+        |key: &str| key.trim_end_matches(|c: char| c.is_ascii_alphanumeric() && !c.is_ascii_uppercase()).to_string();
     let wanted = stem(&reference.id);
     let siblings = index.docs().filter(|o| o.model.scope == doc.model.scope && o.model.scope.is_some());
     let Some((target, model)) = siblings
         .filter_map(|o| {
-            let last = o
-                .model
-                .clauses
-                .iter()
-                .rev()
-                .find(|c| c.namespace == reference.namespace && stem(&c.id) == wanted && o.text[c.id_range.clone()] == c.id)?;
+            let last = o.model.clauses.iter().rev().find(|c| {
+                c.namespace == reference.namespace && stem(&c.id) == wanted && o.text[c.id_range.clone()] == c.id
+            })?;
             Some((o, last))
         })
         .max_by_key(|(o, _)| (o.model.kind == doc.model.kind, o.model.path.clone()))
@@ -105,12 +103,8 @@ pub(super) fn clarify(index: &WorkspaceIndex, doc: &IndexedDoc, d: &Diagnostic, 
     };
     let text: &str = &doc.text;
     let marker = &text[d.range.clone()];
-    let question = marker
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .split_once(':')
-        .map_or(marker, |(_, q)| q)
-        .trim();
+    let question =
+        marker.trim_start_matches('[').trim_end_matches(']').split_once(':').map_or(marker, |(_, q)| q).trim();
     let entry = fill(answer, &[("question", question)]);
     let session = fill(session, &[("date", today)]);
     // The marker goes with the space before it.
@@ -179,7 +173,8 @@ mod tests {
     #[test]
     fn a_duplicate_key_is_renumbered_to_the_next_free_one() {
         let spec = "# Feature Specification: Calc\n\n## Requirements\n\n- **FR-001**: add\n- **FR-002**: sub\n- **FR-001**: mul\n\n- **SC-001**: fast\n- **SC-001**: small\n";
-        let text = fix(&[("specs/001-calc/spec.md", spec)], SPEC_PATH, "FR-001**: mul", "Renumber `FR-001` to `FR-003`");
+        let text =
+            fix(&[("specs/001-calc/spec.md", spec)], SPEC_PATH, "FR-001**: mul", "Renumber `FR-001` to `FR-003`");
         assert!(text.contains("- **FR-003**: mul\n"), "{text}");
         let last = spec.rfind("SC-001").unwrap();
         let text = fix(&[("specs/001-calc/spec.md", spec)], SPEC_PATH, &spec[last..], "Renumber `SC-001` to `SC-002`");
@@ -191,7 +186,8 @@ mod tests {
         let spec = "# Feature Specification: Calc\n\n## Requirements\n\n- **FR-001**: add\n- **FR-002**: sub\n\n## Success Criteria\n\n- **SC-001**: fast\n";
         let tasks = "# Tasks: Calc\n\n## Phase 1: Setup\n\n- [ ] T001 Divide in src/lib.rs per FR-009\n";
         let files = [("specs/001-calc/spec.md", spec), ("specs/001-calc/tasks.md", tasks)];
-        let text = fix(&files, "/ws/specs/001-calc/tasks.md", "FR-009", "Add a stub for `FR-009` to specs/001-calc/spec.md");
+        let text =
+            fix(&files, "/ws/specs/001-calc/tasks.md", "FR-009", "Add a stub for `FR-009` to specs/001-calc/spec.md");
         assert!(
             text.contains(
                 "- **FR-002**: sub\n- **FR-009**: [NEEDS CLARIFICATION: cited in specs/001-calc/tasks.md but not specified yet]\n\n## Success"
@@ -203,14 +199,18 @@ mod tests {
     #[test]
     fn a_clarification_marker_becomes_a_question_of_todays_session() {
         let spec = "# Feature Specification: Calc\n\n## User Scenarios & Testing\n\nStories.\n\n## Requirements\n\n- **FR-001**: round to [NEEDS CLARIFICATION: how many decimals?] places\n";
-        let text = fix(&[("specs/001-calc/spec.md", spec)], SPEC_PATH, "[NEEDS", "Move the question to `## Clarifications`");
+        let text =
+            fix(&[("specs/001-calc/spec.md", spec)], SPEC_PATH, "[NEEDS", "Move the question to `## Clarifications`");
         insta::assert_snapshot!(text);
         let existing = spec.replace(
             "## User Scenarios",
             "## Clarifications\n\n### Session 2026-01-02\n\n- Q: which sign? → A: minus\n\n## User Scenarios",
         );
         let text = fix(&[("specs/001-calc/spec.md", &existing)], SPEC_PATH, "[NEEDS", "Move the question");
-        assert!(text.contains("- Q: which sign? → A: minus\n- Q: how many decimals? → A: (answer)\n\n## User"), "{text}");
+        assert!(
+            text.contains("- Q: which sign? → A: minus\n- Q: how many decimals? → A: (answer)\n\n## User"),
+            "{text}"
+        );
         assert!(text.contains("round to places"), "{text}");
     }
 }

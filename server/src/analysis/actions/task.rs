@@ -35,16 +35,14 @@ pub(super) fn add(index: &WorkspaceIndex, doc: &IndexedDoc, f: &Failing, diagnos
     if tasks.text.lines().any(|l| l.contains(&f.test) && l.contains(&f.clause.id)) {
         return None;
     }
-    let namespace = index.grammar.kind(tasks.model.kind).next_id_rules.first().map(|&i| index.grammar.next_id_rules[i].namespace);
+    let namespace =
+        index.grammar.kind(tasks.model.kind).next_id_rules.first().map(|&i| index.grammar.next_id_rules[i].namespace);
     let key = match namespace {
         Some(namespace) => next_free_key(index, tasks, namespace, None)?,
         None => next_in_group(&tasks.model.clauses)?,
     };
     let file = f.file.as_deref().unwrap_or("the tests");
-    let line = fill(
-        &format.task,
-        &[("key", &key), ("test", &f.test), ("file", file), ("clause", &f.clause.id)],
-    );
+    let line = fill(&format.task, &[("key", &key), ("test", &f.test), ("file", file), ("clause", &f.clause.id)]);
     let title = format!("Add task {key} to fix `{}` ({} fails)", f.clause.id, f.test);
     let action = Action::fix(title, diagnostic);
     if index.doc(&path).is_none() {
@@ -124,7 +122,7 @@ pub(super) fn toggles(doc: &IndexedDoc, range: Range<usize>, out: &mut Vec<Actio
     }
 }
 
-/// Verifies specs/005-test-results/spec.md FR-014, FR-015.
+/// Verifies specs/005-test-results/spec.md FR-014, FR-025.
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -158,8 +156,9 @@ mod tests {
 
     #[test]
     fn a_task_gets_the_next_free_id_in_a_new_convergence_phase() {
-        let (index, action) =
-            add_task(Some("# Tasks: Calc\n\n## Phase 1: Setup\n\n- [x] T001 Crate\n\n## Phase 2: Core\n\n- [ ] T007 Sub\n"));
+        let (index, action) = add_task(Some(
+            "# Tasks: Calc\n\n## Phase 1: Setup\n\n- [x] T001 Crate\n\n## Phase 2: Core\n\n- [ ] T007 Sub\n",
+        ));
         assert_eq!(action.title, "Add task T008 to fix `FR-002` (tests::fr_002_subtracts fails)");
         assert!(action.create.is_empty());
         assert_eq!(
@@ -170,7 +169,8 @@ mod tests {
 
     #[test]
     fn a_task_joins_a_trailing_convergence_phase() {
-        let (index, action) = add_task(Some("# Tasks: Calc\n\n## Phase 4: Convergence\n\n- [ ] T010 Other per FR-001 (partial)\n"));
+        let (index, action) =
+            add_task(Some("# Tasks: Calc\n\n## Phase 4: Convergence\n\n- [ ] T010 Other per FR-001 (partial)\n"));
         assert_eq!(
             applied(&index, &action, "/ws/specs/001-calc/tasks.md"),
             "# Tasks: Calc\n\n## Phase 4: Convergence\n\n- [ ] T010 Other per FR-001 (partial)\n- [ ] T011 Make tests::fr_002_subtracts pass again in src/lib.rs per FR-002 (partial)\n"
@@ -196,7 +196,10 @@ mod tests {
         let actions = code_actions(&index, path, at..tasks.len(), "2026-01-02");
         let titles: Vec<&str> = actions.iter().map(|a| a.title.as_str()).collect();
         assert_eq!(titles, ["Mark task T001 done", "Mark task T002 not done"]);
-        assert_eq!(applied(&index, &actions[0], "/ws/specs/001-calc/tasks.md").lines().nth(4), Some("- [x] T001 Crate"));
+        assert_eq!(
+            applied(&index, &actions[0], "/ws/specs/001-calc/tasks.md").lines().nth(4),
+            Some("- [x] T001 Crate")
+        );
         assert_eq!(applied(&index, &actions[1], "/ws/specs/001-calc/tasks.md").lines().nth(5), Some("- [ ] T002 Lib"));
     }
 }

@@ -56,7 +56,9 @@ pub async fn code_action(state: &Arc<State>, params: lsp::CodeActionParams) -> R
             let version = state.indexed_version(&uri);
             Some((uri, version))
         };
-        if let Some(converted) = convert::code_action(&index, doc, &action, kind, &target, enc, session.document_changes) {
+        if let Some(converted) =
+            convert::code_action(&index, doc, &action, kind, &target, enc, session.document_changes)
+        {
             out.push(lsp::CodeActionOrCommand::CodeAction(converted));
         }
     }
