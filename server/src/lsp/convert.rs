@@ -266,6 +266,9 @@ pub fn completion_item(doc: &IndexedDoc, c: &Completion, enc: PositionEncoding, 
 }
 
 /// Verifies specs/003-navigation/spec.md FR-017.
+/// A path's URI and the version of its open document (`None` when it is not open).
+pub type EditTarget<'a> = dyn Fn(&Path) -> Option<(lsp::Uri, Option<i32>)> + 'a;
+
 /// A code action: its edits as versioned `documentChanges` (with a `CreateFile` for each new
 /// file) when the client takes them, else as `changes`, and its location as an
 /// [`OPEN_LOCATION`](crate::lsp::handlers::code_action::OPEN_LOCATION) command. `target` names a
@@ -276,7 +279,7 @@ pub fn code_action(
     source: &IndexedDoc,
     action: &Action,
     kind: lsp::CodeActionKind,
-    target: &dyn Fn(&Path) -> Option<(lsp::Uri, Option<i32>)>,
+    target: &EditTarget<'_>,
     enc: PositionEncoding,
     document_changes: bool,
 ) -> Option<lsp::CodeAction> {

@@ -257,7 +257,7 @@ mod tests {
             file: None,
             site: None,
         };
-        let gaps = vec![mark(&index, doc, &failing, None).expect("an open question")];
+        let gaps = [mark(&index, doc, &failing, None).expect("an open question")];
         let text = applied(&index, &gaps[0], "/ws/openspec/changes/add-sub/design.md");
         assert!(
             text.contains("- Which rounding?\n- tests::fr_002_subtracts fails (assertion failed: left == right): is requirement \"Subtraction\" or the implementation wrong?\n\n## Risks"),

@@ -56,7 +56,7 @@ pub(super) fn add(index: &WorkspaceIndex, doc: &IndexedDoc, f: &Failing, diagnos
     let phase = |pattern: &Option<String>| pattern.as_deref().and_then(|p| Regex::new(p).ok());
     let block = match (&format.task_section, phase(&format.task_phase), phase(&format.phase_number)) {
         (Some(section), Some(convergence), Some(number)) => {
-            let last = tasks.model.sections.iter().filter(|s| s.level == 2).next_back();
+            let last = tasks.model.sections.iter().rfind(|s| s.level == 2);
             if last.is_some_and(|s| convergence.is_match(&s.title)) {
                 // Converge appends to its own phase at the end of the file.
                 let end = after_last_line(text, &(0..text.len()));
