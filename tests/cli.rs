@@ -130,3 +130,45 @@ fn check_junit_reports_failing_clauses_and_their_tests() {
     let missing = specls(&dir, &["check", "specs", "--junit", "nowhere.xml"]);
     assert_eq!(missing.status.code(), Some(2), "an unreadable results file is an error");
 }
+
+/// A copy of the results fixture in a temporary folder.
+fn results_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/results");
+    copy_tree(&from, dir.path());
+    dir
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("fixture") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// Verifies specs/005-test-results/spec.md FR-016.
+#[test]
+fn gaps_prints_the_spec_gap_edits_as_a_diff_and_writes_them_only_when_asked() {
+    let dir = results_copy();
+    let spec = dir.path().join("specs/001-calc/spec.md");
+    let before = std::fs::read_to_string(&spec).unwrap();
+    let out = specls(dir.path(), &["gaps", "specs", "--junit", "target/nextest/ci/junit.xml"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let diff = String::from_utf8(out.stdout).unwrap();
+    insta::assert_snapshot!("gaps_diff", diff);
+    assert_eq!(std::fs::read_to_string(&spec).unwrap(), before, "no --write, no change");
+
+    let out = specls(dir.path(), &["gaps", "specs", "--junit", "target/nextest/ci/junit.xml", "--write"]);
+    assert!(out.status.success());
+    let after = std::fs::read_to_string(&spec).unwrap();
+    assert!(after.contains("first. [NEEDS CLARIFICATION: tests::fr_002_subtracts fails"), "{after}");
+    // Written once, the gaps are recorded: nothing more to print.
+    let out = specls(dir.path(), &["gaps", "specs", "--junit", "target/nextest/ci/junit.xml"]);
+    assert!(!String::from_utf8(out.stdout).unwrap().contains("fr_002_subtracts"));
+}

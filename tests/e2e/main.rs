@@ -3,6 +3,7 @@
 
 mod support;
 
+mod code_actions;
 mod completion;
 mod config;
 mod diagnostics;

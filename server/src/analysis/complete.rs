@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::grammar::{ItemKind, KeySource, Kind, Resolution as Resolve, Uniqueness};
+use crate::model::grammar::{ItemKind, KeySource, Kind, Resolution as Resolve, Section, Uniqueness};
 use crate::model::{Clause, DocModel, NamespaceId};
 
 use super::index::{IndexedDoc, WorkspaceIndex};
@@ -148,13 +148,8 @@ fn sections(site: &Site, out: &mut Vec<Completion>) {
             !model.sections.iter().any(|s| def.matches(&s.title) && !s.heading.contains(&site.offset))
         });
     for (order, def) in missing {
-        let heading = format!("{} {}", "#".repeat(def.level as usize), def.heading.as_deref().unwrap_or(&def.title));
-        let mut snippet = escape(&heading);
-        if let Some(skeleton) = &def.skeleton {
-            snippet.push_str("\n\n");
-            snippet.push_str(&per_dependency(skeleton.trim_matches('\n'), &dependencies));
-        }
-        let snippet = number_placeholders(&snippet);
+        let heading = section_heading(def);
+        let snippet = section_snippet(def, &dependencies);
         let (group, detail) = if def.required { (0, "required section") } else { (1, "optional section") };
         out.push(Completion {
             documentation: Some(format!("```markdown\n{}\n```", plain(&snippet))),
@@ -168,6 +163,30 @@ fn sections(site: &Site, out: &mut Vec<Completion>) {
             data: None,
         });
     }
+}
+
+/// The heading line a section is written with.
+fn section_heading(def: &Section) -> String {
+    format!("{} {}", "#".repeat(def.level as usize), def.heading.as_deref().unwrap_or(&def.title))
+}
+
+/// A section's heading and skeleton as snippet text (placeholders numbered).
+fn section_snippet(def: &Section, dependencies: &[String]) -> String {
+    let mut snippet = escape(&section_heading(def));
+    if let Some(skeleton) = &def.skeleton {
+        snippet.push_str("\n\n");
+        snippet.push_str(&per_dependency(skeleton.trim_matches('\n'), dependencies));
+    }
+    number_placeholders(&snippet)
+}
+
+/// A missing section of a document as plain text, its heading and skeleton with the
+/// placeholders' text (code actions insert it where completion would offer the snippet).
+pub fn section_text(index: &WorkspaceIndex, doc: &IndexedDoc, def: &Section) -> String {
+    let kind = index.grammar.kind(doc.model.kind);
+    let dependencies: Vec<String> =
+        agent_dependencies(kind, doc).into_iter().map(|r| doc.text[r].to_string()).collect();
+    plain(&section_snippet(def, &dependencies))
 }
 
 /// A skeleton with each `{dependency}` line written once per declared dependency (once with a
@@ -208,9 +227,7 @@ fn next_ids(site: &Site, out: &mut Vec<Completion>) -> bool {
         };
         let template = rule.key.replace("{parent}", &parent);
         let (prefix, suffix) = template.split_once("{n}").expect("checked when the grammar is loaded");
-        let highest = clauses_in_scope(site, rule.namespace)
-            .filter_map(|c| number_of(&c.id, prefix, suffix).map(|n| (n, c.id.clone())))
-            .max();
+        let highest = highest_key(site.index, site.doc, rule.namespace, prefix, suffix);
         let next = highest.as_ref().map_or(1, |(n, _)| n + 1);
         let key = format!("{prefix}{next:0width$}{suffix}", width = rule.width);
         let typed_text = &site.before[typed..];
@@ -263,13 +280,58 @@ fn parent_key(site: &Site, namespace: NamespaceId) -> Option<String> {
         .map(|c| c.id.clone())
 }
 
+/// The highest number a key of the namespace carries with this prefix and suffix where keys must
+/// be unique for `doc`, with that key.
+fn highest_key(
+    index: &WorkspaceIndex,
+    doc: &IndexedDoc,
+    namespace: NamespaceId,
+    prefix: &str,
+    suffix: &str,
+) -> Option<(u64, String)> {
+    clauses_in_scope(index, doc, namespace)
+        .filter_map(|c| number_of(&c.id, prefix, suffix).map(|n| (n, c.id.clone())))
+        .max()
+}
+
+/// The next free key of a namespace for a new top-level clause of `doc` (tasks, requirements),
+/// numbered as completion numbers it: from the kind's `[[next_ids]]` rule for the namespace whose
+/// template has the prefix of `like` (`SC-` rather than `FR-`), else its first rule without a
+/// parent. None when the kind numbers no such keys.
+pub fn next_free_key(
+    index: &WorkspaceIndex,
+    doc: &IndexedDoc,
+    namespace: NamespaceId,
+    like: Option<&str>,
+) -> Option<String> {
+    let grammar = &index.grammar;
+    let rules: Vec<&crate::model::grammar::NextIdRule> = grammar
+        .kind(doc.model.kind)
+        .next_id_rules
+        .iter()
+        .map(|&i| &grammar.next_id_rules[i])
+        .filter(|r| r.namespace == namespace && !r.key.contains("{parent}"))
+        .collect();
+    let prefix_of = |key: &str| key.split_once("{n}").map(|(p, s)| (p.to_string(), s.to_string()));
+    let rule = rules
+        .iter()
+        .find(|r| like.is_some_and(|l| prefix_of(&r.key).is_some_and(|(p, s)| number_of(l, &p, &s).is_some())))
+        .or(rules.first())?;
+    let (prefix, suffix) = prefix_of(&rule.key)?;
+    let next = highest_key(index, doc, namespace, &prefix, &suffix).map_or(1, |(n, _)| n + 1);
+    Some(format!("{prefix}{next:0width$}{suffix}", width = rule.width))
+}
+
 /// The clauses of a namespace where its keys must be unique for this document: the document, or
 /// its feature folder (the document alone when it has none).
-fn clauses_in_scope<'s>(site: &'s Site, namespace: NamespaceId) -> impl Iterator<Item = &'s Clause> + 's {
-    let doc = &site.doc.model;
-    let whole_scope = site.index.grammar.namespace(namespace).unique != Uniqueness::Document && doc.scope.is_some();
-    let others = site
-        .index
+fn clauses_in_scope<'s>(
+    index: &'s WorkspaceIndex,
+    doc: &'s IndexedDoc,
+    namespace: NamespaceId,
+) -> impl Iterator<Item = &'s Clause> + 's {
+    let doc = &doc.model;
+    let whole_scope = index.grammar.namespace(namespace).unique != Uniqueness::Document && doc.scope.is_some();
+    let others = index
         .docs()
         .filter(move |d| whole_scope && d.model.path != doc.path && d.model.scope == doc.scope)
         .flat_map(|d| d.model.clauses.iter());

@@ -1,6 +1,7 @@
 //! The workspace index and pure queries over it. No LSP types: results carry byte ranges and
 //! paths, so the CLI and the language server share every answer.
 
+pub mod actions;
 pub mod complete;
 pub mod config;
 pub mod config_loader;

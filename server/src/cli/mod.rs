@@ -2,6 +2,7 @@
 //! `specls check` prints diagnostics for CI.
 
 pub mod check;
+pub mod gaps;
 pub mod sarif;
 
 use std::path::PathBuf;
@@ -43,6 +44,18 @@ enum Command {
         #[arg(long, num_args = 1.., value_name = "FILE")]
         junit: Vec<PathBuf>,
     },
+    /// Print the spec-gap edits (a clarification marker or open question per failing clause) as a
+    /// unified diff; write them to the files only with --write.
+    Gaps {
+        /// Files or folders whose specs are marked (default: the current folder).
+        paths: Vec<PathBuf>,
+        /// Test results (JUnit XML, or libtest JSON for .json files).
+        #[arg(long, num_args = 1.., value_name = "FILE", required = true)]
+        junit: Vec<PathBuf>,
+        /// Apply the edits to the files.
+        #[arg(long)]
+        write: bool,
+    },
 }
 
 /// A severity threshold for `specls check --severity`.
@@ -69,6 +82,15 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve { stdio: true }) {
         Command::Serve { .. } => crate::lsp::serve_stdio(),
+        Command::Gaps { paths, junit, write } => {
+            match gaps::run_gaps(&gaps::default_paths(paths), &junit, write, &mut std::io::stdout().lock()) {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("specls: {e:#}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Check { paths, format, severity, junit } => {
             let paths = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths };
             match check::run_check(&paths, &junit) {

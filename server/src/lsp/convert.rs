@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use tower_lsp_server::ls_types as lsp;
 
+use crate::analysis::actions::Action;
 use crate::analysis::complete::{Completion, CompletionKind, Insert, plain};
 use crate::analysis::config_loader::Problem;
 use crate::analysis::lens::Lens;
@@ -265,6 +266,88 @@ pub fn completion_item(doc: &IndexedDoc, c: &Completion, enc: PositionEncoding, 
 }
 
 /// Verifies specs/003-navigation/spec.md FR-017.
+/// A path's URI and the version of its open document (`None` when it is not open).
+pub type EditTarget<'a> = dyn Fn(&Path) -> Option<(lsp::Uri, Option<i32>)> + 'a;
+
+/// A code action: its edits as versioned `documentChanges` (with a `CreateFile` for each new
+/// file) when the client takes them, else as `changes`, and its location as an
+/// [`OPEN_LOCATION`](crate::lsp::handlers::code_action::OPEN_LOCATION) command. `target` names a
+/// path's URI and the version of its open document (`None`: not open); `source` is the document
+/// the action was asked for. None when a file it edits is neither indexed nor created by it.
+pub fn code_action(
+    index: &WorkspaceIndex,
+    source: &IndexedDoc,
+    action: &Action,
+    kind: lsp::CodeActionKind,
+    target: &EditTarget<'_>,
+    enc: PositionEncoding,
+    document_changes: bool,
+) -> Option<lsp::CodeAction> {
+    let mut files: Vec<(lsp::Uri, Option<i32>, bool, Vec<lsp::TextEdit>)> = Vec::new();
+    for edit in &action.edits {
+        let (uri, version) = target(&edit.path)?;
+        let created = action.create.contains(&edit.path);
+        let lsp_range = match index.doc(&edit.path) {
+            Some(doc) if !created => range(doc, &edit.range, enc),
+            _ if created => lsp::Range::default(),
+            _ => return None,
+        };
+        let text_edit = lsp::TextEdit { range: lsp_range, new_text: edit.new_text.clone() };
+        match files.iter_mut().find(|f| f.0 == uri) {
+            Some(file) => file.3.push(text_edit),
+            None => files.push((uri, if created { None } else { version }, created, vec![text_edit])),
+        }
+    }
+    let edit = (!files.is_empty()).then(|| {
+        if document_changes {
+            let mut operations = Vec::new();
+            for (uri, version, created, edits) in files {
+                if created {
+                    operations.push(lsp::DocumentChangeOperation::Op(lsp::ResourceOp::Create(lsp::CreateFile {
+                        uri: uri.clone(),
+                        options: Some(lsp::CreateFileOptions { overwrite: Some(false), ignore_if_exists: Some(true) }),
+                        annotation_id: None,
+                    })));
+                }
+                operations.push(lsp::DocumentChangeOperation::Edit(lsp::TextDocumentEdit {
+                    text_document: lsp::OptionalVersionedTextDocumentIdentifier { uri, version },
+                    edits: edits.into_iter().map(lsp::OneOf::Left).collect(),
+                }));
+            }
+            lsp::WorkspaceEdit {
+                document_changes: Some(lsp::DocumentChanges::Operations(operations)),
+                ..Default::default()
+            }
+        } else {
+            let changes = files.into_iter().map(|(uri, _, _, edits)| (uri, edits)).collect();
+            lsp::WorkspaceEdit { changes: Some(changes), ..Default::default() }
+        }
+    });
+    let command = match &action.open {
+        Some(open) => {
+            let doc = index.doc(&open.path)?;
+            let (uri, _) = target(&open.path)?;
+            Some(lsp::Command {
+                title: action.title.clone(),
+                command: crate::lsp::handlers::code_action::OPEN_LOCATION.to_string(),
+                arguments: Some(vec![serde_json::json!(uri), serde_json::json!(range(doc, &open.range, enc))]),
+            })
+        }
+        None => None,
+    };
+    let diagnostics = action.fixes.as_ref().map(|d| vec![diagnostic(index, source, d, enc)]);
+    Some(lsp::CodeAction {
+        title: action.title.clone(),
+        kind: Some(kind),
+        diagnostics,
+        edit,
+        command,
+        is_preferred: None,
+        disabled: None,
+        data: None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;

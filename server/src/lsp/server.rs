@@ -112,6 +112,10 @@ fn session_from(params: &lsp::InitializeParams) -> Session {
             .and_then(|w| w.workspace_edit.as_ref())
             .and_then(|e| e.document_changes)
             .unwrap_or(false),
+        create_files: workspace
+            .and_then(|w| w.workspace_edit.as_ref())
+            .and_then(|e| e.resource_operations.as_ref())
+            .is_some_and(|ops| ops.contains(&lsp::ResourceOperationKind::Create)),
         snippets: caps
             .text_document
             .as_ref()
@@ -169,6 +173,11 @@ impl LanguageServer for Backend {
             })),
             document_link_provider: Some(lsp::DocumentLinkOptions {
                 resolve_provider: Some(false),
+                work_done_progress_options: Default::default(),
+            }),
+            code_action_provider: Some(handlers::code_action::options()),
+            execute_command_provider: Some(lsp::ExecuteCommandOptions {
+                commands: vec![handlers::code_action::OPEN_LOCATION.to_string()],
                 work_done_progress_options: Default::default(),
             }),
             code_lens_provider: Some(lsp::CodeLensOptions { resolve_provider: Some(false) }),
@@ -353,6 +362,14 @@ impl LanguageServer for Backend {
 
     async fn document_link(&self, params: lsp::DocumentLinkParams) -> Result<Option<Vec<lsp::DocumentLink>>> {
         handlers::links::document_link(&self.state, params).await
+    }
+
+    async fn code_action(&self, params: lsp::CodeActionParams) -> Result<Option<lsp::CodeActionResponse>> {
+        handlers::code_action::code_action(&self.state, params).await
+    }
+
+    async fn execute_command(&self, params: lsp::ExecuteCommandParams) -> Result<Option<lsp::LSPAny>> {
+        handlers::code_action::execute(&self.state, params).await
     }
 
     async fn code_lens(&self, params: lsp::CodeLensParams) -> Result<Option<Vec<lsp::CodeLens>>> {

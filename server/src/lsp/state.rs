@@ -39,6 +39,8 @@ pub struct Session {
     pub configuration: bool,
     /// The client takes versioned document edits (`workspace.workspaceEdit.documentChanges`).
     pub document_changes: bool,
+    /// The client creates files in workspace edits (`resourceOperations` has `create`).
+    pub create_files: bool,
     /// The client expands snippets in completion items.
     pub snippets: bool,
 }
