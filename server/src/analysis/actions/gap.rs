@@ -75,8 +75,8 @@ fn failing_at<'a>(index: &WorkspaceIndex, doc: &'a IndexedDoc, range: &Range<usi
     let site = match (&case_link.function, failure_doc) {
         (Some(f), _) => Some(Open { path: index.path(f.doc).to_path_buf(), range: f.name.clone() }),
         (None, Some((d, line))) => index.doc_by_id(d).and_then(|doc| {
-            let line = (line as usize).checked_sub(1).filter(|l| *l < doc.lines.line_count())?;
-            let start = doc.lines.line_start(line);
+            let line = (line as usize).checked_sub(1).filter(|l| *l < doc.lines().line_count())?;
+            let start = doc.lines().line_start(line);
             Some(Open { path: doc.model.path.clone(), range: start..start })
         }),
         (None, None) => None,
