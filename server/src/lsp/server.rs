@@ -172,6 +172,7 @@ impl LanguageServer for Backend {
                 work_done_progress_options: Default::default(),
             }),
             code_lens_provider: Some(lsp::CodeLensOptions { resolve_provider: Some(false) }),
+            execute_command_provider: Some(handlers::commands::options()),
             semantic_tokens_provider: Some(lsp::SemanticTokensServerCapabilities::SemanticTokensOptions(
                 lsp::SemanticTokensOptions {
                     legend: super::convert::semantic_tokens_legend(),
@@ -375,5 +376,9 @@ impl LanguageServer for Backend {
 
     async fn diagnostic(&self, params: lsp::DocumentDiagnosticParams) -> Result<lsp::DocumentDiagnosticReportResult> {
         handlers::diagnostics::document_diagnostic(&self.state, params).await
+    }
+
+    async fn execute_command(&self, params: lsp::ExecuteCommandParams) -> Result<Option<lsp::LSPAny>> {
+        handlers::commands::execute(&self.state, params).await
     }
 }

@@ -1,5 +1,6 @@
 //! One module per request.
 
+pub mod commands;
 pub mod completion;
 pub mod debug;
 pub mod diagnostics;
