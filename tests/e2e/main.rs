@@ -3,6 +3,7 @@
 
 mod support;
 
+mod commands;
 mod completion;
 mod config;
 mod diagnostics;
