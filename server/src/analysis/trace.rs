@@ -247,12 +247,17 @@ fn row(index: &WorkspaceIndex, links: &Links, loc: ClauseLoc) -> Option<Row> {
     let code = covered.code.iter().filter_map(|m| place(m.doc, index.reference(m)?.1.range.start)).collect();
     let mut tests = Vec::new();
     // Functions whose results are listed: their mentions are not listed again.
-    let mut with_results: HashSet<(DocId, usize)> = HashSet::new();
+    let mut with_results: HashSet<(DocId, Option<usize>)> = HashSet::new();
     for link in links.of_clause(loc) {
         let Some((_, case)) = index.results.case(link.case) else { continue };
         let function = link.function.as_ref();
         if let Some(f) = function {
-            with_results.insert((f.doc, f.unit));
+            // Its own mentions, its module's tags and its file's header tags.
+            with_results.extend([
+                (f.doc, Some(f.unit)),
+                (f.doc, test_state::enclosing_module(index, f)),
+                (f.doc, None),
+            ]);
         }
         let at = function.and_then(|f| place(f.doc, f.name.start));
         let (outcome, message) = match &case.status {
@@ -273,7 +278,7 @@ fn row(index: &WorkspaceIndex, links: &Links, loc: ClauseLoc) -> Option<Row> {
     for mention in &covered.tests {
         let Some((test_doc, reference)) = index.reference(mention) else { continue };
         debug_assert_eq!(reference.role, Role::Verifies);
-        if reference.unit.is_some_and(|u| with_results.contains(&(mention.doc, u))) {
+        if with_results.contains(&(mention.doc, reference.unit)) {
             continue;
         }
         let name = reference
