@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::model::Role;
+use crate::model::results::Status;
 
 use super::index::{ClauseLoc, DocId, WorkspaceIndex};
 use super::navigate::{coverage, display_key};
@@ -261,11 +261,11 @@ fn row(index: &WorkspaceIndex, links: &Links, loc: ClauseLoc) -> Option<Row> {
         }
         let at = function.and_then(|f| place(f.doc, f.name.start));
         let (outcome, message) = match &case.status {
-            crate::model::results::Status::Passed => (Outcome::Passed, None),
-            crate::model::results::Status::Flaky(_) => (Outcome::Flaky, None),
-            crate::model::results::Status::Failed(f) => (Outcome::Failed, Some(f.summary.clone())),
-            crate::model::results::Status::Error(f) => (Outcome::Error, Some(f.summary.clone())),
-            crate::model::results::Status::Skipped => (Outcome::Skipped, None),
+            Status::Passed => (Outcome::Passed, None),
+            Status::Flaky(_) => (Outcome::Flaky, None),
+            Status::Failed(f) => (Outcome::Failed, Some(f.summary.clone())),
+            Status::Error(f) => (Outcome::Error, Some(f.summary.clone())),
+            Status::Skipped => (Outcome::Skipped, None),
         };
         tests.push(Test {
             name: case.name.clone(),
@@ -277,7 +277,6 @@ fn row(index: &WorkspaceIndex, links: &Links, loc: ClauseLoc) -> Option<Row> {
     }
     for mention in &covered.tests {
         let Some((test_doc, reference)) = index.reference(mention) else { continue };
-        debug_assert_eq!(reference.role, Role::Verifies);
         if with_results.contains(&(mention.doc, reference.unit)) {
             continue;
         }

@@ -46,10 +46,10 @@ pub fn render(trace: &Trace, format: Format) -> Result<String> {
     })
 }
 
-/// The HTML page. The data sits in a `<script type="application/json">`, so `</` is escaped
-/// to keep a title from closing it.
+/// The HTML page. The data sits in a `<script type="application/json">`: every `<` (only ever
+/// inside JSON strings) is escaped, so no title can close the script or open a comment in it.
 pub fn html(trace: &Trace) -> Result<String> {
-    let data = serde_json::to_string(trace).context("cannot serialise the trace")?.replace("</", "<\\/");
+    let data = serde_json::to_string(trace).context("cannot serialise the trace")?.replace('<', "\\u003c");
     Ok(PAGE.replace("/*TRACE_DATA*/", &data))
 }
 
@@ -84,4 +84,35 @@ pub fn run(
         writeln!(err, "specls: {} clauses in a state that fails the trace", offending.len())?;
     }
     Ok(offending.is_empty())
+}
+
+/// Verifies specs/005-test-results/spec.md FR-020.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::trace::{Feature, Row, Summary};
+
+    #[test]
+    fn titles_cannot_close_the_data_script() {
+        let row = Row {
+            key: "FR-001".into(),
+            kind: "requirement".into(),
+            title: "</script><!-- <b>".into(),
+            path: "specs/001-a/spec.md".into(),
+            line: 3,
+            state: RowState::Untested,
+            stale: false,
+            tasks: Vec::new(),
+            code: Vec::new(),
+            tests: Vec::new(),
+        };
+        let trace = Trace {
+            results: Vec::new(),
+            summary: Summary::default(),
+            features: vec![Feature { scope: "specs/001-a".into(), rows: vec![row] }],
+        };
+        let page = html(&trace).expect("renders");
+        assert_eq!(page.matches("</script>").count(), PAGE.matches("</script>").count());
+        assert!(page.contains(r"\u003c/script>\u003c!-- \u003cb>"), "{page}");
+    }
 }
