@@ -152,7 +152,7 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// Verifies specs/005-test-results/spec.md FR-016.
+/// Verifies specs/005-test-results/spec.md FR-027.
 #[test]
 fn gaps_prints_the_spec_gap_edits_as_a_diff_and_writes_them_only_when_asked() {
     let dir = results_copy();

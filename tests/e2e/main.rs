@@ -4,6 +4,7 @@
 mod support;
 
 mod code_actions;
+mod commands;
 mod completion;
 mod config;
 mod diagnostics;

@@ -18,6 +18,7 @@ pub mod rules;
 pub mod symbols;
 pub mod test_state;
 pub mod tokens;
+pub mod trace;
 pub mod workspace;
 
 pub use diagnostics::{Diagnostic, Related, Severity, diagnostics};

@@ -122,8 +122,13 @@ pub fn link(index: &WorkspaceIndex) -> Links {
                 }
             }
             if let (Some(f), Some(doc)) = (&function, doc) {
-                for reference in doc.model.references.iter().filter(|r| r.unit == Some(f.unit) && r.role != Role::Cites)
-                {
+                // Its own mentions, and the verifying tags of its module and of the file's header.
+                let module = enclosing_module(index, f);
+                let covers = |r: &&Reference| match r.unit {
+                    Some(unit) if unit == f.unit => r.role != Role::Cites,
+                    unit => (unit.is_none() || unit == module) && r.role == Role::Verifies,
+                };
+                for reference in doc.model.references.iter().filter(covers) {
                     if let Resolution::Resolved(clause) = resolve(index, &doc.model, reference) {
                         clauses.push(clause);
                     }
@@ -145,21 +150,24 @@ pub fn link(index: &WorkspaceIndex) -> Links {
     links
 }
 
-/// The functions of indexed source files that hold mentions, by name.
+/// The functions of indexed source files (the files that hold mentions), by name. A function
+/// without mentions of its own still counts: the module around it may carry the tag.
 fn test_functions(index: &WorkspaceIndex) -> HashMap<String, Vec<TestFunction>> {
     let mut out: HashMap<String, Vec<TestFunction>> = HashMap::new();
-    for doc in index.docs().filter(|d| d.model.kind == index.grammar.code_kind) {
+    for doc in index.docs().filter(|d| d.model.kind == index.grammar.code_kind && !d.model.references.is_empty()) {
         let Some(id) = index.doc_id(&doc.model.path) else { continue };
-        let mut units: Vec<usize> = doc.model.references.iter().filter_map(|r| r.unit).collect();
-        units.sort_unstable();
-        units.dedup();
-        for unit in units {
-            if let Some(name) = index.grammar.code.function_name_at(&doc.model.path, &doc.text, unit) {
-                out.entry(doc.text[name.clone()].to_string()).or_default().push(TestFunction { doc: id, unit, name });
-            }
+        for (unit, name) in index.grammar.code.functions_in(&doc.model.path, &doc.text) {
+            out.entry(doc.text[name.clone()].to_string()).or_default().push(TestFunction { doc: id, unit, name });
         }
     }
     out
+}
+
+/// Where the module around a test function starts (`mod tests {`): mentions in its doc comment
+/// have that `unit` and cover every test in it, as a file's header comment (no `unit`) does.
+pub fn enclosing_module(index: &WorkspaceIndex, function: &TestFunction) -> Option<usize> {
+    let doc = index.doc_by_id(function.doc)?;
+    index.grammar.code.module_before(&doc.model.path, &doc.text, function.unit)
 }
 
 /// The test function of a case: at its file and line, else the one function its name and
@@ -181,10 +189,14 @@ fn locate_function(
         return Some(one.clone());
     }
     // Several functions of that name: the classname's segments (`tests.test_calc`, a nextest
-    // binary ID, a Go package path) pick the file whose path shares the most of them.
+    // binary ID, a Go package path) and the module path of the name (nextest's
+    // `analysis::trace::tests::…`) pick the file whose path shares the most of them.
+    let module_path = case.name.rsplit_once("::").map(|(path, _)| path);
     let hints: Vec<String> = case
         .classname
         .iter()
+        .map(String::as_str)
+        .chain(module_path)
         .flat_map(|c| c.split(['.', '/', ':']))
         .filter(|s| !s.is_empty())
         .map(|s| s.replace('-', "_"))
@@ -436,6 +448,24 @@ mod tests {
             .expect("parses");
         index.results = Arc::new(TestResults { runs: vec![run], problems: Vec::new() });
         assert_eq!(link(&index).cases[0].clauses.len(), 1, "a qualified key resolves");
+    }
+
+    /// Verifies specs/005-test-results/spec.md FR-024.
+    #[test]
+    fn a_tag_on_a_module_covers_its_tests_and_the_module_path_picks_between_namesakes() {
+        let tagged = "pub fn divide() {}\n\n/// Verifies: FR-004\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn works() {}\n}\n";
+        let other = "/// Verifies: FR-005\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn works() {}\n}\n";
+        let mut index =
+            test_workspace(&[("specs/001-calc/spec.md", SPEC), ("src/divide.rs", tagged), ("src/round.rs", other)]);
+        let junit = br#"<testsuite name="calc"><testcase name="divide::tests::works" classname="calc"/><testcase name="round::tests::works" classname="calc"><failure message="x"/></testcase></testsuite>"#;
+        let run = parse(Path::new("/ws/junit.xml"), junit).expect("parses");
+        index.results = Arc::new(TestResults { runs: vec![run], problems: Vec::new() });
+        let links = link(&index);
+        let path = Path::new("/ws/specs/001-calc/spec.md");
+        let id = index.doc_id(path).expect("indexed");
+        let scope = index.scope_id(index.doc(path).and_then(|d| d.model.scope.as_deref()));
+        let state = |i: u32| status(&index, &links, ClauseLoc { doc: id, index: i, scope, global: false }).state;
+        assert_eq!((state(3), state(4)), (State::Verified, State::Failing), "FR-004 by divide.rs, FR-005 by round.rs");
     }
 
     #[test]

@@ -70,11 +70,23 @@ pub fn workspace_root(path: &Path) -> PathBuf {
     start.ancestors().find(|dir| MARKERS.iter().any(|m| dir.join(m).exists())).unwrap_or(start).to_path_buf()
 }
 
-/// Check `paths`. The configuration is the `specls.toml` of the first workspace root (in path
-/// order) that has one. With `junit` results files, the code index is built too, so that failing
-/// tests reach the clauses they verify (`test-failing`); a results file that cannot be read is
-/// an error.
-pub fn run_check(paths: &[PathBuf], junit: &[PathBuf]) -> Result<Report> {
+/// An index of the workspaces around some paths, with the configuration it read.
+pub struct Indexed {
+    pub index: WorkspaceIndex,
+    /// The indexed files the paths name (and the source files, when the code index is built), in order.
+    pub paths: Vec<PathBuf>,
+    /// The paths asked for, absolute.
+    pub targets: Vec<PathBuf>,
+    pub skipped: Vec<(PathBuf, String)>,
+    config_file: Option<(PathBuf, String)>,
+    problems: Vec<Diagnostic>,
+}
+
+/// Index `paths`. The configuration is the `specls.toml` of the first workspace root (in path
+/// order) that has one. The code index is built (over the whole workspaces: tests sit beside
+/// the specs) when asked for or when there are `junit` results files; a results file that cannot
+/// be read is an error.
+pub fn index_paths(paths: &[PathBuf], junit: &[PathBuf], code: bool) -> Result<Indexed> {
     let mut targets = Vec::new();
     for path in paths {
         let absolute = std::path::absolute(path).with_context(|| format!("cannot resolve {}", path.display()))?;
@@ -96,13 +108,12 @@ pub fn run_check(paths: &[PathBuf], junit: &[PathBuf]) -> Result<Report> {
         let run = crate::model::results::load(path, crate::model::results::MAX_RESULTS_BYTES)?;
         results.runs.push(run);
     }
-    let with_code = !results.runs.is_empty() && loaded.config.code.enabled;
+    let with_code = (code || !results.runs.is_empty()) && loaded.config.code.enabled;
     let walk = WalkOptions {
         filter: loaded.config.files.clone(),
         code: with_code.then(|| loaded.config.code.clone()),
         ..WalkOptions::default()
     };
-    // The code index reads the source files of the whole workspace: tests sit beside the specs.
     let scan_targets = if with_code { roots.clone() } else { targets.clone() };
     let scanned = scan(&loaded.grammar, &scan_targets, &roots, &walk);
     let mut index = WorkspaceIndex::new(loaded.grammar.clone(), roots);
@@ -118,6 +129,15 @@ pub fn run_check(paths: &[PathBuf], junit: &[PathBuf]) -> Result<Report> {
         index.upsert(doc);
     }
     paths.sort();
+    let skipped = scanned.skipped.into_iter().map(|s| (s.path, s.reason)).collect();
+    let problems = loaded.problems.iter().map(|p| p.diagnostic()).collect();
+    Ok(Indexed { index, paths, targets, skipped, config_file, problems })
+}
+
+/// Check `paths` (see [`index_paths`]): with `junit` results files, failing tests reach the
+/// clauses they verify (`test-failing`).
+pub fn run_check(paths: &[PathBuf], junit: &[PathBuf]) -> Result<Report> {
+    let Indexed { index, paths, skipped, config_file, problems, .. } = index_paths(paths, junit, false)?;
     // Diagnostics only read the index: compute them for all files in parallel.
     let mut files: Vec<(PathBuf, Vec<Diagnostic>)> = paths
         .into_par_iter()
@@ -129,12 +149,10 @@ pub fn run_check(paths: &[PathBuf], junit: &[PathBuf]) -> Result<Report> {
     // Source files are reported only for their failing tests.
     files.retain(|(path, diags)| !diags.is_empty() || !index.grammar.code.is_code(path));
     let config = config_file.map(|(path, text)| {
-        let problems = loaded.problems.iter().map(|p| p.diagnostic()).collect();
         files.insert(0, (path.clone(), problems));
         let lines = LineIndex::new(&text);
         ConfigFile { path, text: Arc::from(text), lines }
     });
-    let skipped = scanned.skipped.into_iter().map(|s| (s.path, s.reason)).collect();
     Ok(Report { files, index, skipped, config })
 }
 

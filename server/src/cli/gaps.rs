@@ -121,7 +121,7 @@ fn write_diff(out: &mut impl Write, name: &str, created: bool, old: &str, new: &
     Ok(())
 }
 
-/// Verifies specs/005-test-results/spec.md FR-016.
+/// Verifies specs/005-test-results/spec.md FR-027.
 #[cfg(test)]
 mod tests {
     use super::*;

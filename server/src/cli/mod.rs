@@ -1,9 +1,10 @@
 //! The `specls` command line: `specls` / `specls serve` runs the language server on stdio,
-//! `specls check` prints diagnostics for CI.
+//! `specls check` prints diagnostics for CI, `specls trace` the trace matrix.
 
 pub mod check;
 pub mod gaps;
 pub mod sarif;
+pub mod trace;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +57,27 @@ enum Command {
         #[arg(long)]
         write: bool,
     },
+    /// Print the trace matrix: each clause with the tasks that cite it, the code that implements
+    /// it and the tests that verify it, with their state.
+    Trace {
+        /// Files or folders whose spec documents are traced (default: the current folder).
+        paths: Vec<PathBuf>,
+        /// Test results (JUnit XML, or libtest JSON for .json files) giving the tests' outcomes.
+        #[arg(long, num_args = 1.., value_name = "FILE")]
+        junit: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: trace::Format,
+        /// Write the trace to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Trace only clauses of these kinds (`requirement`, `success-criterion`, `user-story`, …).
+        #[arg(long = "kind", value_name = "KIND")]
+        kinds: Vec<String>,
+        /// Exit 1 when a traced clause is in one of these states (failing, not-run, untested,
+        /// verified), listing them on stderr.
+        #[arg(long, value_delimiter = ',', value_name = "STATES")]
+        fail_on: Vec<crate::analysis::trace::RowState>,
+    },
 }
 
 /// A severity threshold for `specls check --severity`.
@@ -85,6 +107,17 @@ pub fn main() -> ExitCode {
         Command::Gaps { paths, junit, write } => {
             match gaps::run_gaps(&gaps::default_paths(paths), &junit, write, &mut std::io::stdout().lock()) {
                 Ok(_) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("specls: {e:#}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Trace { paths, junit, format, output, kinds, fail_on } => {
+            let paths = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths };
+            match trace::run(&paths, &junit, &kinds, format, output.as_deref(), &fail_on) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(1),
                 Err(e) => {
                     eprintln!("specls: {e:#}");
                     ExitCode::from(2)

@@ -176,11 +176,8 @@ impl LanguageServer for Backend {
                 work_done_progress_options: Default::default(),
             }),
             code_action_provider: Some(handlers::code_action::options()),
-            execute_command_provider: Some(lsp::ExecuteCommandOptions {
-                commands: vec![handlers::code_action::OPEN_LOCATION.to_string()],
-                work_done_progress_options: Default::default(),
-            }),
             code_lens_provider: Some(lsp::CodeLensOptions { resolve_provider: Some(false) }),
+            execute_command_provider: Some(handlers::commands::options()),
             semantic_tokens_provider: Some(lsp::SemanticTokensServerCapabilities::SemanticTokensOptions(
                 lsp::SemanticTokensOptions {
                     legend: super::convert::semantic_tokens_legend(),
@@ -368,10 +365,6 @@ impl LanguageServer for Backend {
         handlers::code_action::code_action(&self.state, params).await
     }
 
-    async fn execute_command(&self, params: lsp::ExecuteCommandParams) -> Result<Option<lsp::LSPAny>> {
-        handlers::code_action::execute(&self.state, params).await
-    }
-
     async fn code_lens(&self, params: lsp::CodeLensParams) -> Result<Option<Vec<lsp::CodeLens>>> {
         handlers::lens::code_lens(&self.state, params).await
     }
@@ -392,5 +385,9 @@ impl LanguageServer for Backend {
 
     async fn diagnostic(&self, params: lsp::DocumentDiagnosticParams) -> Result<lsp::DocumentDiagnosticReportResult> {
         handlers::diagnostics::document_diagnostic(&self.state, params).await
+    }
+
+    async fn execute_command(&self, params: lsp::ExecuteCommandParams) -> Result<Option<lsp::LSPAny>> {
+        handlers::commands::execute(&self.state, params).await
     }
 }

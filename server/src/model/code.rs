@@ -30,6 +30,8 @@ pub struct Language {
     block_comments: Vec<(String, String)>,
     strings: Vec<(String, String)>,
     functions: Option<Regex>,
+    /// Module items: a tag on one covers the tests in it (Rust's `mod tests`).
+    modules: Option<Regex>,
     test_region: Option<Regex>,
     /// `'x'` is a character, not a string (languages without `'` strings).
     char_literals: bool,
@@ -107,6 +109,7 @@ struct LanguageDef {
     #[serde(default)]
     strings: Vec<(String, String)>,
     functions: Option<String>,
+    modules: Option<String>,
     test_region: Option<String>,
 }
 
@@ -169,6 +172,7 @@ impl CodeGrammar {
                 block_comments: def.block_comments.clone(),
                 strings: def.strings.clone(),
                 functions: def.functions.as_deref().map(regex).transpose()?,
+                modules: def.modules.as_deref().map(regex).transpose()?,
                 test_region: def.test_region.as_deref().map(regex).transpose()?,
             });
         }
@@ -303,6 +307,18 @@ impl CodeGrammar {
         let re = self.language(path)?.functions.as_ref()?;
         let caps = re.captures_at(text, start).filter(|c| c.get(0).is_some_and(|m| m.start() == start))?;
         caps.name("name").map(|m| m.range())
+    }
+
+    /// Every function definition of a file (its start and name), comments and strings not excluded.
+    pub fn functions_in(&self, path: &Path, text: &str) -> Vec<(usize, Range<usize>)> {
+        let Some(re) = self.language(path).and_then(|l| l.functions.as_ref()) else { return Vec::new() };
+        re.captures_iter(text).filter_map(|caps| Some((caps.get(0)?.start(), caps.name("name")?.range()))).collect()
+    }
+
+    /// Where the last module item before `at` starts: a tag there covers a test at `at`.
+    pub fn module_before(&self, path: &Path, text: &str, at: usize) -> Option<usize> {
+        let re = self.language(path)?.modules.as_ref()?;
+        re.find_iter(&text[..at.min(text.len())]).last().map(|m| m.start())
     }
 
     /// The file name globs of every language, for file watchers.
@@ -559,11 +575,13 @@ impl Scanner<'_> {
         }
     }
 
-    /// The functions defined in code (not in comments or strings), in order, and whether each is
-    /// a test: in a test file or test region, or named as one (`test_…`, `Test…`).
+    /// The functions and modules defined in code (not in comments or strings), in order, and
+    /// whether each is a test: a function in a test file or test region, or named as one
+    /// (`test_…`, `Test…`).
     fn functions(&self, regions: &[(Range<usize>, Region)], test_region: Option<usize>) -> Vec<Function> {
         let Some(re) = &self.language.functions else { return Vec::new() };
-        re.captures_iter(self.text)
+        let mut out: Vec<Function> = re
+            .captures_iter(self.text)
             .filter_map(|caps| {
                 let name = caps.name("name")?;
                 if inside(regions, name.start()) {
@@ -572,14 +590,27 @@ impl Scanner<'_> {
                 let is_test = self.test_file
                     || test_region.is_some_and(|t| name.start() >= t)
                     || name.as_str().get(..4).is_some_and(|p| p.eq_ignore_ascii_case("test"));
-                Some(Function { start: caps.get(0).map_or(name.start(), |m| m.start()), name: name.range(), is_test })
+                let start = caps.get(0).map_or(name.start(), |m| m.start());
+                Some(Function { start, name: name.range(), is_test, module: false })
             })
-            .collect()
+            .collect();
+        // Modules own the comments that document them (`/// Verifies …` above `#[cfg(test)]
+        // mod tests`): test code when in a test file or region; their names are not test names.
+        if let Some(modules) = &self.language.modules {
+            out.extend(modules.captures_iter(self.text).filter_map(|caps| {
+                let name = caps.name("name")?;
+                let start = caps.get(0).map_or(name.start(), |m| m.start());
+                let is_test = self.test_file || test_region.is_some_and(|t| start >= t);
+                (!inside(regions, name.start())).then(|| Function { start, name: name.range(), is_test, module: true })
+            }));
+            out.sort_by_key(|f| f.start);
+        }
+        out
     }
 
     /// Keys in the names of test functions: `fr_003_rejects_…`, `test_FR003_…`.
     fn test_names(&mut self, functions: &[Function], suppressed: &[Range<usize>], pin: Option<&str>) {
-        for function in functions.iter().filter(|f| f.is_test) {
+        for function in functions.iter().filter(|f| f.is_test && !f.module) {
             if self.model.references.len() >= MAX_MENTIONS {
                 return;
             }
@@ -607,12 +638,14 @@ impl Scanner<'_> {
     }
 }
 
-/// A function definition found in code.
+/// A function or module definition found in code.
 struct Function {
     /// Where its definition starts (`fn`, `def`, …).
     start: usize,
     name: Range<usize>,
     is_test: bool,
+    /// A module item rather than a function.
+    module: bool,
 }
 
 /// Whether only attributes and decorators stand between a comment and the definition after it
@@ -627,11 +660,13 @@ fn documents(gap: &str) -> bool {
 }
 
 /// The function a comment or string belongs to: the one it documents (the next definition, with
-/// no blank line between), else the one it is written in (the last definition before it).
+/// no blank line between, under a comment on lines of its own), else the one it is written in
+/// (the last definition before it).
 fn owner<'f>(text: &str, functions: &'f [Function], block: &Block) -> Option<&'f Function> {
     let next = functions.partition_point(|f| f.start < block.range.end);
     if let Some(f) = functions.get(next)
         && block.region == Region::Comment
+        && starts_line(text, block.start)
         && documents(&text[block.range.end..f.start])
     {
         return Some(f);
@@ -676,6 +711,12 @@ fn lines(text: &str, range: Range<usize>) -> impl Iterator<Item = Range<usize>> 
         at = stop + 1;
         Some(line)
     })
+}
+
+/// Whether only whitespace stands before `at` on its line: a comment after code on its line
+/// (`fn helper() {} // FR-001`) documents nothing below it.
+fn starts_line(text: &str, at: usize) -> bool {
+    text[..at].rsplit('\n').next().is_none_or(|before| before.trim().is_empty())
 }
 
 fn line_of(text: &str, at: usize) -> &str {

@@ -65,11 +65,8 @@ pub async fn code_action(state: &Arc<State>, params: lsp::CodeActionParams) -> R
     Ok(Some(out))
 }
 
-/// `workspace/executeCommand` for [`OPEN_LOCATION`].
+/// [`OPEN_LOCATION`], run by `commands::execute`.
 pub async fn execute(state: &Arc<State>, params: lsp::ExecuteCommandParams) -> Result<Option<lsp::LSPAny>> {
-    if params.command != OPEN_LOCATION {
-        return Err(Error::invalid_params(format!("unknown command {}", params.command)));
-    }
     let (Some(uri), Some(range)) = (params.arguments.first(), params.arguments.get(1)) else {
         return Err(Error::invalid_params("specls.openLocation takes a URI and a range"));
     };

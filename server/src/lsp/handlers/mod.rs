@@ -1,6 +1,7 @@
 //! One module per request.
 
 pub mod code_action;
+pub mod commands;
 pub mod completion;
 pub mod debug;
 pub mod diagnostics;
