@@ -871,6 +871,25 @@ fn regex(pattern: &str) -> Result<Regex> {
 mod tests {
     use super::*;
 
+    /// Requirements, success criteria and tasks are most of a spec's clause lines: their patterns,
+    /// without the rest-of-line title, must stay one-pass so that their captures run on the
+    /// one-pass engine instead of the backtracking one.
+    #[test]
+    fn the_busiest_clause_patterns_are_one_pass() {
+        let grammar = Grammar::builtin();
+        let busiest = ["requirement", "success-criterion", "task"];
+        let mut checked = 0;
+        for rule in grammar.clause_rules.iter().filter(|r| busiest.contains(&r.kind.as_str()) && r.title_rest) {
+            let pattern = rule.pattern.as_str();
+            // List items; a task written without a list marker is rare.
+            if pattern.starts_with(r"^[ \t]*[-*]") {
+                assert!(regex_automata::dfa::onepass::DFA::new(pattern).is_ok(), "not one-pass: {pattern}");
+                checked += 1;
+            }
+        }
+        assert!(checked >= 4, "{checked}");
+    }
+
     #[test]
     fn a_trailing_rest_of_line_title_is_split_off_only_where_matching_is_unchanged() {
         assert_eq!(
