@@ -23,7 +23,7 @@ fn trace_report_and_reload_commands() {
     let mut client = Client::spawn(ws.path());
     let init = client.initialize(&["utf-16"], false);
     let commands = &init["capabilities"]["executeCommandProvider"]["commands"];
-    assert_eq!(commands, &json!(["specls.showTraceReport", "specls.reloadTestResults"]));
+    assert_eq!(commands, &json!(["specls.showTraceReport", "specls.reloadTestResults", "specls.openLocation"]));
     client.wait_indexed();
     let spec = client.open("specs/001-calc/spec.md", 1);
     let uri = spec.clone();
