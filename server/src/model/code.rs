@@ -488,7 +488,8 @@ impl Scanner<'_> {
         re.find_iter(self.text).map(|m| m.start()).find(|&at| !inside(regions, at))
     }
 
-    /// The `specls:off` … `specls:on` regions (in comments).
+    /// The `specls:off` … `specls:on` regions (in comments). A comment that turns mentions off and
+    /// on again itself (one that documents the markers) silences only itself.
     fn suppressed_regions(&self, regions: &[(Range<usize>, Region)]) -> Vec<Range<usize>> {
         let mut out = Vec::new();
         let mut off: Option<usize> = None;
@@ -498,7 +499,14 @@ impl Scanner<'_> {
             }
             let body = &self.text[range.clone()];
             match off {
-                None if self.code.suppress_off.is_match(body) => off = Some(range.start),
+                None => {
+                    let Some(marker) = self.code.suppress_off.find(body) else { continue };
+                    if self.code.suppress_on.find_at(body, marker.end()).is_some() {
+                        out.push(range.clone());
+                    } else {
+                        off = Some(range.start);
+                    }
+                }
                 Some(start) if self.code.suppress_on.is_match(body) => {
                     out.push(start..range.end);
                     off = None;
@@ -822,6 +830,9 @@ mod tests {
     fn suppressed_lines_and_regions_are_skipped() {
         let text = "// specls: ignore FR-009 is an example\n// specls:off\n// FR-010\n// specls:on\n// FR-011\n";
         assert_eq!(mentions("src/a.rs", text), vec![m("FR-011", "FR-011", Role::Implements, None)]);
+        // A comment that names both markers, in that order, silences only itself.
+        let text = "/// Between `specls:off` and `specls:on`, FR-012 is not read.\nfn a() {}\n// FR-013\n";
+        assert_eq!(mentions("src/a.rs", text), vec![m("FR-013", "FR-013", Role::Implements, None)]);
     }
 
     #[test]
