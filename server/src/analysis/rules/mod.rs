@@ -152,6 +152,75 @@ mod tests {
         }
     }
 
+    /// Verifies specs/002-diagnostics/spec.md FR-001.
+    #[test]
+    fn every_rule_has_a_one_line_summary_and_a_documented_bad_and_good_example() {
+        let entries = [
+            include_str!("../../../../docs/diagnostics/common.md"),
+            include_str!("../../../../docs/diagnostics/speckit.md"),
+            include_str!("../../../../docs/diagnostics/kiro.md"),
+            include_str!("../../../../docs/diagnostics/openspec.md"),
+            include_str!("../../../../docs/diagnostics/agent.md"),
+        ]
+        .concat();
+        for rule in catalogue() {
+            let code_shape = rule.code.split('/').all(|part| {
+                !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            });
+            assert!(code_shape, "{} is not a stable kebab-case code", rule.code);
+            assert!(!rule.summary.is_empty() && !rule.summary.contains('\n'), "{} needs a one-line summary", rule.code);
+            let heading = format!("## `{}`\n", rule.code);
+            let start = entries.find(&heading).unwrap_or_else(|| panic!("{} has no entry", rule.code));
+            let body = &entries[start + heading.len()..];
+            let entry = &body[..body.find("\n## `").unwrap_or(body.len())];
+            assert!(entry.contains("**Default:**"), "{}'s entry does not give its default severity", rule.code);
+            assert!(entry.lines().any(|l| l.starts_with("Bad")), "{}'s entry has no bad example", rule.code);
+            assert!(entry.contains("Good"), "{}'s entry has no good example", rule.code);
+        }
+    }
+
+    /// Lines that trip several rules (duplicate ID, vague term, template placeholder, broken link).
+    const FAULTY: &str =
+        "- **FR-001**: System MUST be fast for [FEATURE NAME].\n- **FR-001**: See [the API](missing.md).\n";
+
+    /// The rule codes reported on one document, without positions.
+    fn codes_of(path: &str, text: &str) -> Vec<String> {
+        let mut codes: Vec<String> =
+            check_files(&[(path, text)]).iter().map(|d| d.split(' ').nth(1).unwrap_or_default().to_string()).collect();
+        codes.sort();
+        codes
+    }
+
+    /// Verifies specs/002-diagnostics/spec.md FR-002.
+    #[test]
+    fn rules_stay_out_of_code_comments_front_matter_templates_and_archives() {
+        let spec = "specs/001-a/spec.md";
+        let head = "# Feature Specification: A\n\n## Requirements\n\n- **FR-002**: System MUST export reports.\n";
+        let seen = codes_of(spec, &format!("{head}{FAULTY}"));
+        for code in ["duplicate-id", "vague-term", "template-placeholder", "broken-link"] {
+            assert!(seen.iter().any(|c| c == code), "{code} is not tripped by the faulty lines: {seen:?}");
+        }
+        let clean = codes_of(spec, head);
+        let inline: String = FAULTY.lines().map(|l| format!("`{l}`\n\n")).collect();
+        for masked in [
+            format!("---\n{FAULTY}---\n{head}"),
+            format!("{head}\n```markdown\n{FAULTY}```\n"),
+            format!("{head}\n<!--\n{FAULTY}-->\n"),
+            format!("{head}\n{inline}"),
+        ] {
+            assert_eq!(codes_of(spec, &masked), clean, "a rule reported inside:\n{masked}");
+        }
+        for (path, text) in [
+            (".specify/templates/spec-template.md", format!("{head}{FAULTY}")),
+            ("openspec/changes/archive/2025-01-01-add-export/specs/export/spec.md", format!("## ADDED\n\n{FAULTY}")),
+        ] {
+            assert_eq!(codes_of(path, &text), Vec::<String>::new(), "{path} is linted");
+        }
+        // Kiro steering front matter is the exception: it is what Kiro reads.
+        let steering = codes_of(".kiro/steering/style.md", "---\ninclusion: sometimes\n---\n\n# Standards\n");
+        assert!(steering.iter().any(|c| c.starts_with("kiro/steering")), "{steering:?}");
+    }
+
     #[test]
     fn configured_levels_change_or_silence_a_rule() {
         let files = [("specs/001-a/spec.md", "# Feature Specification: A\n\n- **FR-001**: x\n- **FR-001**: y\n")];

@@ -217,6 +217,7 @@ impl Slugger {
 }
 
 /// Verifies specs/001-core-engine/spec.md FR-010, FR-021.
+/// Verifies 002-diagnostics/FR-006 (the cross-format rules).
 #[cfg(test)]
 mod tests {
     use super::*;

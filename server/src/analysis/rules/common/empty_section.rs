@@ -73,6 +73,7 @@ fn is_blank_or_break(line: &str) -> bool {
 }
 
 /// Verifies specs/001-core-engine/spec.md FR-021.
+/// Verifies 002-diagnostics/FR-006 (the cross-format rules).
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

@@ -139,6 +139,7 @@ fn in_story_phase(model: &DocModel, offset: usize) -> bool {
 }
 
 /// Verifies specs/001-core-engine/spec.md FR-021.
+/// Verifies 002-diagnostics/FR-006 (the cross-format rules).
 #[cfg(test)]
 mod tests {
     use super::*;

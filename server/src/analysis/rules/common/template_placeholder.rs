@@ -110,6 +110,7 @@ fn id_like() -> &'static Regex {
 }
 
 /// Verifies specs/001-core-engine/spec.md FR-010, FR-021.
+/// Verifies 002-diagnostics/FR-006 (the cross-format rules).
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

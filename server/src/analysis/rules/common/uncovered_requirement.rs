@@ -90,6 +90,7 @@ fn ancestors(model: &DocModel, index: usize) -> impl Iterator<Item = &Clause> {
 }
 
 /// Verifies specs/001-core-engine/spec.md FR-011, FR-021.
+/// Verifies 002-diagnostics/FR-006 (the cross-format rules).
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

@@ -105,6 +105,7 @@ pub fn criteria<'c>(cx: &'c Context) -> Vec<(std::ops::Range<usize>, &'c str)> {
 }
 
 /// Verifies specs/001-core-engine/spec.md FR-021.
+/// Verifies 002-diagnostics/FR-004 (the Kiro checks).
 #[cfg(test)]
 mod tests {
     use super::{Problem, judge};

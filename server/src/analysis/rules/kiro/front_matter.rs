@@ -182,6 +182,7 @@ fn split_flow(inner: &str) -> Vec<&str> {
 }
 
 /// Verifies specs/001-core-engine/spec.md FR-021.
+/// Verifies 002-diagnostics/FR-004 (the Kiro checks).
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -52,6 +52,7 @@ fn join(number: &[u64]) -> String {
 }
 
 /// Verifies specs/001-core-engine/spec.md FR-021.
+/// Verifies 002-diagnostics/FR-004 (the Kiro checks).
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

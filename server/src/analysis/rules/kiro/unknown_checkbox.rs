@@ -44,6 +44,7 @@ fn check(cx: &Context, out: &mut Emitter) {
 }
 
 /// Verifies specs/001-core-engine/spec.md FR-021.
+/// Verifies 002-diagnostics/FR-004 (the Kiro checks).
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

@@ -184,6 +184,7 @@ fn list(items: &[String]) -> String {
 }
 
 /// Verifies specs/001-core-engine/spec.md FR-021.
+/// Verifies 002-diagnostics/FR-005 (the OpenSpec validator checks).
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

@@ -126,6 +126,7 @@ fn generated(text: &str) -> Option<usize> {
 }
 
 /// Verifies specs/001-core-engine/spec.md FR-021.
+/// Verifies 002-diagnostics/FR-005 (the OpenSpec validator checks).
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

@@ -66,6 +66,7 @@ fn main_spec(cx: &Context, out: &mut Emitter, doc: &Doc) {
 }
 
 /// Verifies specs/001-core-engine/spec.md FR-021.
+/// Verifies 002-diagnostics/FR-005 (the OpenSpec validator checks).
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

@@ -106,6 +106,7 @@ fn unmatched(names: &[String], against: &[String]) -> Vec<String> {
 }
 
 /// Verifies specs/001-core-engine/spec.md FR-021.
+/// Verifies 002-diagnostics/FR-005 (the OpenSpec validator checks).
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

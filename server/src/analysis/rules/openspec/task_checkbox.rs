@@ -94,6 +94,7 @@ fn indent(line: &str) -> usize {
 }
 
 /// Verifies specs/001-core-engine/spec.md FR-021.
+/// Verifies 002-diagnostics/FR-005 (the OpenSpec validator checks).
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

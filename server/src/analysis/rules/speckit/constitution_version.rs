@@ -214,6 +214,7 @@ fn sync_report(cx: &Context, out: &mut Emitter, version: &str, range: Range<usiz
     }
 }
 
+/// Verifies specs/002-diagnostics/spec.md FR-003 (the Spec Kit checks).
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -107,6 +107,7 @@ fn roman(mut n: u32) -> String {
     out
 }
 
+/// Verifies specs/002-diagnostics/spec.md FR-003 (the Spec Kit checks).
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -119,6 +119,7 @@ fn other_features_story(cx: &Context, out: &mut Emitter, label: std::ops::Range<
     );
 }
 
+/// Verifies specs/002-diagnostics/spec.md FR-003 (the Spec Kit checks).
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

@@ -90,6 +90,7 @@ fn in_any_phase(model: &crate::model::DocModel, offset: usize) -> bool {
     false
 }
 
+/// Verifies specs/002-diagnostics/spec.md FR-003 (the Spec Kit checks).
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;

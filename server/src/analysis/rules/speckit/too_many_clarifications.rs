@@ -45,6 +45,7 @@ fn check(cx: &Context, out: &mut Emitter) {
     );
 }
 
+/// Verifies specs/002-diagnostics/spec.md FR-003 (the Spec Kit checks).
 #[cfg(test)]
 mod tests {
     use crate::analysis::rules::check_files;
