@@ -110,6 +110,7 @@ fn configured_check_in_json_form() {
 }
 
 /// Verifies specs/001-core-engine/spec.md FR-024.
+/// Verifies 002-diagnostics/FR-008: SARIF 2.1.0.
 #[test]
 fn configured_check_in_sarif_form_is_valid_sarif() {
     let output = specls(&fixture("config"), &["check", "--format", "sarif"]);
@@ -123,6 +124,7 @@ fn configured_check_in_sarif_form_is_valid_sarif() {
 }
 
 /// Verifies specs/001-core-engine/spec.md FR-024.
+/// Verifies 002-diagnostics/FR-008: SARIF 2.1.0.
 #[test]
 fn sarif_of_the_speckit_fixture_is_valid_and_lists_the_same_diagnostics_as_json() {
     let dir = fixture("speckit");
@@ -153,6 +155,7 @@ fn sarif_of_the_speckit_fixture_is_valid_and_lists_the_same_diagnostics_as_json(
 }
 
 /// Verifies specs/001-core-engine/spec.md FR-023.
+/// Verifies 002-diagnostics/FR-008: the `--severity` threshold.
 #[test]
 fn the_severity_threshold_filters_the_output_and_sets_the_exit_code() {
     let dir = fixture("speckit");

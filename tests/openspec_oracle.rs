@@ -16,6 +16,7 @@ fn available(program: &str) -> bool {
     Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success())
 }
 
+/// Verifies specs/002-diagnostics/spec.md FR-009.
 #[test]
 fn specls_says_what_the_openspec_validator_says() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");

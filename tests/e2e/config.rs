@@ -45,6 +45,7 @@ fn symbol_uris(client: &mut Client, query: &str) -> Vec<String> {
 }
 
 /// Verifies specs/001-core-engine/spec.md FR-020, FR-021.
+/// Verifies 002-diagnostics/FR-007: levels, a user format, file filters and unknown keys from `specls.toml`.
 #[test]
 fn specls_toml_applies_at_start_and_its_problems_are_published_on_it() {
     let (_ws, mut client) = start("config", &["utf-16"], false);
@@ -189,6 +190,7 @@ fn pulled_diagnostics_of_specls_toml() {
 }
 
 /// Verifies specs/001-core-engine/spec.md FR-020.
+/// Verifies 002-diagnostics/FR-007: the same keys through `initializationOptions`.
 #[test]
 fn initialization_options_and_did_change_configuration_carry_the_same_keys() {
     let ws = workspace("speckit");
@@ -228,7 +230,7 @@ fn deleting_specls_toml_restores_the_defaults_and_clears_its_problems() {
     assert!(client.shutdown());
 }
 
-/// Verifies specs/001-core-engine/spec.md FR-007 of specs/002-diagnostics: settings pulled with `workspace/configuration`.
+/// Verifies specs/002-diagnostics/spec.md FR-007: settings pulled with `workspace/configuration`.
 #[test]
 fn settings_pulled_with_workspace_configuration_apply() {
     let ws = workspace("speckit");

@@ -627,7 +627,7 @@ mod tests {
     }
 
     /// Verifies specs/003-navigation/spec.md FR-001.
-    /// Verifies specs/005-test-results/spec.md FR-001.
+    /// Verifies 005-test-results/FR-001.
     #[test]
     fn the_results_table_replaces_the_default_globs() {
         assert!(Config::default().results.matches("target/nextest/ci/junit.xml"));
@@ -661,6 +661,7 @@ mod tests {
         assert_eq!(problems(bad, &load_text(bad)), ["config/invalid-value 1:8 `code` must be a table, not an integer"]);
     }
 
+    /// Verifies specs/002-diagnostics/spec.md FR-007.
     #[test]
     fn rules_levels_and_lists_are_read() {
         let text = "vague_terms = [\"fast\"]\ninclude = [\"specs/**\"]\nexclude = [\"specs/*/drafts/**\"]\n\n[rules]\nduplicate-id = \"warning\"\nunresolved-clarification = \"off\"\n";
@@ -675,6 +676,7 @@ mod tests {
         assert!(Arc::ptr_eq(&loaded.grammar, &Grammar::builtin()));
     }
 
+    /// Verifies specs/002-diagnostics/spec.md FR-007.
     #[test]
     fn unknown_keys_and_invalid_values_are_reported_where_they_are() {
         let text = "vague_term = []\ninclude = \"specs\"\nexclude = [\"specs/[\", 3]\n\n[rules]\nduplicate-idd = \"warning\"\nmissing-section = \"fatal\"\nambiguous-reference = \"off\"\n";
@@ -705,6 +707,7 @@ mod tests {
         assert_eq!(loaded.config.severity("duplicate-id", Severity::Error), Some(Severity::Warning));
     }
 
+    /// Verifies specs/002-diagnostics/spec.md FR-007.
     #[test]
     fn inline_formats_extend_the_grammar_and_bad_ones_are_reported() {
         let text = r#"
