@@ -271,3 +271,16 @@ fn random_spec_like_documents() {
     }
     println!("random: {} of 10,000 documents took the fast path", fast.get());
 }
+
+/// A case the random documents found: a table's last cell at the very end of the input, with
+/// trailing spaces and no line break.
+#[test]
+fn table_cell_at_the_end_of_the_input() {
+    for text in [
+        "| V | W |\n|---|---|\n|c|d  ",
+        "| V | W |\n|---|---|\n|c|d  \n",
+        "| Violation | Why |\n|---|---|\n| none | `-` |\n| a |\n|c|d  ",
+    ] {
+        check("table at the end", text);
+    }
+}
