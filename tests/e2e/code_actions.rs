@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Client, relative, workspace};
+use crate::support::{Client, apply_edits, relative, workspace};
 
 /// A client that takes versioned document changes and file creation, or plain `changes`.
 fn start(document_changes: bool) -> (tempfile::TempDir, Client) {
@@ -23,24 +23,6 @@ fn start(document_changes: bool) -> (tempfile::TempDir, Client) {
     );
     client.wait_indexed();
     (ws, client)
-}
-
-/// `text` with LSP text edits applied (UTF-8 positions).
-fn apply(text: &str, edits: &Value) -> String {
-    let starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-    let offset = |p: &Value| starts[p["line"].as_u64().unwrap() as usize] + p["character"].as_u64().unwrap() as usize;
-    let mut edits: Vec<(usize, usize, String)> = edits
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (offset(&e["range"]["start"]), offset(&e["range"]["end"]), e["newText"].as_str().unwrap().to_string()))
-        .collect();
-    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
-    let mut out = text.to_string();
-    for (start, end, new) in edits {
-        out.replace_range(start..end, &new);
-    }
-    out
 }
 
 /// The actions at a line, with the diagnostics published for the document.
@@ -93,7 +75,7 @@ fn a_failing_requirement_offers_a_spec_gap_a_task_and_the_failing_test() {
     let change = &gap["edit"]["documentChanges"][0];
     assert_eq!(change["textDocument"]["version"], 3);
     let text = std::fs::read_to_string(ws.path().join("specs/001-calc/spec.md")).unwrap();
-    insta::assert_snapshot!("mark_spec_gap", apply(&text, &change["edits"]));
+    insta::assert_snapshot!("mark_spec_gap", apply_edits(&text, &change["edits"]));
 
     // Add a task: tasks.md is not open, so its version is null.
     let task = titled(&actions, "Add task T002 to fix `FR-002`");
@@ -101,7 +83,7 @@ fn a_failing_requirement_offers_a_spec_gap_a_task_and_the_failing_test() {
     assert_eq!(relative(ws.path(), &change["textDocument"]["uri"]), "specs/001-calc/tasks.md");
     assert_eq!(change["textDocument"]["version"], Value::Null);
     let text = std::fs::read_to_string(ws.path().join("specs/001-calc/tasks.md")).unwrap();
-    insta::assert_snapshot!("add_task", apply(&text, &change["edits"]));
+    insta::assert_snapshot!("add_task", apply_edits(&text, &change["edits"]));
 
     // Open failing test: a server command answered with window/showDocument.
     let open = titled(&actions, "Open failing test tests::fr_002_subtracts");
@@ -129,7 +111,7 @@ fn clients_without_document_changes_get_plain_changes() {
     let edits = &gap["edit"]["changes"][&spec];
     let text = std::fs::read_to_string(ws.path().join("specs/001-calc/spec.md")).unwrap();
     assert!(
-        apply(&text, edits)
+        apply_edits(&text, edits)
             .contains("subtract the second number from the first. [NEEDS CLARIFICATION: tests::fr_002_subtracts fails")
     );
 }
@@ -153,12 +135,12 @@ fn structural_diagnostics_have_quick_fixes() {
     let actions = actions_at(&mut client, &spec, line(&spec_text, "FR-001**: The calculator MUST cap"), &diagnostics);
     let renumber = titled(&actions, "Renumber `FR-001` to `FR-008`");
     let edits = &renumber["edit"]["documentChanges"][0]["edits"];
-    assert!(apply(&spec_text, edits).contains("- **FR-008**: The calculator MUST cap"));
+    assert!(apply_edits(&spec_text, edits).contains("- **FR-008**: The calculator MUST cap"));
 
     let actions = actions_at(&mut client, &spec, line(&spec_text, "[NEEDS"), &diagnostics);
     let clarify = titled(&actions, "Move the question to `## Clarifications`");
     let edits = &clarify["edit"]["documentChanges"][0]["edits"];
-    let clarified = apply(&spec_text, edits);
+    let clarified = apply_edits(&spec_text, edits);
     let dated = regex_free_date(&clarified);
     insta::assert_snapshot!("clarification", dated);
 
@@ -167,12 +149,12 @@ fn structural_diagnostics_have_quick_fixes() {
     let stub = titled(&actions, "Add a stub for `FR-009` to specs/001-calc/spec.md");
     let change = &stub["edit"]["documentChanges"][0];
     assert_eq!(change["textDocument"]["version"], 1);
-    assert!(apply(&spec_text, &change["edits"]).contains(
+    assert!(apply_edits(&spec_text, &change["edits"]).contains(
         "- **FR-001**: The calculator MUST cap the history at ten results.\n- **FR-009**: [NEEDS CLARIFICATION: cited in specs/001-calc/tasks.md but not specified yet]\n"
     ));
     let toggle = titled(&actions, "Mark task T001 done");
     assert_eq!(toggle["kind"], "source");
-    assert!(apply(tasks_text, &toggle["edit"]["documentChanges"][0]["edits"]).contains("- [x] T001 Create"));
+    assert!(apply_edits(tasks_text, &toggle["edit"]["documentChanges"][0]["edits"]).contains("- [x] T001 Create"));
 
     // A spec without its success criteria gets the section from its skeleton.
     let cut = original.find("## Success Criteria").unwrap();
@@ -182,7 +164,7 @@ fn structural_diagnostics_have_quick_fixes() {
     let actions = actions_at(&mut client, &spec, 0, &diagnostics);
     let section = titled(&actions, "Add section `## Success Criteria");
     assert_eq!(section["edit"]["documentChanges"][0]["textDocument"]["version"], 2);
-    insta::assert_snapshot!("missing_section", apply(short, &section["edit"]["documentChanges"][0]["edits"]));
+    insta::assert_snapshot!("missing_section", apply_edits(short, &section["edit"]["documentChanges"][0]["edits"]));
 }
 
 /// The text with today's session date replaced, for a stable snapshot.

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Client, start, workspace};
+use crate::support::{Client, published, start, workspace};
 
 /// `(code, severity)` of each diagnostic.
 fn summary(diagnostics: &Value) -> Vec<(String, i64)> {
@@ -18,17 +18,6 @@ fn summary(diagnostics: &Value) -> Vec<(String, i64)> {
 
 fn has(diagnostics: &Value, code: &str) -> bool {
     summary(diagnostics).iter().any(|(c, _)| c == code)
-}
-
-/// The diagnostics of the next publication for `uri` that satisfies `pred`.
-fn published(client: &mut Client, uri: &str, pred: impl Fn(&Value) -> bool) -> Value {
-    let uri = uri.to_string();
-    client.wait_for(move |m| {
-        m["method"] == "textDocument/publishDiagnostics"
-            && m["params"]["uri"] == uri
-            && pred(&m["params"]["diagnostics"])
-    })["params"]["diagnostics"]
-        .clone()
 }
 
 fn change_all(client: &mut Client, uri: &str, version: i64, text: &str) {

@@ -6,21 +6,10 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use crate::support::{Client, relative, start, workspace};
+use crate::support::{Client, published, relative, start, workspace};
 
 fn set_modified(path: &Path, at: SystemTime) {
     std::fs::File::options().write(true).open(path).and_then(|f| f.set_modified(at)).expect("set mtime");
-}
-
-/// The next diagnostics published for `uri` that satisfy `pred`.
-fn diagnostics_until(client: &mut Client, uri: &str, pred: impl Fn(&Value) -> bool) -> Value {
-    let uri = uri.to_string();
-    client.wait_for(move |m| {
-        m["method"] == "textDocument/publishDiagnostics"
-            && m["params"]["uri"] == uri
-            && pred(&m["params"]["diagnostics"])
-    })["params"]["diagnostics"]
-        .clone()
 }
 
 fn failing(diagnostics: &Value, key: &str) -> Option<Value> {
@@ -37,7 +26,7 @@ fn a_failing_result_marks_its_clause_with_the_failing_test_and_location() {
     let (ws, mut client) = start("results", &["utf-16"], false);
     client.wait_indexed();
     let spec = client.open("specs/001-calc/spec.md", 1);
-    let diagnostics = diagnostics_until(&mut client, &spec, |d| {
+    let diagnostics = published(&mut client, &spec, |d| {
         ["FR-002", "FR-003", "FR-004", "FR-007"].iter().all(|k| failing(d, k).is_some())
     });
     let fr002 = failing(&diagnostics, "FR-002").expect("FR-002 fails");
@@ -73,7 +62,7 @@ fn a_failing_result_marks_its_clause_with_the_failing_test_and_location() {
 
     // The failing test's line in code gets one too.
     let code = client.open("src/lib.rs", 1);
-    let diagnostics = diagnostics_until(&mut client, &code, |d| d.as_array().is_some_and(|a| !a.is_empty()));
+    let diagnostics = published(&mut client, &code, |d| d.as_array().is_some_and(|a| !a.is_empty()));
     let at_test = &diagnostics.as_array().unwrap()[0];
     assert_eq!(at_test["code"], "test-failing");
     assert_eq!(at_test["range"]["start"], json!({ "line": 21, "character": 8 }));
@@ -87,7 +76,7 @@ fn a_results_file_changed_on_disk_updates_the_diagnostics() {
     let (ws, mut client) = start("results", &["utf-16"], false);
     client.wait_indexed();
     let spec = client.open("specs/001-calc/spec.md", 1);
-    diagnostics_until(&mut client, &spec, |d| failing(d, "FR-002").is_some());
+    published(&mut client, &spec, |d| failing(d, "FR-002").is_some());
 
     let junit = ws.path().join("target/nextest/ci/junit.xml");
     std::fs::write(
@@ -97,7 +86,7 @@ fn a_results_file_changed_on_disk_updates_the_diagnostics() {
     .expect("rewrite results");
     let uri = client.uri("target/nextest/ci/junit.xml");
     client.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": uri, "type": 2 }] }));
-    let diagnostics = diagnostics_until(&mut client, &spec, |d| failing(d, "FR-002").is_none());
+    let diagnostics = published(&mut client, &spec, |d| failing(d, "FR-002").is_none());
     assert!(failing(&diagnostics, "FR-003").is_some(), "the other results files still count");
 
     // A broken results file is reported in the log and read as no results; the server goes on.
@@ -124,7 +113,7 @@ fn hover_and_lens_show_the_test_state_and_the_results_age() {
     client.initialize(&["utf-16"], false);
     client.wait_indexed();
     let spec = client.open("specs/001-calc/spec.md", 1);
-    diagnostics_until(&mut client, &spec, |d| failing(d, "FR-002").is_some());
+    published(&mut client, &spec, |d| failing(d, "FR-002").is_some());
     let hover = client.request(
         "textDocument/hover",
         json!({ "textDocument": { "uri": spec }, "position": { "line": 19, "character": 6 } }),

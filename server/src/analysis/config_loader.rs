@@ -343,6 +343,30 @@ fn read(text: &str, dir: &Path, from_editor: bool, problems: &mut Vec<Problem>) 
     partial
 }
 
+/// A boolean setting, or a problem.
+fn flag(value: &Spanned<DeValue>, name: &str, problems: &mut Vec<Problem>) -> Option<bool> {
+    match value.get_ref() {
+        DeValue::Boolean(on) => Some(*on),
+        other => {
+            problems.push(invalid(format!("`{name}` must be true or false, not {}", type_name(other)), value));
+            None
+        }
+    }
+}
+
+/// A key a table does not have, with the nearest one it has.
+fn unknown_key(table: &str, name: &str, keys: &[&str], span: std::ops::Range<usize>) -> Problem {
+    Problem::new(
+        code::UNKNOWN_KEY,
+        format!(
+            "unknown key `{table}.{name}`{}; the keys of `[{table}]` are {}",
+            suggestion(name, keys.iter().copied()),
+            keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+        ),
+        Some(span),
+    )
+}
+
 /// The `[code]` table; unknown keys and bad values are reported and left out.
 fn read_code(value: &Spanned<DeValue>, problems: &mut Vec<Problem>) -> Option<CodePartial> {
     let DeValue::Table(table) = value.get_ref() else {
@@ -354,23 +378,11 @@ fn read_code(value: &Spanned<DeValue>, problems: &mut Vec<Problem>) -> Option<Co
     for (key, value) in table.iter() {
         let name: &str = key.get_ref();
         match name {
-            "enabled" => match value.get_ref() {
-                DeValue::Boolean(on) => partial.enabled = Some(*on),
-                other => problems
-                    .push(invalid(format!("`code.enabled` must be true or false, not {}", type_name(other)), value)),
-            },
+            "enabled" => partial.enabled = flag(value, "code.enabled", problems),
             "include" => partial.include = strings(value, "code.include", problems, glob_check),
             "exclude" => partial.exclude = strings(value, "code.exclude", problems, glob_check),
             "tests" => partial.tests = strings(value, "code.tests", problems, glob_check),
-            _ => problems.push(Problem::new(
-                code::UNKNOWN_KEY,
-                format!(
-                    "unknown key `code.{name}`{}; the keys of `[code]` are {}",
-                    suggestion(name, CODE_KEYS.iter().copied()),
-                    CODE_KEYS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
-                ),
-                Some(key.span()),
-            )),
+            _ => problems.push(unknown_key("code", name, CODE_KEYS, key.span())),
         }
     }
     Some(partial)
@@ -387,21 +399,9 @@ fn read_results(value: &Spanned<DeValue>, problems: &mut Vec<Problem>) -> Option
     for (key, value) in table.iter() {
         let name: &str = key.get_ref();
         match name {
-            "enabled" => match value.get_ref() {
-                DeValue::Boolean(on) => partial.enabled = Some(*on),
-                other => problems
-                    .push(invalid(format!("`results.enabled` must be true or false, not {}", type_name(other)), value)),
-            },
+            "enabled" => partial.enabled = flag(value, "results.enabled", problems),
             "paths" => partial.paths = strings(value, "results.paths", problems, glob_check),
-            _ => problems.push(Problem::new(
-                code::UNKNOWN_KEY,
-                format!(
-                    "unknown key `results.{name}`{}; the keys of `[results]` are {}",
-                    suggestion(name, RESULTS_KEYS.iter().copied()),
-                    RESULTS_KEYS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
-                ),
-                Some(key.span()),
-            )),
+            _ => problems.push(unknown_key("results", name, RESULTS_KEYS, key.span())),
         }
     }
     Some(partial)

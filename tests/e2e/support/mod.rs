@@ -392,7 +392,11 @@ pub fn ask(client: &mut Client, root: &Path, method: &str, file: &str, needle: &
 
 /// A workspace file's text with LSP text edits applied (ASCII fixtures: characters are bytes).
 pub fn applied(root: &Path, relative: &str, edits: &Value) -> String {
-    let text = std::fs::read_to_string(root.join(relative)).expect("fixture file");
+    apply_edits(&std::fs::read_to_string(root.join(relative)).expect("fixture file"), edits)
+}
+
+/// `text` with LSP text edits applied (ASCII text: characters are bytes).
+pub fn apply_edits(text: &str, edits: &Value) -> String {
     let starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
     let offset = |p: &Value| starts[p["line"].as_u64().unwrap() as usize] + p["character"].as_u64().unwrap() as usize;
     let mut edits: Vec<(usize, usize, String)> = edits
@@ -402,11 +406,22 @@ pub fn applied(root: &Path, relative: &str, edits: &Value) -> String {
         .map(|e| (offset(&e["range"]["start"]), offset(&e["range"]["end"]), e["newText"].as_str().unwrap().to_string()))
         .collect();
     edits.sort_by_key(|e| std::cmp::Reverse(e.0));
-    let mut out = text;
+    let mut out = text.to_string();
     for (start, end, new) in edits {
         out.replace_range(start..end, &new);
     }
     out
+}
+
+/// The diagnostics of the next publication for `uri` that satisfies `pred`.
+pub fn published(client: &mut Client, uri: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    let uri = uri.to_string();
+    client.wait_for(move |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == uri
+            && pred(&m["params"]["diagnostics"])
+    })["params"]["diagnostics"]
+        .clone()
 }
 
 /// Replace the temporary root in URIs so snapshots are stable.

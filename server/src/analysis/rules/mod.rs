@@ -128,16 +128,21 @@ pub(crate) fn check_files(files: &[(&str, &str)]) -> Vec<String> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn codes_are_unique_and_documented() {
-        let entries = [
+    /// The per-format pages of docs/diagnostics/, one after the other.
+    fn documented_entries() -> String {
+        [
             include_str!("../../../../docs/diagnostics/common.md"),
             include_str!("../../../../docs/diagnostics/speckit.md"),
             include_str!("../../../../docs/diagnostics/kiro.md"),
             include_str!("../../../../docs/diagnostics/openspec.md"),
             include_str!("../../../../docs/diagnostics/agent.md"),
         ]
-        .concat();
+        .concat()
+    }
+
+    #[test]
+    fn codes_are_unique_and_documented() {
+        let entries = documented_entries();
         let table = include_str!("../../../../docs/diagnostics.md");
         let mut seen = std::collections::HashSet::new();
         for rule in catalogue() {
@@ -155,14 +160,7 @@ mod tests {
     /// Verifies specs/002-diagnostics/spec.md FR-001.
     #[test]
     fn every_rule_has_a_one_line_summary_and_a_documented_bad_and_good_example() {
-        let entries = [
-            include_str!("../../../../docs/diagnostics/common.md"),
-            include_str!("../../../../docs/diagnostics/speckit.md"),
-            include_str!("../../../../docs/diagnostics/kiro.md"),
-            include_str!("../../../../docs/diagnostics/openspec.md"),
-            include_str!("../../../../docs/diagnostics/agent.md"),
-        ]
-        .concat();
+        let entries = documented_entries();
         for rule in catalogue() {
             let code_shape = rule.code.split('/').all(|part| {
                 !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
