@@ -67,14 +67,24 @@ pub fn markdown_files(roots: &[PathBuf]) -> Vec<PathBuf> {
 /// paths component by component cost more than reading the files on a 20,000-file tree.
 pub fn workspace_files(roots: &[PathBuf], code: Option<&CodeGrammar>) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let found = Mutex::new((Vec::new(), Vec::new()));
+    walk(roots, code, |path, is_code| {
+        let mut found = found.lock().expect("walk lock");
+        if is_code { found.1.push(path) } else { found.0.push(path) }
+    });
+    let (mut markdown, mut sources) = found.into_inner().expect("walk lock");
+    for files in [&mut markdown, &mut sources] {
+        files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+        files.dedup();
+    }
+    (markdown, sources)
+}
+
+/// Hand every Markdown file (`false`) and source file (`true`) under `roots` to `visit`, from the
+/// walker's threads as they are found, in no particular order; a root may be a single file.
+fn walk(roots: &[PathBuf], code: Option<&CodeGrammar>, visit: impl Fn(PathBuf, bool) + Sync) {
     for root in roots {
         if root.is_file() {
-            let mut found = found.lock().expect("walk lock");
-            if code.is_some_and(|c| c.is_code(root)) {
-                found.1.push(root.clone());
-            } else {
-                found.0.push(root.clone());
-            }
+            visit(root.clone(), code.is_some_and(|c| c.is_code(root)));
             continue;
         }
         let walker = ignore::WalkBuilder::new(root)
@@ -84,30 +94,24 @@ pub fn workspace_files(roots: &[PathBuf], code: Option<&CodeGrammar>) -> (Vec<Pa
             .filter_entry(|e| e.file_name() != ".git")
             .build_parallel();
         walker.run(|| {
-            let found = &found;
+            let visit = &visit;
             Box::new(move |entry| {
                 if let Ok(entry) = entry
                     && entry.file_type().is_some_and(|t| t.is_file())
                 {
                     if is_markdown(entry.path()) {
-                        found.lock().expect("walk lock").0.push(entry.into_path());
+                        visit(entry.into_path(), false);
                     } else if code.is_some_and(|c| {
                         c.is_code(entry.path())
                             && !c.is_vendored(entry.path().strip_prefix(root).unwrap_or(entry.path()))
                     }) {
-                        found.lock().expect("walk lock").1.push(entry.into_path());
+                        visit(entry.into_path(), true);
                     }
                 }
                 ignore::WalkState::Continue
             })
         });
     }
-    let (mut markdown, mut sources) = found.into_inner().expect("walk lock");
-    for files in [&mut markdown, &mut sources] {
-        files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
-        files.dedup();
-    }
-    (markdown, sources)
 }
 
 /// Most results files read per workspace.
@@ -243,37 +247,36 @@ pub fn read_source(path: &Path, options: &WalkOptions) -> Result<(String, bool),
 /// Index every Markdown file under `paths`, in parallel; kinds are detected from each file's
 /// path relative to the deepest of `roots` that holds it.
 /// Files the configured globs exclude are not indexed, unless named in `paths` themselves.
+/// Each file is read and modelled by the walker thread that finds it, so reading overlaps the
+/// walk; the documents come out in the order of [`workspace_files`], Markdown first.
 pub fn scan(grammar: &Grammar, paths: &[PathBuf], roots: &[PathBuf], options: &WalkOptions) -> Scan {
     let code_config = options.code.as_ref().filter(|c| c.enabled);
-    let (mut files, mut sources) = workspace_files(paths, code_config.map(|_| &grammar.code));
-    if !options.filter.is_empty() {
-        files.retain(|f| paths.contains(f) || options.filter.allows(&relative_to(roots, f)));
-    }
-    if let Some(code) = code_config
-        && !code.files.is_empty()
-    {
-        sources.retain(|f| paths.contains(f) || code.files.allows(&relative_to(roots, f)));
-    }
     let tests = code_config.and_then(|c| c.tests.as_ref()).map(|t| &*t.set);
     /// A document read (lossily or not), or why it was skipped; `None` for a source file that
     /// mentions nothing (it is not kept).
     type Outcome = Result<Option<(IndexedDoc, bool)>, String>;
-    let markdown = files.into_par_iter().map(|path| {
-        let result = read_source(&path, options).map(|(text, lossy)| {
-            let relative = relative_to(roots, &path);
-            let model = model::from_text(grammar, &path, &relative, &text);
-            Some((IndexedDoc::new(model, Arc::from(text)), lossy))
+    let outcomes: Mutex<Vec<(bool, PathBuf, Outcome)>> = Mutex::new(Vec::new());
+    walk(paths, code_config.map(|_| &grammar.code), |path, is_code| {
+        let relative = relative_to(roots, &path);
+        let filter = if is_code { code_config.map(|c| &c.files) } else { Some(&options.filter) };
+        if filter.is_some_and(|f| !f.is_empty() && !f.allows(&relative)) && !paths.contains(&path) {
+            return;
+        }
+        let result: Outcome = read_source(&path, options).map(|(text, lossy)| {
+            if is_code {
+                code_doc(grammar, roots, &path, text, tests).map(|doc| (doc, lossy))
+            } else {
+                let model = model::from_text(grammar, &path, &relative, &text);
+                Some((IndexedDoc::new(model, Arc::from(text)), lossy))
+            }
         });
-        (path, result)
+        outcomes.lock().expect("scan lock").push((is_code, path, result));
     });
-    let code = sources.into_par_iter().map(|path| {
-        let result = read_source(&path, options)
-            .map(|(text, lossy)| code_doc(grammar, roots, &path, text, tests).map(|doc| (doc, lossy)));
-        (path, result)
-    });
-    let results: Vec<(PathBuf, Outcome)> = markdown.chain(code).collect();
+    let mut outcomes = outcomes.into_inner().expect("scan lock");
+    outcomes.sort_unstable_by(|a, b| (a.0, a.1.as_os_str()).cmp(&(b.0, b.1.as_os_str())));
+    outcomes.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
     let mut scan = Scan::default();
-    for (path, result) in results {
+    for (_, path, result) in outcomes {
         match result {
             Ok(Some((doc, lossy))) => {
                 if lossy {

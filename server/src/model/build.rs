@@ -9,15 +9,15 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use super::grammar::{ClauseRule, Grammar, Kind, KindId, LineHits, keys_of};
+use super::grammar::{ClauseRule, Grammar, Kind, KindId, LineHits, keys_in};
 use super::{
     Clause, DocModel, Fold, FoldKind, Link, LinkKind, Marker, Reference, Role, Section, detect_kind, normalize_heading,
 };
-use crate::syntax::{InlineCache, InlineLinkKind, MaskKind, Outline};
+use crate::syntax::{InlineCache, InlineLinkKind, InlineRun, MaskKind, Outline, fast_inline, inline_parse};
 
 /// Build the model of the document at `path`, whose workspace-relative form is `relative`.
 pub fn build(grammar: &Grammar, path: &Path, relative: &str, text: &str, outline: &Outline) -> DocModel {
-    build_cached(grammar, path, relative, text, outline, &mut InlineCache::default())
+    build_with(grammar, path, relative, text, outline, None)
 }
 
 /// [`build`], reusing the inline parses of runs that did not change since the last build.
@@ -28,6 +28,19 @@ pub fn build_cached(
     text: &str,
     outline: &Outline,
     cache: &mut InlineCache,
+) -> DocModel {
+    build_with(grammar, path, relative, text, outline, Some(cache))
+}
+
+/// A cold build (`cache` is `None`) parses each run once and keeps nothing: copying every run
+/// into a cache that is dropped at once cost more than the parses it could save.
+fn build_with(
+    grammar: &Grammar,
+    path: &Path,
+    relative: &str,
+    text: &str,
+    outline: &Outline,
+    cache: Option<&mut InlineCache>,
 ) -> DocModel {
     let sections = sections(text, outline);
     let heading_lines: Vec<(String, &str)> =
@@ -46,19 +59,32 @@ pub fn build_cached(
 /// Masks and links of the inline runs. A run is parsed only when it may hold a code span, HTML
 /// or an inline link, or, in a document with link reference definitions, a reference link.
 /// Definitions' destinations are masked like inline ones.
-fn inline_facts(text: &str, outline: &Outline, cache: &mut InlineCache) -> (Vec<Range<usize>>, Vec<Link>) {
+fn inline_facts(text: &str, outline: &Outline, mut cache: Option<&mut InlineCache>) -> (Vec<Range<usize>>, Vec<Link>) {
     let mut masks = Vec::new();
     let mut links = Vec::new();
     // Reference links, resolved once the definitions are known: (text, label, position in `links`).
     let mut pending: Vec<(Range<usize>, String, usize)> = Vec::new();
     let has_definitions = !outline.link_definitions.is_empty();
-    cache.begin();
+    if let Some(cache) = cache.as_deref_mut() {
+        cache.begin();
+    }
+    let mut uncached: InlineRun;
     for inline in &outline.inlines {
         let run = &text[inline.clone()];
-        if !(run.contains(['`', '<']) || run.contains("](") || (has_definitions && run.contains('['))) {
+        let bytes = run.as_bytes();
+        if !(memchr::memchr2(b'`', b'<', bytes).is_some()
+            || memchr::memmem::find(bytes, b"](").is_some()
+            || (has_definitions && memchr::memchr(b'[', bytes).is_some()))
+        {
             continue;
         }
-        let parsed = cache.run(run);
+        let parsed = match cache.as_deref_mut() {
+            Some(cache) => cache.run(run),
+            None => {
+                uncached = fast_inline(run).unwrap_or_else(|| inline_parse(run));
+                &uncached
+            }
+        };
         let shift = |r: &Range<usize>| r.start + inline.start..r.end + inline.start;
         masks.extend(parsed.masks.iter().map(shift));
         for link in &parsed.links {
@@ -167,7 +193,7 @@ fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
 
 fn line_text(text: &str, start: usize) -> &str {
     let rest = &text[start..];
-    &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())]
+    &rest[..line_end(rest.as_bytes())]
 }
 
 fn sections(text: &str, outline: &Outline) -> Vec<Section> {
@@ -254,7 +280,7 @@ impl<'a> Extractor<'a> {
         let mut masked = String::new();
         let mut start = 0;
         while start < text.len() {
-            let content_end = start + text[start..].find(['\n', '\r']).unwrap_or(text.len() - start);
+            let content_end = start + line_end(&text.as_bytes()[start..]);
             let end = next_line_start(text, content_end);
             let line = start..content_end;
             start = end;
@@ -412,25 +438,22 @@ impl<'a> Extractor<'a> {
         let hits = self.kind.reference_rules.iter().enumerate().filter(|(i, _)| line.hits.reference(*i));
         for (_, &rule_index) in hits {
             let rule = &grammar.reference_rules[rule_index];
-            for caps in rule.pattern.captures_iter(line.masked) {
-                for (id, local) in keys_of(&caps, rule.groups, rule.item.as_ref(), rule.id.as_ref()) {
-                    let range = line.start + local.start..line.start + local.end;
-                    let overlaps = |r: &Range<usize>| r.start < range.end && range.start < r.end;
-                    if taken.iter().any(overlaps)
-                        || self.model.references[line_refs_start..].iter().any(|r| overlaps(&r.range))
-                    {
-                        continue;
-                    }
-                    self.model.references.push(Reference {
-                        id,
-                        namespace: rule.namespace,
-                        range,
-                        role: Role::Cites,
-                        pin: None,
-                        unit: None,
-                    });
+            let references = &mut self.model.references;
+            keys_in(&rule.pattern, rule.groups, rule.item.as_ref(), rule.id.as_ref(), line.masked, |found| {
+                let range = line.start + found.range.start..line.start + found.range.end;
+                let overlaps = |r: &Range<usize>| r.start < range.end && range.start < r.end;
+                if taken.iter().any(overlaps) || references[line_refs_start..].iter().any(|r| overlaps(&r.range)) {
+                    return;
                 }
-            }
+                references.push(Reference {
+                    id: found.key,
+                    namespace: rule.namespace,
+                    range,
+                    role: Role::Cites,
+                    pin: None,
+                    unit: None,
+                });
+            });
         }
     }
 
@@ -470,6 +493,11 @@ fn find_starting<T>(
         *next += 1;
     }
     found
+}
+
+/// Where the first line of `bytes` ends, before its `\n` or `\r`.
+fn line_end(bytes: &[u8]) -> usize {
+    memchr::memchr2(b'\n', b'\r', bytes).unwrap_or(bytes.len())
 }
 
 fn next_line_start(text: &str, content_end: usize) -> usize {

@@ -13,7 +13,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::{Regex, RegexSet};
 use serde::Deserialize;
 
-use super::grammar::{Groups, NamespaceId, Template, keys_of};
+use super::grammar::{Groups, NamespaceId, Template, keys_in};
 use super::{DocModel, KindId, Link, LinkKind, Reference, Role};
 
 /// Most mentions kept per source file: memory stays bounded on generated or hostile files (a
@@ -290,12 +290,9 @@ impl CodeGrammar {
             }
         }
         for rule in &self.mentions {
-            for caps in rule.pattern.captures_iter(name) {
-                let pin = rule.groups.pin(&caps).map(|m| m.as_str().to_string());
-                for (id, _) in keys_of(&caps, rule.groups, rule.item.as_ref(), rule.id.as_ref()) {
-                    keys.push((rule.namespace, id, pin.clone()));
-                }
-            }
+            keys_in(&rule.pattern, rule.groups, rule.item.as_ref(), rule.id.as_ref(), name, |found| {
+                keys.push((rule.namespace, found.key, found.pin.map(|m| m.as_str().to_string())));
+            });
         }
         keys.sort();
         keys.dedup();
@@ -560,26 +557,21 @@ impl Scanner<'_> {
         };
         let first = self.model.references.len();
         for (_, rule) in self.code.mentions.iter().enumerate().filter(|(i, _)| hits.matched(*i)) {
-            for caps in rule.pattern.captures_iter(text) {
-                let own_pin = rule.groups.pin(&caps).map(|m| m.as_str().to_string());
-                for (id, local) in keys_of(&caps, rule.groups, rule.item.as_ref(), rule.id.as_ref()) {
-                    let range = line.start + local.start..line.start + local.end;
-                    if self.model.references[first..]
-                        .iter()
-                        .any(|r| r.range.start < range.end && range.start < r.range.end)
-                    {
-                        continue;
-                    }
-                    self.model.references.push(Reference {
-                        id,
-                        namespace: rule.namespace,
-                        range,
-                        role: role_at(local.start),
-                        unit,
-                        pin: own_pin.clone().or_else(|| pin.map(str::to_string)),
-                    });
+            let references = &mut self.model.references;
+            keys_in(&rule.pattern, rule.groups, rule.item.as_ref(), rule.id.as_ref(), text, |found| {
+                let range = line.start + found.range.start..line.start + found.range.end;
+                if references[first..].iter().any(|r| r.range.start < range.end && range.start < r.range.end) {
+                    return;
                 }
-            }
+                references.push(Reference {
+                    id: found.key,
+                    namespace: rule.namespace,
+                    range,
+                    role: role_at(found.range.start),
+                    unit,
+                    pin: found.pin.map(|m| m.as_str()).or(pin).map(str::to_string),
+                });
+            });
         }
     }
 

@@ -243,12 +243,21 @@ pub struct Groups {
     key: Option<usize>,
     list: Option<usize>,
     pin: Option<usize>,
+    /// Every match is exactly the `id` group (`\b(?P<id>T\d{3,})\b`): the matches are the keys,
+    /// found by the DFA alone instead of a capture engine.
+    id_is_match: bool,
 }
 
 impl Groups {
     pub fn of(pattern: &Regex) -> Groups {
         let at = |name: &str| pattern.capture_names().position(|group| group == Some(name));
-        Groups { id: at("id"), key: at("key"), list: at("list"), pin: at("pin") }
+        Groups {
+            id: at("id"),
+            key: at("key"),
+            list: at("list"),
+            pin: at("pin"),
+            id_is_match: id_is_match(pattern.as_str()),
+        }
     }
 
     /// The feature folder a match names (`002-billing/FR-001`).
@@ -257,10 +266,56 @@ impl Groups {
     }
 }
 
+/// Whether `pattern` is its `id` group between zero-width assertions only.
+fn id_is_match(pattern: &str) -> bool {
+    use regex_syntax::hir::{Hir, HirKind};
+    let is_id = |hir: &Hir| matches!(hir.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("id"));
+    let Ok(hir) = regex_syntax::parse(pattern) else { return false };
+    match hir.kind() {
+        HirKind::Capture(_) => is_id(&hir),
+        HirKind::Concat(parts) => {
+            let mut consuming = parts.iter().filter(|part| !matches!(part.kind(), HirKind::Look(_)));
+            consuming.next().is_some_and(is_id) && consuming.next().is_none()
+        }
+        _ => false,
+    }
+}
+
+/// One key a pattern found: the key, its range in the haystack, and the pin its match names.
+pub struct KeyMatch<'h> {
+    pub key: String,
+    pub range: std::ops::Range<usize>,
+    pub pin: Option<regex::Match<'h>>,
+}
+
+/// Every key `pattern` names in `haystack`, in match order: [`keys_of`] of each match, or the
+/// matches themselves when the id is the whole match and no template renders it.
+pub fn keys_in<'h>(
+    pattern: &Regex,
+    groups: Groups,
+    item: Option<&Regex>,
+    id: Option<&Template>,
+    haystack: &'h str,
+    mut found: impl FnMut(KeyMatch<'h>),
+) {
+    if groups.id_is_match && id.is_none() {
+        for m in pattern.find_iter(haystack) {
+            found(KeyMatch { key: m.as_str().to_string(), range: m.range(), pin: None });
+        }
+        return;
+    }
+    for caps in pattern.captures_iter(haystack) {
+        let pin = groups.pin(&caps);
+        for (key, range) in keys_of(&caps, groups, item, id) {
+            found(KeyMatch { key, range, pin });
+        }
+    }
+}
+
 /// The keys a reference pattern's match names, with their ranges in the matched text: each item
 /// of a `list` group (split by `item`), or the `id` group (or the `id` template rendered from the
 /// groups), written at `id`, else `key`, else the whole match.
-pub fn keys_of(
+fn keys_of(
     caps: &regex::Captures,
     groups: Groups,
     item: Option<&Regex>,
@@ -888,6 +943,48 @@ mod tests {
             }
         }
         assert!(checked >= 4, "{checked}");
+    }
+
+    /// A Unicode word boundary makes the DFA give up on any line with a non-ASCII byte (an em
+    /// dash, an emoji) and hand it to a slower engine: every pattern run on every line uses ASCII
+    /// boundaries, `(?-u:\b)`, which also find keys written against CJK text.
+    #[test]
+    fn line_patterns_use_ascii_word_boundaries() {
+        let grammar = Grammar::builtin();
+        let patterns = grammar
+            .clause_rules
+            .iter()
+            .map(|r| &r.pattern)
+            .chain(grammar.reference_rules.iter().flat_map(|r| std::iter::once(&r.pattern).chain(&r.item)))
+            .chain(grammar.marker_rules.iter().map(|r| &r.pattern));
+        for pattern in patterns {
+            let hir = regex_syntax::parse(pattern.as_str()).unwrap();
+            assert!(!hir.properties().look_set().contains_word_unicode(), "Unicode \\b in {}", pattern.as_str());
+        }
+    }
+
+    /// Keys that are the whole match are found without captures; any other group keeps them.
+    #[test]
+    fn a_key_is_the_whole_match_only_when_nothing_but_assertions_surround_the_id() {
+        for whole in [r"\b(?P<id>T\d{3,}[a-z]?)\b", r"(?P<id>FR-\d+)", r"(?-u:\b)(?P<id>AC-[0-9]+)$"] {
+            assert!(id_is_match(whole), "{whole}");
+        }
+        for partial in [
+            r"\bPrinciple\s+(?P<id>[IVXLCDM]+)\b",
+            r"\[(?P<key>US-?(?P<n>\d+))\]",
+            r"(?P<pin>\d{3}-[a-z-]+)/(?P<id>FR-\d+)",
+            r"(?P<id>FR-\d+)|(?P<other>SC-\d+)",
+            r"(?P<other>FR-\d+)",
+        ] {
+            assert!(!id_is_match(partial), "{partial}");
+        }
+        let grammar = Grammar::builtin();
+        let rule = grammar.reference_rules.iter().find(|r| r.pattern.as_str().contains("(?P<id>T")).unwrap();
+        let mut keys = Vec::new();
+        keys_in(&rule.pattern, rule.groups, rule.item.as_ref(), rule.id.as_ref(), "T001 and T012a, not T01", |k| {
+            keys.push((k.key, k.range))
+        });
+        assert_eq!(keys, vec![("T001".to_string(), 0..4), ("T012a".to_string(), 9..14)]);
     }
 
     #[test]
