@@ -95,7 +95,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     /// Verifies specs/001-core-engine/spec.md FR-004, FR-016, FR-001.
-    /// Verifies specs/007-edit-latency/spec.md FR-005.
+    /// Verifies 007-edit-latency/FR-005 (the outline debugDocument reports).
     #[test]
     fn incremental_edits_equal_a_fresh_open(initial in text_strategy(), edits in prop::collection::vec(edit_strategy(), 1..12)) {
         let root = tempfile::tempdir().unwrap();
