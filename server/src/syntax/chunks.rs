@@ -97,7 +97,7 @@ impl Chunks {
         let Some(dirty) = self.dirty.take() else { return };
         let (lo, hi) = (dirty.start.min(text.len()), dirty.end.min(text.len()));
         let mut first = self.chunks.partition_point(|c| c.start <= lo).saturating_sub(1);
-        // An edit on a chunk's heading line may undo the split before it.
+        // An edit on a chunk's first line may undo the split before it.
         if first > 0 && !text[self.chunks[first].start..lo].contains(['\n', '\r']) {
             first -= 1;
         }
