@@ -1,5 +1,5 @@
 //! Drives the real `specls` binary over stdio like an editor and prints Markdown tables:
-//! edit → diagnostics latency for 2 KB – 400 KB specs, cold indexing of a 2,000-file workspace
+//! edit → diagnostics latency for 2 KB – 1 MB specs, cold indexing of a 2,000-file workspace
 //! (with the server's peak RSS), a cold `specls check` of the same workspace, and completion
 //! latency in that workspace.
 //!
@@ -39,7 +39,7 @@ struct Plan {
 }
 
 const FULL: Plan = Plan {
-    sizes: &[("2 KB", 2_000), ("20 KB", 20_000), ("100 KB", 100_000), ("400 KB", 400_000)],
+    sizes: &[("2 KB", 2_000), ("20 KB", 20_000), ("100 KB", 100_000), ("400 KB", 400_000), ("1 MB", 1_000_000)],
     warm_up_edits: 10,
     edits: 200,
     workspace_files: 2_000,

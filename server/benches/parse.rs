@@ -1,6 +1,7 @@
 //! Parse and model costs of one Spec Kit spec at 2 KB, 20 KB, 100 KB and 400 KB: a full parse,
-//! the incremental path the server takes after a one-character edit, and the diagnostics of
-//! the result. The server's own edit → diagnostics latency is measured by `lsp_latency`.
+//! the chunked path the server takes after a one-character edit (beside the whole-document
+//! incremental reparse it replaced), and the diagnostics of the result. The server's own edit →
+//! diagnostics latency is measured by `lsp_latency`.
 
 #[path = "gen/mod.rs"]
 mod generator;
@@ -60,7 +61,8 @@ fn full_parse(c: &mut Criterion) {
 }
 
 /// Everything `State::analyse_open` does after a keystroke, up to the index upsert: apply the
-/// change, edit the old tree, reparse with it, flatten the rope, read the outline, build.
+/// change, record it in the chunks, parse the touched chunks again, flatten the rope, join the
+/// outline, build. `reparse` is the whole-document incremental reparse it replaced, for comparison.
 fn incremental_edit(c: &mut Criterion) {
     let grammar = Grammar::builtin();
     let mut g = group(c, "incremental_edit");
@@ -69,29 +71,42 @@ fn incremental_edit(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(text.len() as u64));
         let doc = Document::new(&text);
         let tree = syntax::parse_blocks(doc.rope(), None);
+        let chunks = syntax::Chunks::parse(&text);
         let at = mid_document_end_of_line(&doc);
-        let edit = |doc: &mut Document, tree: &mut tree_sitter::Tree| {
-            let change = doc.apply_change(Some((at, at)), "x", PositionEncoding::Utf16);
-            syntax::edit_tree(tree, &change);
-            syntax::parse_blocks(doc.rope(), Some(tree))
-        };
         g.bench_function(BenchmarkId::new("reparse", label), |b| {
             b.iter_batched(
                 || (doc.clone(), tree.clone()),
-                |(mut doc, mut tree)| edit(&mut doc, &mut tree),
+                |(mut doc, mut tree)| {
+                    let change = doc.apply_change(Some((at, at)), "x", PositionEncoding::Utf16);
+                    syntax::edit_tree(&mut tree, &change);
+                    syntax::parse_blocks(doc.rope(), Some(&tree))
+                },
+                BatchSize::SmallInput,
+            );
+        });
+        let edit = |doc: &mut Document, chunks: &mut syntax::Chunks| {
+            let change = doc.apply_change(Some((at, at)), "x", PositionEncoding::Utf16);
+            chunks.edit(&change);
+            let text = doc.rope().to_string();
+            chunks.update(&text);
+            let outline = chunks.outline(text.len());
+            (text, outline)
+        };
+        g.bench_function(BenchmarkId::new("chunked_reparse", label), |b| {
+            b.iter_batched(
+                || (doc.clone(), chunks.clone()),
+                |(mut doc, mut chunks)| edit(&mut doc, &mut chunks),
                 BatchSize::SmallInput,
             );
         });
         // The server keeps each open document's inline parses between builds.
         let mut warm_cache = syntax::InlineCache::default();
-        model::build_cached(&grammar, &path(), RELATIVE, &text, &syntax::outline(&tree, text.len()), &mut warm_cache);
+        model::build_cached(&grammar, &path(), RELATIVE, &text, &chunks.outline(text.len()), &mut warm_cache);
         g.bench_function(BenchmarkId::new("reparse_and_model", label), |b| {
             b.iter_batched(
-                || (doc.clone(), tree.clone()),
-                |(mut doc, mut tree)| {
-                    let new_tree = edit(&mut doc, &mut tree);
-                    let text = doc.rope().to_string();
-                    let outline = syntax::outline(&new_tree, text.len());
+                || (doc.clone(), chunks.clone()),
+                |(mut doc, mut chunks)| {
+                    let (text, outline) = edit(&mut doc, &mut chunks);
                     model::build_cached(&grammar, &path(), RELATIVE, &text, &outline, &mut warm_cache)
                 },
                 BatchSize::SmallInput,

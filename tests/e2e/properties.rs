@@ -1,5 +1,5 @@
 //! Property: any sequence of incremental edits sent through `didChange` with UTF-16 ranges leaves
-//! the same text, block tree, symbols and diagnostics as opening the final text fresh.
+//! the same text, block outline, symbols and diagnostics as opening the final text fresh.
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -95,6 +95,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     /// Verifies specs/001-core-engine/spec.md FR-004, FR-016, FR-001.
+    /// Verifies 007-edit-latency/FR-005 (the outline debugDocument reports).
     #[test]
     fn incremental_edits_equal_a_fresh_open(initial in text_strategy(), edits in prop::collection::vec(edit_strategy(), 1..12)) {
         let root = tempfile::tempdir().unwrap();
@@ -123,7 +124,7 @@ proptest! {
         client.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
         client.open_text(&uri, &expected, version + 1);
         let (fresh, fresh_symbols, fresh_diagnostics) = observe(&mut client, &uri);
-        prop_assert_eq!(&incremental["blockTree"], &fresh["blockTree"]);
+        prop_assert_eq!(&incremental["outline"], &fresh["outline"]);
         prop_assert_eq!(symbols, fresh_symbols);
         prop_assert_eq!(diagnostics, fresh_diagnostics);
         prop_assert!(client.shutdown());

@@ -6,12 +6,10 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::syntax::{Chunks, InlineCache};
+use crate::text::{Document, PositionEncoding};
 use dashmap::DashMap;
 use tower_lsp_server::ls_types as lsp;
-use tree_sitter::Tree;
-
-use crate::syntax::{self, InlineCache};
-use crate::text::{Document, PositionEncoding};
 
 use super::convert::{from_position, path_of};
 
@@ -23,8 +21,8 @@ pub struct OpenDoc {
     pub version: i32,
     /// Bumped on every change, workspace-wide unique, so stale analyses can be recognised.
     pub generation: u64,
-    /// The last parsed block tree, edited with every change since, ready for a reparse.
-    pub tree: Option<Tree>,
+    /// The block outline in parsed chunks, told of every change since, ready for an update.
+    pub chunks: Chunks,
     /// Inline parses of the last build, reused by the next one.
     pub inline_cache: InlineCache,
 }
@@ -35,7 +33,7 @@ pub struct Snapshot {
     pub text: ropey::Rope,
     pub version: i32,
     pub generation: u64,
-    pub tree: Option<Tree>,
+    pub chunks: Chunks,
     pub inline_cache: InlineCache,
 }
 
@@ -70,7 +68,7 @@ impl Documents {
                 text: Document::new(&params.text),
                 version: params.version,
                 generation,
-                tree: None,
+                chunks: Chunks::default(),
                 inline_cache: InlineCache::default(),
             },
         );
@@ -95,12 +93,10 @@ impl Documents {
         for change in changes {
             let range = change.range.map(|r| (from_position(r.start), from_position(r.end)));
             if range.is_none() {
-                doc.tree = None;
+                doc.chunks = Chunks::default();
             }
             let edit = doc.text.apply_change(range, &change.text, enc);
-            if let Some(tree) = doc.tree.as_mut() {
-                syntax::edit_tree(tree, &edit);
-            }
+            doc.chunks.edit(&edit);
         }
         doc.version = id.version;
         doc.generation = self.next_generation();
@@ -120,18 +116,18 @@ impl Documents {
             text: doc.text.rope().clone(),
             version: doc.version,
             generation: doc.generation,
-            tree: doc.tree.clone(),
+            chunks: doc.chunks.clone(),
             inline_cache,
         })
     }
 
-    /// Keep a freshly parsed tree, unless the document changed while it was being parsed, and
+    /// Keep freshly parsed chunks, unless the document changed while they were being parsed, and
     /// return the inline cache (valid for any text: it is keyed by content).
-    pub fn store_tree(&self, uri: &lsp::Uri, generation: u64, tree: Tree, inline_cache: InlineCache) {
+    pub fn store_chunks(&self, uri: &lsp::Uri, generation: u64, chunks: Chunks, inline_cache: InlineCache) {
         if let Some(mut doc) = self.open.get_mut(uri) {
             doc.inline_cache = inline_cache;
             if doc.generation == generation {
-                doc.tree = Some(tree);
+                doc.chunks = chunks;
             }
         }
     }
@@ -159,9 +155,11 @@ impl Documents {
         self.open.iter().map(|d| d.uri.clone()).collect()
     }
 
-    /// Version, text and block tree (as an S-expression) of an open document.
+    /// Version, text and block outline (debug-printed, once analysed) of an open document.
     pub fn debug(&self, uri: &lsp::Uri) -> Option<(i32, String, Option<String>)> {
         let doc = self.open.get(uri)?;
-        Some((doc.version, doc.text.text(), doc.tree.as_ref().map(|t| t.root_node().to_sexp())))
+        let text = doc.text.text();
+        let outline = (!doc.chunks.is_empty()).then(|| format!("{:?}", doc.chunks.outline(text.len())));
+        Some((doc.version, text, outline))
     }
 }

@@ -17,7 +17,6 @@ use crate::analysis::diagnostics::code;
 use crate::analysis::workspace::{self, Scan, WalkOptions, is_markdown, read_source};
 use crate::analysis::{self, IndexedDoc, WorkspaceIndex};
 use crate::model::{self, Grammar};
-use crate::syntax;
 use crate::text::{LineIndex, PositionEncoding};
 
 use super::convert;
@@ -251,12 +250,13 @@ impl State {
                     .unwrap_or_else(|| model::from_text(&grammar, &snap.path, &relative, &text));
             return self.store_open(uri, &snap, IndexedDoc::new(model, Arc::from(text)), &grammar);
         }
-        let tree = syntax::parse_blocks(&snap.text, snap.tree.as_ref());
         let text: String = snap.text.to_string();
-        let outline = syntax::outline(&tree, text.len());
+        let mut chunks = std::mem::take(&mut snap.chunks);
+        chunks.update(&text);
+        let outline = chunks.outline(text.len());
         let mut inline_cache = std::mem::take(&mut snap.inline_cache);
         let model = model::build_cached(&grammar, &snap.path, &relative, &text, &outline, &mut inline_cache);
-        self.docs.store_tree(uri, snap.generation, tree, inline_cache);
+        self.docs.store_chunks(uri, snap.generation, chunks, inline_cache);
         self.store_open(uri, &snap, IndexedDoc::new(model, Arc::from(text)), &grammar)
     }
 

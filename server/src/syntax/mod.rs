@@ -4,6 +4,7 @@
 //! Inline trees are parsed fresh and only for inline runs that may hold code spans, HTML or
 //! link destinations, since incremental inline reparses are known to diverge from fresh ones.
 
+mod chunks;
 mod fast;
 mod outline;
 
@@ -16,6 +17,7 @@ use tree_sitter::{InputEdit, Parser, Point, Tree};
 
 use crate::text::ByteEdit;
 
+pub use chunks::Chunks;
 pub use fast::fast_outline;
 pub use outline::{Heading, LinkDefinition, ListItem, Mask, MaskKind, Outline, outline};
 
@@ -46,6 +48,14 @@ pub fn parse_blocks(rope: &Rope, old: Option<&Tree>) -> Tree {
             // Only a cancelled or timed-out parse returns None, and specls sets neither.
             None => unreachable!("tree-sitter returned no tree without a cancellation flag"),
         }
+    })
+}
+
+/// Parse the block structure of a string (a chunk of an open document).
+fn parse_str(text: &str) -> Tree {
+    BLOCK_PARSER.with_borrow_mut(|parser| match parser.parse(text, None) {
+        Some(tree) => tree,
+        None => unreachable!("tree-sitter returned no tree without a cancellation flag"),
     })
 }
 

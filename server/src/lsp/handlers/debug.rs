@@ -1,5 +1,5 @@
 //! `specls/debugDocument`: the server's view of an open document (version, text and block
-//! tree), for diagnosing sync problems from an editor and for the incremental-equals-fresh tests.
+//! outline), for diagnosing sync problems from an editor and for the incremental-equals-fresh tests.
 
 use std::sync::Arc;
 
@@ -20,8 +20,8 @@ pub struct DebugDocumentParams {
 pub struct DebugDocument {
     pub version: i32,
     pub text: String,
-    /// The block tree as an S-expression, after the newest edits were analysed.
-    pub block_tree: Option<String>,
+    /// The block outline (debug-printed) after the newest edits were analysed.
+    pub outline: Option<String>,
     pub kind: Option<String>,
 }
 
@@ -29,7 +29,7 @@ pub async fn debug_document(state: &Arc<State>, params: DebugDocumentParams) -> 
     let uri = params.text_document.uri;
     let indexed = super::fresh_doc(state, &uri).await;
     let kind = indexed.map(|doc| state.index().grammar.kind(doc.model.kind).id.clone());
-    let (version, text, block_tree) =
+    let (version, text, outline) =
         state.docs.debug(&uri).ok_or_else(|| Error::invalid_params(format!("{} is not open", uri.as_str())))?;
-    Ok(DebugDocument { version, text, block_tree, kind })
+    Ok(DebugDocument { version, text, outline, kind })
 }

@@ -4,7 +4,7 @@ use crate::analysis::diagnostics::Severity;
 use crate::analysis::rules::{Context, Emitter, Rule};
 
 use super::parse::{self, Doc};
-use super::support::{emit, kind, requirement_blocks};
+use super::support::{emit, is_openspec, kind, requirement_blocks};
 
 pub const RULE: Rule = Rule {
     code: "openspec/requirement-scenario",
@@ -18,6 +18,10 @@ const FORMAT: &str =
 const EMPTY: &str = " (a scenario header with no body under it does not count; add its steps, e.g. \"- **WHEN** ...\" and \"- **THEN** ...\")";
 
 fn check(cx: &Context, out: &mut Emitter) {
+    // Only OpenSpec documents have requirement blocks: skip the whole-text parse for the others.
+    if !is_openspec(cx) {
+        return;
+    }
     let doc = Doc::new(&cx.doc.text);
     match kind(cx) {
         "openspec.spec" => main_spec(cx, out, &doc),

@@ -4,7 +4,7 @@ use crate::analysis::diagnostics::Severity;
 use crate::analysis::rules::{Context, Emitter, Rule};
 
 use super::parse::{self, Doc};
-use super::support::{emit, missing_keyword, requirement_blocks};
+use super::support::{emit, is_openspec, missing_keyword, requirement_blocks};
 
 pub const RULE: Rule = Rule {
     code: "openspec/requirement-text",
@@ -14,6 +14,10 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Emitter) {
+    // Only OpenSpec documents have requirement blocks: skip the whole-text parse for the others.
+    if !is_openspec(cx) {
+        return;
+    }
     let doc = Doc::new(&cx.doc.text);
     for (prefix, block) in requirement_blocks(cx, &doc) {
         if !block.text(&doc).is_empty() {

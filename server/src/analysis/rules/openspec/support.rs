@@ -17,6 +17,11 @@ pub fn kind<'c>(cx: &'c Context) -> &'c str {
     &cx.index.grammar.kind(cx.doc.model.kind).id
 }
 
+/// Whether the document is an OpenSpec main spec or delta, the kinds with requirement blocks.
+pub fn is_openspec(cx: &Context) -> bool {
+    matches!(kind(cx), "openspec.spec" | "openspec.delta")
+}
+
 /// Emit unless the anchor lies in an HTML comment or front matter, which specls never diagnoses
 /// (upstream reads through comments; fenced code is masked on both sides).
 pub fn emit(cx: &Context, out: &mut Emitter, range: Range<usize>, message: String) {
