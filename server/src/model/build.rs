@@ -5,7 +5,7 @@
 //! HTML and link destinations made opaque so nothing inside them is ever read. Names and titles
 //! are then copied from the original text.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -408,7 +408,9 @@ impl<'a> Extractor<'a> {
         let grammar = self.grammar;
         let taken: Vec<Range<usize>> =
             self.model.clauses[first_new_clause..].iter().map(|c| c.id_range.clone()).collect();
-        let line_refs_start = self.model.references.len();
+        // The line's references so far, disjoint, as start -> end: one lookup tells whether a new
+        // one overlaps any (a line may hold a hundred thousand).
+        let mut line_refs: BTreeMap<usize, usize> = BTreeMap::new();
         let hits = self.kind.reference_rules.iter().enumerate().filter(|(i, _)| line.hits.reference(*i));
         for (_, &rule_index) in hits {
             let rule = &grammar.reference_rules[rule_index];
@@ -417,10 +419,11 @@ impl<'a> Extractor<'a> {
                     let range = line.start + local.start..line.start + local.end;
                     let overlaps = |r: &Range<usize>| r.start < range.end && range.start < r.end;
                     if taken.iter().any(overlaps)
-                        || self.model.references[line_refs_start..].iter().any(|r| overlaps(&r.range))
+                        || line_refs.range(..range.end).next_back().is_some_and(|(_, &end)| end > range.start)
                     {
                         continue;
                     }
+                    line_refs.insert(range.start, range.end);
                     self.model.references.push(Reference {
                         id,
                         namespace: rule.namespace,
