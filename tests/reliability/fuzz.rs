@@ -401,7 +401,7 @@ fn on_small_stack(f: impl FnOnce() + Send + 'static) {
 fn unclosed_inline_links_do_not_overflow_the_stack() {
     on_small_stack(|| {
         let text = format!("# Closers\n\n{}\n", "[a](".repeat(10_000));
-        markdown_pipeline(text.as_bytes());
+        model::from_text(&Grammar::builtin(), Path::new("/ws/specs/001-x/spec.md"), "specs/001-x/spec.md", &text);
         let run = syntax::inline_parse(&"[a](".repeat(50_000));
         assert!(run.masks.iter().all(|m| m.end <= 200_000));
     });
