@@ -125,6 +125,23 @@ fn a_client_that_disconnects_ends_the_server_at_any_point() {
         ("mid header", b"Content-Len".to_vec()),
         ("mid body", mid_body),
         ("after initialize", initialize.clone()),
+        ("while a request waits for a long analysis", {
+            let mut all = initialize.clone();
+            all.extend(framed("{\"jsonrpc\":\"2.0\",\"method\":\"initialized\",\"params\":{}}"));
+            let text = format!("# Long\n\n{}\n", "word FR-001 ".repeat(80_000));
+            let uri = "file:///tmp/specls-long/specs/001-x/plan.md";
+            all.extend(framed(
+                &json!({ "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": { "textDocument": {
+                    "uri": uri, "languageId": "markdown", "version": 1, "text": text } } })
+                .to_string(),
+            ));
+            all.extend(framed(
+                &json!({ "jsonrpc": "2.0", "id": 2, "method": "textDocument/documentSymbol",
+                         "params": { "textDocument": { "uri": uri } } })
+                .to_string(),
+            ));
+            all
+        }),
         ("with a document open", {
             let mut all = initialize.clone();
             all.extend(framed("{\"jsonrpc\":\"2.0\",\"method\":\"initialized\",\"params\":{}}"));
