@@ -99,7 +99,7 @@ fn random_edits_and_requests_over_a_corpus_keep_memory_flat() {
     let mut server = Logged::spawn(&root);
     let pid = server.client.process().expect("a process").id();
     server.client.initialize(&["utf-16"], true);
-    server.client.wait_indexed();
+    server.wait_indexed();
 
     let mut rng = Rng(0x5eed_cafe_f00d_d00d);
     let mut samples: Vec<u64> = Vec::new();
@@ -161,7 +161,7 @@ fn random_edits_and_requests_over_a_corpus_keep_memory_flat() {
                     6 => ("textDocument/semanticTokens/full", json!({ "textDocument": document })),
                     _ => ("workspace/symbol", json!({ "query": "FR-00" })),
                 };
-                let answer = server.client.request_raw(method, params);
+                let answer = server.request(method, params);
                 assert!(answer.get("error").is_none_or(|e| e["code"] == -32800), "{method}: {answer}");
                 requests += 1;
             }
