@@ -40,6 +40,16 @@ pub struct Config {
     pub code: CodeConfig,
     /// Which test results files are read (`[results]`).
     pub results: ResultsConfig,
+    /// Largest file read from disk or analysed when open (`max_file_bytes`); `None`: the
+    /// built-in limit.
+    pub max_file_bytes: Option<u64>,
+}
+
+impl Config {
+    /// The size limit for indexed and analysed files, configured or built in.
+    pub fn max_file_bytes(&self) -> u64 {
+        self.max_file_bytes.unwrap_or(super::workspace::DEFAULT_MAX_FILE_BYTES)
+    }
 }
 
 /// The `[results]` table: where test results are read from.

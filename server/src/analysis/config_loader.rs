@@ -27,6 +27,7 @@ use crate::model::grammar::FormatSource;
 use super::config::{Config, FileFilter, Level, ResultsConfig, TestGlobs, compile_glob};
 use super::diagnostics::{Diagnostic, Severity};
 use super::rules;
+use super::workspace::inside_roots;
 
 /// The configuration file, at the root of a workspace folder.
 pub const FILE_NAME: &str = "specls.toml";
@@ -49,7 +50,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
 ];
 
 /// The top-level keys, in documentation order.
-const KEYS: &[&str] = &["rules", "vague_terms", "include", "exclude", "formats", "code", "results"];
+const KEYS: &[&str] = &["rules", "vague_terms", "include", "exclude", "formats", "code", "results", "max_file_bytes"];
 /// The keys of the `[results]` table.
 const RESULTS_KEYS: &[&str] = &["enabled", "paths"];
 /// The keys of the `[code]` table.
@@ -164,6 +165,7 @@ pub fn load(file: Option<FileSource>, editor: Option<EditorSource>) -> Loaded {
             config.rules.insert(code, level);
         }
         config.vague_terms = partial.vague_terms.or(config.vague_terms.take());
+        config.max_file_bytes = partial.max_file_bytes.or(config.max_file_bytes);
         include = partial.include.or(include);
         exclude = partial.exclude.or(exclude);
         formats = partial.formats.or(formats);
@@ -230,7 +232,7 @@ pub fn load(file: Option<FileSource>, editor: Option<EditorSource>) -> Loaded {
 /// which problem ranges refer to).
 pub fn load_root(root: &Path) -> (Option<(PathBuf, String)>, Loaded) {
     let path = root.join(FILE_NAME);
-    if !path.is_file() {
+    if !path.is_file() || !inside_roots(&[root.to_path_buf()], &path) {
         return (None, load(None, None));
     }
     match std::fs::read_to_string(&path) {
@@ -258,6 +260,7 @@ struct Partial {
     formats: Option<(Vec<Format>, Vec<PathBuf>)>,
     code: Option<CodePartial>,
     results: Option<ResultsPartial>,
+    max_file_bytes: Option<u64>,
 }
 
 #[derive(Default)]
@@ -333,6 +336,7 @@ fn read(text: &str, dir: &Path, from_editor: bool, problems: &mut Vec<Problem>) 
             "formats" => partial.formats = read_formats(text, value, dir, from_editor, problems),
             "code" => partial.code = read_code(value, problems),
             "results" => partial.results = read_results(value, problems),
+            "max_file_bytes" => partial.max_file_bytes = byte_count(value, "max_file_bytes", problems),
             _ => problems.push(Problem::new(
                 code::UNKNOWN_KEY,
                 format!("unknown key `{name}`{}; the keys are {}", suggestion(name, KEYS.iter().copied()), key_list()),
@@ -341,6 +345,21 @@ fn read(text: &str, dir: &Path, from_editor: bool, problems: &mut Vec<Problem>) 
         }
     }
     partial
+}
+
+/// A positive whole number of bytes, or a problem.
+fn byte_count(value: &Spanned<DeValue>, name: &str, problems: &mut Vec<Problem>) -> Option<u64> {
+    let parsed = match value.get_ref() {
+        DeValue::Integer(n) => u64::from_str_radix(n.as_str(), n.radix()).ok().filter(|n| *n > 0),
+        other => {
+            problems.push(invalid(format!("`{name}` must be a number of bytes, not {}", type_name(other)), value));
+            return None;
+        }
+    };
+    if parsed.is_none() {
+        problems.push(invalid(format!("`{name}` must be a positive number of bytes"), value));
+    }
+    parsed
 }
 
 /// A boolean setting, or a problem.
@@ -521,6 +540,13 @@ fn read_formats(
             DeValue::String(relative) => {
                 let path = dir.join(relative.as_ref());
                 paths.push(path.clone());
+                if path.exists() && !inside_roots(&[dir.to_path_buf()], &path) {
+                    problems.push(invalid(
+                        format!("format file `{relative}` is outside the workspace; specls reads only what it holds"),
+                        item,
+                    ));
+                    continue;
+                }
                 let source = match std::fs::read_to_string(&path) {
                     Ok(source) => source,
                     Err(e) => {
@@ -684,7 +710,7 @@ mod tests {
         assert_eq!(
             problems(text, &loaded),
             [
-                "config/unknown-key 1:1 unknown key `vague_term` (did you mean `vague_terms`?); the keys are `rules`, `vague_terms`, `include`, `exclude`, `formats`, `code`, `results`",
+                "config/unknown-key 1:1 unknown key `vague_term` (did you mean `vague_terms`?); the keys are `rules`, `vague_terms`, `include`, `exclude`, `formats`, `code`, `results`, `max_file_bytes`",
                 "config/invalid-value 2:11 `include` must be an array of strings, not a string",
                 "config/invalid-value 3:12 `specs/[` in `exclude`: error parsing glob 'specs/[': unclosed character class; missing ']'",
                 "config/invalid-value 3:23 `exclude` holds strings, not an integer",

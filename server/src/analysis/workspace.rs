@@ -133,7 +133,7 @@ pub fn results_files(roots: &[PathBuf], config: &ResultsConfig) -> Vec<PathBuf> 
             let literal: Vec<&str> = glob.split('/').take_while(|p| !p.contains(['*', '?', '[', '{'])).collect();
             if literal.len() == glob.split('/').count() {
                 let file = root.join(glob);
-                if file.is_file() {
+                if file.is_file() && inside_roots(std::slice::from_ref(root), &file) {
                     found.push(file);
                 }
             } else if literal.is_empty() {
@@ -154,7 +154,10 @@ pub fn results_files(roots: &[PathBuf], config: &ResultsConfig) -> Vec<PathBuf> 
                 .filter_entry(|e| e.file_name() != ".git" && e.file_name() != "node_modules")
                 .build();
             for entry in walker.flatten().filter(|e| e.file_type().is_some_and(|t| t.is_file())) {
-                if config.matches(&relative_to(std::slice::from_ref(root), entry.path())) {
+                // The walk does not follow links, but its base may be one.
+                if config.matches(&relative_to(std::slice::from_ref(root), entry.path()))
+                    && inside_roots(std::slice::from_ref(root), entry.path())
+                {
                     found.push(entry.into_path());
                 }
                 if found.len() >= MAX_RESULTS_FILES {
@@ -220,20 +223,25 @@ pub fn is_ignored(root: &Path, path: &Path) -> bool {
     ignored
 }
 
-/// Read a file for indexing: `Err(reason)` when it is too large or binary.
-pub fn read_source(path: &Path, options: &WalkOptions) -> Result<(String, bool), String> {
+/// Read a file for indexing: `Err(reason)` when it is not a regular file, is over `max_bytes`,
+/// or is binary.
+pub fn read_source(path: &Path, max_bytes: u64) -> Result<(String, bool), String> {
     use std::io::Read as _;
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    let length = file.metadata().map_err(|e| format!("cannot read: {e}"))?.len();
-    if length > options.max_file_bytes {
-        return Err(format!("{length} bytes is over the {} byte limit for indexed files", options.max_file_bytes));
+    let file = open_regular(path).map_err(|e| format!("cannot read: {e}"))?;
+    let meta = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    let length = meta.len();
+    if length > max_bytes {
+        return Err(format!("{length} bytes is over the {max_bytes} byte limit for indexed files"));
     }
     // One open and one stat: the file is read to the length it had, plus whatever it grew by
     // meanwhile, up to the limit.
     let mut bytes = Vec::with_capacity(length as usize + 1);
-    file.take(options.max_file_bytes + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read: {e}"))?;
-    if bytes.len() as u64 > options.max_file_bytes {
-        return Err(format!("over the {} byte limit for indexed files", options.max_file_bytes));
+    file.take(max_bytes + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(format!("over the {max_bytes} byte limit for indexed files"));
     }
     if bytes[..bytes.len().min(8192)].contains(&0) {
         return Err("binary content (NUL bytes)".into());
@@ -242,6 +250,24 @@ pub fn read_source(path: &Path, options: &WalkOptions) -> Result<(String, bool),
         Ok(text) => Ok((text, false)),
         Err(e) => Ok((String::from_utf8_lossy(e.as_bytes()).into_owned(), true)),
     }
+}
+
+/// Open a file for reading without blocking: a file replaced by a FIFO after the walk saw it
+/// would otherwise hold the opening thread until a writer comes.
+fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    options.open(path)
+}
+
+/// Whether `path`, with every symlink resolved, lies inside one of `roots` (also resolved): what
+/// a workspace folder holds may be read, what a link inside it points to elsewhere may not.
+/// A path that does not exist is not inside.
+pub fn inside_roots(roots: &[PathBuf], path: &Path) -> bool {
+    let Ok(real) = path.canonicalize() else { return false };
+    roots.iter().any(|root| root.canonicalize().is_ok_and(|root| real.starts_with(root)))
 }
 
 /// Index every Markdown file under `paths`, in parallel; kinds are detected from each file's
@@ -262,7 +288,7 @@ pub fn scan(grammar: &Grammar, paths: &[PathBuf], roots: &[PathBuf], options: &W
         if filter.is_some_and(|f| !f.is_empty() && !f.allows(&relative)) && !paths.contains(&path) {
             return;
         }
-        let result: Outcome = read_source(&path, options).map(|(text, lossy)| {
+        let result: Outcome = read_source(&path, options.max_file_bytes).map(|(text, lossy)| {
             if is_code {
                 code_doc(grammar, roots, &path, text, tests).map(|doc| (doc, lossy))
             } else {

@@ -112,7 +112,7 @@ pub fn index_paths(paths: &[PathBuf], junit: &[PathBuf], code: bool) -> Result<I
     let walk = WalkOptions {
         filter: loaded.config.files.clone(),
         code: with_code.then(|| loaded.config.code.clone()),
-        ..WalkOptions::default()
+        max_file_bytes: loaded.config.max_file_bytes(),
     };
     let scan_targets = if with_code { roots.clone() } else { targets.clone() };
     let scanned = scan(&loaded.grammar, &scan_targets, &roots, &walk);

@@ -70,12 +70,20 @@ pub async fn index_folders(state: Arc<State>, folders: Vec<PathBuf>, replace: bo
         None
     };
     let epoch = state.scan_starting();
-    let (grammar, roots, filter, code) = {
+    let (grammar, roots, filter, code, max_file_bytes) = {
         let index = state.index();
-        (index.grammar.clone(), index.roots().to_vec(), index.config.files.clone(), index.config.code.clone())
+        let config = &index.config;
+        (
+            index.grammar.clone(),
+            index.roots().to_vec(),
+            config.files.clone(),
+            config.code.clone(),
+            config.max_file_bytes(),
+        )
     };
     let mut walk = state.walk.clone();
     walk.filter = filter;
+    walk.max_file_bytes = max_file_bytes;
     if walk.code.is_some() {
         walk.code = Some(code);
     }

@@ -26,9 +26,24 @@ where
 {
     let (service, socket) = Backend::service();
     let backend = service.inner().state.clone();
-    Server::new(transport::sanitized(input), output, socket).serve(service).await;
+    let (input, closed) = transport::sanitized(input);
+    let gone = async {
+        if closed.await.is_ok() {
+            tokio::time::sleep(DISCONNECT_GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        () = Server::new(input, output, socket).serve(service) => {}
+        () = gone => tracing::info!("the client is gone; not waiting for the requests still running"),
+    }
     backend.shutdown_requested.load(std::sync::atomic::Ordering::Acquire)
 }
+
+/// How long requests still running may finish once the client has closed its end: the framework
+/// waits for every one of them, and an analysis of a pathological document can take minutes.
+const DISCONNECT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Run the server on stdin/stdout. Logs go to stderr (`SPECLS_LOG` sets the filter).
 pub fn serve_stdio() -> ExitCode {

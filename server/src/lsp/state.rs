@@ -109,8 +109,8 @@ pub struct State {
     index: RwLock<WorkspaceIndex>,
     /// Generation and version of each open document that the index reflects.
     indexed: DashMap<lsp::Uri, (u64, i32)>,
-    /// Open documents too large to analyse.
-    too_large: DashMap<lsp::Uri, usize>,
+    /// Open documents too large to analyse: their length and the limit.
+    too_large: DashMap<lsp::Uri, (usize, u64)>,
     published: DashMap<lsp::Uri, Vec<lsp::Diagnostic>>,
     session: OnceLock<Session>,
     pub walk: WalkOptions,
@@ -230,10 +230,11 @@ impl State {
         }
         let Some(mut snap) = self.docs.snapshot(uri) else { return false };
         let len = snap.text.len_bytes();
-        if len as u64 > self.walk.max_file_bytes {
+        let limit = self.max_file_bytes();
+        if len as u64 > limit {
             let mut index = self.index_mut();
             index.remove(&snap.path);
-            self.too_large.insert(uri.clone(), len);
+            self.too_large.insert(uri.clone(), (len, limit));
             self.indexed.insert(uri.clone(), (snap.generation, snap.version));
             return true;
         }
@@ -333,10 +334,20 @@ impl State {
         !excluded(&self.index(), path)
     }
 
+    /// The size limit for files read from disk or analysed when open (`max_file_bytes`).
+    pub fn max_file_bytes(&self) -> u64 {
+        self.index().config.max_file_bytes()
+    }
+
     /// Read and model a file from disk, with the grammar used; `None` (with a log line) when it
-    /// cannot be indexed.
+    /// cannot be indexed, or when it is a link to somewhere outside the workspace folders.
     fn load_disk(&self, path: &Path) -> Option<(IndexedDoc, Arc<Grammar>)> {
-        match read_source(path, &self.walk) {
+        let roots = self.index().roots().to_vec();
+        if !workspace::inside_roots(&roots, path) {
+            tracing::warn!("not indexing {}: it resolves to a place outside the workspace folders", path.display());
+            return None;
+        }
+        match read_source(path, self.max_file_bytes()) {
             Ok((text, lossy)) => {
                 if lossy {
                     tracing::warn!("{}: invalid UTF-8, indexed with replacement characters", path.display());
@@ -450,7 +461,10 @@ impl State {
     /// (open in the editor or on disk).
     fn config_path(&self) -> Option<PathBuf> {
         let roots = self.index().roots().to_vec();
-        roots.iter().map(|r| r.join(config_loader::FILE_NAME)).find(|p| self.docs.is_open_path(p) || p.is_file())
+        roots
+            .iter()
+            .map(|r| r.join(config_loader::FILE_NAME))
+            .find(|p| self.docs.is_open_path(p) || (p.is_file() && workspace::inside_roots(&roots, p)))
     }
 
     /// Load the configuration again (from the editor's text of the configuration file when it
@@ -590,10 +604,10 @@ impl State {
         if generation != current {
             return None;
         }
-        if let Some(len) = self.too_large.get(uri) {
+        if let Some(too_large) = self.too_large.get(uri) {
+            let (len, limit) = *too_large;
             let message = format!(
-                "This document is {} bytes, over the {} byte analysis limit; specls keeps its text but does not analyse it",
-                *len, self.walk.max_file_bytes
+                "This document is {len} bytes, over the {limit} byte analysis limit (`max_file_bytes`); specls keeps its text but does not analyse it"
             );
             return Some((
                 Some(version),

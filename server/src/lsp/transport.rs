@@ -11,12 +11,14 @@ use tower_lsp_server::jsonrpc::{Request, Response};
 /// Messages larger than this are discarded unread (a 50 MB document still fits).
 const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
 
-/// Return a reader that yields only well-framed, decodable JSON-RPC messages from `input`.
-pub fn sanitized<R>(input: R) -> DuplexStream
+/// Return a reader that yields only well-framed, decodable JSON-RPC messages from `input`, and a
+/// receiver told when `input` has ended (the client is gone).
+pub fn sanitized<R>(input: R) -> (DuplexStream, tokio::sync::oneshot::Receiver<()>)
 where
     R: AsyncRead + Unpin + Send + 'static,
 {
     let (server_side, mut forward) = tokio::io::duplex(1 << 20);
+    let (closed, closed_rx) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
         let mut reader = BufReader::new(input);
         while let Some(length) = read_header(&mut reader).await {
@@ -45,8 +47,9 @@ where
             }
         }
         let _ = forward.shutdown().await;
+        let _ = closed.send(());
     });
-    server_side
+    (server_side, closed_rx)
 }
 
 /// Read one header block and return its content length; garbage is skipped up to the next
@@ -94,7 +97,7 @@ mod tests {
 
     async fn forwarded(input: &'static [u8]) -> String {
         let mut out = String::new();
-        sanitized(input).read_to_string(&mut out).await.expect("read");
+        sanitized(input).0.read_to_string(&mut out).await.expect("read");
         out
     }
 

@@ -5,7 +5,7 @@
 //! HTML and link destinations made opaque so nothing inside them is ever read. Names and titles
 //! are then copied from the original text.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -434,7 +434,9 @@ impl<'a> Extractor<'a> {
         let grammar = self.grammar;
         let taken: Vec<Range<usize>> =
             self.model.clauses[first_new_clause..].iter().map(|c| c.id_range.clone()).collect();
-        let line_refs_start = self.model.references.len();
+        // The line's references so far, disjoint, as start -> end: one lookup tells whether a new
+        // one overlaps any (a line may hold a hundred thousand).
+        let mut line_refs: BTreeMap<usize, usize> = BTreeMap::new();
         let hits = self.kind.reference_rules.iter().enumerate().filter(|(i, _)| line.hits.reference(*i));
         for (_, &rule_index) in hits {
             let rule = &grammar.reference_rules[rule_index];
@@ -442,9 +444,12 @@ impl<'a> Extractor<'a> {
             keys_in(&rule.pattern, rule.groups, rule.item.as_ref(), rule.id.as_ref(), line.masked, |found| {
                 let range = line.start + found.range.start..line.start + found.range.end;
                 let overlaps = |r: &Range<usize>| r.start < range.end && range.start < r.end;
-                if taken.iter().any(overlaps) || references[line_refs_start..].iter().any(|r| overlaps(&r.range)) {
+                if taken.iter().any(overlaps)
+                    || line_refs.range(..range.end).next_back().is_some_and(|(_, &end)| end > range.start)
+                {
                     return;
                 }
+                line_refs.insert(range.start, range.end);
                 references.push(Reference {
                     id: found.key,
                     namespace: rule.namespace,

@@ -222,8 +222,56 @@ fn bracket_links(bytes: &[u8], spans: &[Range<usize>], masks: &mut Vec<Range<usi
     Some(links)
 }
 
+/// Longest text given to the inline grammar in one parse. tree-sitter releases its parse stack
+/// recursively, and a run of 50,000 unclosed `[a](` overflows a thread's stack; runs longer than
+/// this (no spec paragraph is) are parsed in pieces cut at line breaks or spaces, losing only
+/// the inline constructs that cross a cut.
+const MAX_INLINE_PARSE: usize = 8 * 1024;
+
 /// Parse one inline run: its masks and its links.
 pub fn inline_parse(text: &str) -> InlineRun {
+    if text.len() <= MAX_INLINE_PARSE {
+        return inline_parse_piece(text);
+    }
+    let mut out = InlineRun::default();
+    let mut start = 0;
+    while start < text.len() {
+        let end = piece_end(text, start);
+        let piece = inline_parse_piece(&text[start..end]);
+        let shift = |r: Range<usize>| r.start + start..r.end + start;
+        out.masks.extend(piece.masks.into_iter().map(shift));
+        out.links.extend(piece.links.into_iter().map(|link| InlineLink {
+            kind: match link.kind {
+                InlineLinkKind::Reference { label } => InlineLinkKind::Reference { label: shift(label) },
+                other => other,
+            },
+            text: shift(link.text),
+            destination: link.destination.map(shift),
+        }));
+        start = end;
+    }
+    out
+}
+
+/// Where the piece of `text` starting at `start` ends: after the last line break, else the last
+/// space, within [`MAX_INLINE_PARSE`] bytes, else at a character boundary.
+fn piece_end(text: &str, start: usize) -> usize {
+    let mut limit = (start + MAX_INLINE_PARSE).min(text.len());
+    if limit == text.len() {
+        return limit;
+    }
+    while !text.is_char_boundary(limit) {
+        limit -= 1;
+    }
+    let window = &text.as_bytes()[start..limit];
+    let cut = window.iter().rposition(|&b| b == b'\n').or_else(|| window.iter().rposition(|&b| b == b' '));
+    match cut {
+        Some(at) if at > 0 => start + at + 1,
+        _ => limit,
+    }
+}
+
+fn inline_parse_piece(text: &str) -> InlineRun {
     let mut out = InlineRun::default();
     let Some(tree) = INLINE_PARSER.with_borrow_mut(|parser| parser.parse(text, None)) else {
         return out;

@@ -66,12 +66,17 @@ fn read_messages(reader: impl Read + Send + 'static) -> Receiver<Value> {
 impl Client {
     /// Start the real binary with `root` as its working directory.
     pub fn spawn(root: &Path) -> Client {
+        Client::spawn_logging(root, Stdio::null())
+    }
+
+    /// Start the real binary with `root` as its working directory and its log going to `log`.
+    pub fn spawn_logging(root: &Path, log: Stdio) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_specls"))
             .current_dir(root)
             .env("SPECLS_LOG", "specls=debug")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("the specls binary starts");
         let writer = Box::new(child.stdin.take().expect("stdin"));
