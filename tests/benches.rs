@@ -58,7 +58,9 @@ fn the_quick_suite_prints_every_table_with_its_verdict() {
     ] {
         assert!(report.contains(heading), "{heading} missing from:\n{report}");
     }
-    for request in ["definition", "references", "hover", "completion", "code actions", "document symbols", "workspace symbols"] {
+    for request in
+        ["definition", "references", "hover", "completion", "code actions", "document symbols", "workspace symbols"]
+    {
         assert!(
             report.lines().any(|l| l.starts_with(&format!("| {request}")) || l.starts_with(&format!("| {request} "))),
             "no {request} row in:\n{report}"

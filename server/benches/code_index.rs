@@ -165,8 +165,9 @@ type Spot = (PathBuf, u32, u32);
 struct Targets {
     mentions: Vec<Spot>,
     definitions: Vec<Spot>,
-    /// Requirement keys in specs and `FR-` mentions in code files that are opened first.
+    /// Requirement keys in specs, task lines and `FR-` mentions in code files that are opened first.
     open_specs: Vec<Spot>,
+    open_tasks: Vec<Spot>,
     open_code: Vec<Spot>,
 }
 
@@ -207,8 +208,14 @@ fn targets(root: &Path, n: usize) -> Targets {
         .filter_map(|p| first_match(p, &requirement_mention).map(|(l, c)| (p.clone(), l, c)))
         .take(OPEN)
         .collect();
-    let open_specs = definitions.iter().take(OPEN).map(|(p, l, _)| (p.clone(), *l, 4)).collect();
-    Targets { mentions, definitions, open_specs, open_code }
+    let open_specs: Vec<Spot> = definitions.iter().take(OPEN).map(|(p, l, _)| (p.clone(), *l, 4)).collect();
+    let task = regex::Regex::new(r"(?m)^- \[ \] T003").expect("pattern");
+    let open_tasks = open_specs
+        .iter()
+        .map(|(p, _, _)| p.with_file_name("tasks.md"))
+        .filter_map(|p| first_match(&p, &task).map(|(l, c)| (p, l, c)))
+        .collect();
+    Targets { mentions, definitions, open_specs, open_tasks, open_code }
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -288,9 +295,8 @@ fn first_diagnostics_section(workspace: &generator::Workspace) -> String {
         "textDocument/didOpen",
         json!({ "textDocument": { "uri": uri, "languageId": "markdown", "version": 1, "text": text } }),
     );
-    let is_first = |m: &serde_json::Value| {
-        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri.as_str()
-    };
+    let is_first =
+        |m: &serde_json::Value| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri.as_str();
     let (mut first, mut end) = (None, None);
     while first.is_none() || end.is_none() {
         let Some((at, message)) = client.wait(INDEX_TIMEOUT, |m| is_first(m) || is_indexing_end(m)) else { break };
@@ -353,15 +359,51 @@ fn cases(targets: &Targets, n: usize) -> Vec<Case> {
     let document = |s: &Spot| json!({ "textDocument": { "uri": file_uri(&s.0) } });
     const QUERIES: [&str; 6] = ["FR-001", "export", "SC-002", "US1", "invoice", "T004"];
     vec![
-        Case { label: "definition from a code mention", method: "textDocument/definition", params: cycle(&targets.mentions, &|s| at(s, 0)) },
-        Case { label: "references of a requirement", method: "textDocument/references", params: cycle(&targets.definitions, &references) },
-        Case { label: "hover on a code mention", method: "textDocument/hover", params: cycle(&targets.mentions, &|s| at(s, 0)) },
-        Case { label: "hover on a requirement", method: "textDocument/hover", params: cycle(&targets.definitions, &|s| at(s, 0)) },
-        Case { label: "completion of a key prefix (open code)", method: "textDocument/completion", params: cycle(&targets.open_code, &|s| at(s, 4)) },
-        Case { label: "completion in a requirement (open spec)", method: "textDocument/completion", params: cycle(&targets.open_specs, &|s| at(s, 3)) },
-        Case { label: "code actions on a requirement line (open spec)", method: "textDocument/codeAction", params: cycle(&targets.open_specs, &line_range) },
-        Case { label: "code actions on a mention line (open code)", method: "textDocument/codeAction", params: cycle(&targets.open_code, &line_range) },
-        Case { label: "document symbols of a spec", method: "textDocument/documentSymbol", params: cycle(&targets.definitions, &document) },
+        Case {
+            label: "definition from a code mention",
+            method: "textDocument/definition",
+            params: cycle(&targets.mentions, &|s| at(s, 0)),
+        },
+        Case {
+            label: "references of a requirement",
+            method: "textDocument/references",
+            params: cycle(&targets.definitions, &references),
+        },
+        Case {
+            label: "hover on a code mention",
+            method: "textDocument/hover",
+            params: cycle(&targets.mentions, &|s| at(s, 0)),
+        },
+        Case {
+            label: "hover on a requirement",
+            method: "textDocument/hover",
+            params: cycle(&targets.definitions, &|s| at(s, 0)),
+        },
+        Case {
+            label: "completion of a key prefix (open code)",
+            method: "textDocument/completion",
+            params: cycle(&targets.open_code, &|s| at(s, 4)),
+        },
+        Case {
+            label: "completion in a requirement (open spec)",
+            method: "textDocument/completion",
+            params: cycle(&targets.open_specs, &|s| at(s, 3)),
+        },
+        Case {
+            label: "code actions on a task line (open tasks)",
+            method: "textDocument/codeAction",
+            params: cycle(&targets.open_tasks, &line_range),
+        },
+        Case {
+            label: "code actions on a requirement line (open spec)",
+            method: "textDocument/codeAction",
+            params: cycle(&targets.open_specs, &line_range),
+        },
+        Case {
+            label: "document symbols of a spec",
+            method: "textDocument/documentSymbol",
+            params: cycle(&targets.definitions, &document),
+        },
         Case {
             label: "workspace symbols",
             method: "workspace/symbol",
@@ -377,7 +419,7 @@ fn request_section(workspace: &generator::Workspace, plan: &Plan) -> String {
     client.notify("initialized", json!({}));
     client.wait(INDEX_TIMEOUT, is_indexing_end).expect("indexing finished");
     // Completion and code actions act on what the editor shows: those documents are open.
-    for (path, _, _) in targets.open_specs.iter().chain(&targets.open_code) {
+    for (path, _, _) in targets.open_specs.iter().chain(&targets.open_tasks).chain(&targets.open_code) {
         let uri = file_uri(path);
         let text = std::fs::read_to_string(path).expect("read a generated file");
         let language = match path.extension().and_then(|e| e.to_str()) {
@@ -417,12 +459,13 @@ fn request_section(workspace: &generator::Workspace, plan: &Plan) -> String {
     format!(
         "\n### Requests after indexing, through the server\n\n\
          Round trip from writing the request to reading its reply, in the {}-file workspace. Definition, references, \
-         hover and symbols are asked of documents that are not open; completion and code actions of {} open specs \
-         and {} open code files.\n\n\
+         hover and symbols are asked of documents that are not open; completion and code actions of {} open specs, \
+         {} open task lists and {} open code files.\n\n\
          | Request | Count | Answered | p50 | p95 | p99 | max |\n|---|---|---|---|---|---|---|\n{rows}\n\
          Server peak RSS: {}. Target: p99 ≤ 10 ms for every request: {verdict} (worst p99 {}).\n",
         workspace.files + workspace.code.files,
         targets.open_specs.len(),
+        targets.open_tasks.len(),
         targets.open_code.len(),
         kib(peak),
         ms(worst),

@@ -165,8 +165,11 @@ fn position_of(path: &Path, needle: &str, shift: usize) -> Value {
     json!({ "textDocument": { "uri": file_uri(path) }, "position": { "line": line, "character": column } })
 }
 
-fn locations(reply: &Value) -> usize {
-    reply["result"].as_array().map_or(0, Vec::len)
+/// The plans' mentions in a references answer (the declaration, when listed, is not counted).
+fn plan_mentions(reply: &Value) -> usize {
+    reply["result"]
+        .as_array()
+        .map_or(0, |l| l.iter().filter(|l| l["uri"].as_str().is_some_and(|u| u.ends_with("/plan.md"))).count())
 }
 
 fn measure(peer: &Peer, program: &Path, root: &Path, plans: &[PathBuf], plan: &Plan) -> Figures {
@@ -178,7 +181,8 @@ fn measure(peer: &Peer, program: &Path, root: &Path, plans: &[PathBuf], plan: &P
         position_of(&root.join(HUB), "# Governance", 2)
     };
     let mut references_params = target.clone();
-    references_params["context"] = json!({ "includeDeclaration": false });
+    // With the declaration: iwes answers nothing without it.
+    references_params["context"] = json!({ "includeDeclaration": true });
 
     let mut command = Command::new(program);
     command.args(peer.args).current_dir(root).stderr(Stdio::null());
@@ -191,12 +195,11 @@ fn measure(peer: &Peer, program: &Path, root: &Path, plans: &[PathBuf], plan: &P
     let mut cold = None;
     let mut mentions = 0;
     while started.elapsed() < COLD_LIMIT {
-        let Some((at, reply)) =
-            client.request_within("textDocument/references", references_params.clone(), COLD_LIMIT)
+        let Some((at, reply)) = client.request_within("textDocument/references", references_params.clone(), COLD_LIMIT)
         else {
             break;
         };
-        mentions = locations(&reply);
+        mentions = plan_mentions(&reply);
         if mentions >= plans.len() {
             cold = Some(at - started);
             break;
@@ -214,10 +217,11 @@ fn measure(peer: &Peer, program: &Path, root: &Path, plans: &[PathBuf], plan: &P
             defined += usize::from(!reply["result"].is_null() && reply["result"] != json!([]));
         }
         let sent = Instant::now();
-        if let Some((at, reply)) = client.request_within("textDocument/references", references_params.clone(), COLD_LIMIT)
+        if let Some((at, reply)) =
+            client.request_within("textDocument/references", references_params.clone(), COLD_LIMIT)
         {
             references.0.push(at - sent);
-            referenced += usize::from(locations(&reply) >= plans.len());
+            referenced += usize::from(plan_mentions(&reply) >= plans.len());
         }
     }
     client.stop();

@@ -44,8 +44,7 @@ pub fn report(full: bool) -> String {
 /// Peak RSS of the server once a cold index has finished, per workspace size, beside the text it
 /// indexed and the budget of twice that text plus 50 MB.
 fn memory_section(full: bool) -> String {
-    let sizes: &[(usize, usize)] =
-        if full { &[(200, 0), (2_000, 0), (2_000, 20_000)] } else { &[(30, 0), (30, 200)] };
+    let sizes: &[(usize, usize)] = if full { &[(200, 0), (2_000, 0), (2_000, 20_000)] } else { &[(30, 0), (30, 200)] };
     let mut rows = String::new();
     let mut missed = Vec::new();
     for &(specs, code) in sizes {
