@@ -2,6 +2,11 @@
 //! quick plan runs here on small workspaces. Nothing here asserts a timing; figures are the suite's
 //! to report, not the tests'.
 
+#![allow(
+    clippy::duplicate_mod,
+    reason = "the suite's benches each load the client and generator, as they also run alone"
+)]
+
 #[allow(dead_code, reason = "the suite's main prints the report these tests read")]
 #[path = "../server/benches/suite.rs"]
 mod suite;

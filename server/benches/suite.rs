@@ -7,6 +7,11 @@
 //! `cargo bench -p specls --bench suite` runs the full plan (about 15 minutes on 2 cores);
 //! `cargo bench -p specls --bench suite -- --quick` runs small workspaces in about a minute.
 
+#![allow(
+    clippy::duplicate_mod,
+    reason = "code_index and lsp_latency also run alone, each with its own client and generator"
+)]
+
 #[path = "client/mod.rs"]
 mod client;
 #[allow(dead_code, reason = "its main runs alone as `--bench code_index`")]
@@ -17,7 +22,7 @@ mod generator;
 #[allow(dead_code, reason = "its main runs alone as `--bench lsp_latency`")]
 #[path = "lsp_latency.rs"]
 mod lsp_latency;
-#[path = "peers.rs"]
+#[path = "peers/mod.rs"]
 mod peers;
 
 use serde_json::json;
