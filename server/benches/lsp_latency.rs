@@ -59,14 +59,19 @@ const SMOKE: Plan = Plan {
 };
 
 fn main() {
-    let plan = if std::env::args().any(|a| a == "--bench") { FULL } else { SMOKE };
+    println!("{}{}", machine(), report(client::full_run()));
+}
+
+/// The tables of this bench: the full plan or the smoke run.
+pub fn report(full: bool) -> String {
+    let plan = if full { FULL } else { SMOKE };
     let workspace = generator::workspace(7, plan.workspace_files);
     // Both cold measurements come first, before the workspace gains the edited feature.
     let check = check_section(&workspace, plan.check_runs);
     let index = index_section(&workspace);
     let latency = latency_section(&workspace, &plan);
     let completion = completion_section(&workspace, &plan);
-    println!("{}{latency}{completion}{index}{check}", machine());
+    format!("{latency}{completion}{index}{check}")
 }
 
 fn latency_section(workspace: &generator::Workspace, plan: &Plan) -> String {

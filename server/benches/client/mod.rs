@@ -28,13 +28,19 @@ pub struct Client {
 
 impl Client {
     pub fn start(root: &Path) -> Client {
-        let mut child = Command::new(SERVER)
-            .env("SPECLS_LOG", "warn")
+        let mut command = Command::new(SERVER);
+        command.env("SPECLS_LOG", "warn").stderr(Stdio::inherit());
+        Client::spawn(command, root, Value::Null)
+    }
+
+    /// Start any language server over stdio and initialize it with `root` as its one workspace
+    /// folder, declaring the same client capabilities to every server so that peers are driven alike.
+    pub fn spawn(mut command: Command, root: &Path, initialization_options: Value) -> Client {
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
             .spawn()
-            .expect("start the specls server");
+            .unwrap_or_else(|e| panic!("start {:?}: {e}", command.get_program()));
         let stdin = child.stdin.take().expect("piped stdin");
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, inbox) = channel();
@@ -55,12 +61,21 @@ impl Client {
             json!({
                 "processId": std::process::id(),
                 "rootUri": root_uri,
+                "rootPath": root,
                 "workspaceFolders": [{ "uri": root_uri, "name": "bench" }],
+                "initializationOptions": initialization_options,
                 "capabilities": {
                     "general": { "positionEncodings": ["utf-16"] },
                     "window": { "workDoneProgress": true },
                     "workspace": { "workspaceFolders": true, "didChangeWatchedFiles": { "dynamicRegistration": true } },
-                    "textDocument": { "synchronization": {}, "publishDiagnostics": { "versionSupport": true } }
+                    "textDocument": {
+                        "synchronization": {},
+                        "publishDiagnostics": { "versionSupport": true },
+                        "definition": { "linkSupport": false },
+                        "references": {},
+                        "hover": { "contentFormat": ["markdown", "plaintext"] },
+                        "documentSymbol": { "hierarchicalDocumentSymbolSupport": true }
+                    }
                 }
             }),
         );
@@ -129,6 +144,30 @@ impl Client {
         let status = self.child.wait().expect("wait for the server");
         assert!(status.success(), "the server exited with {status} after shutdown and exit");
     }
+
+    /// Shut a peer server down, killing it if it does not exit on its own: a peer's exit code
+    /// is not what the benchmark measures.
+    pub fn stop(mut self) {
+        let _ = self.request_within("shutdown", Value::Null, Duration::from_secs(5));
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// [`Client::request`] that gives up after `timeout` instead of failing.
+    pub fn request_within(&mut self, method: &str, params: Value, timeout: Duration) -> Option<Received> {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        self.wait(timeout, |m| m.get("id") == Some(&json!(id)) && m.get("method").is_none())
+    }
 }
 
 pub fn read_message(reader: &mut impl BufRead) -> Option<Value> {
@@ -165,6 +204,37 @@ pub fn file_uri(path: &Path) -> String {
 
 pub fn is_indexing_end(m: &Value) -> bool {
     m["method"] == "$/progress" && m["params"]["token"] == "specls/indexing" && m["params"]["value"]["kind"] == "end"
+}
+
+/// Whether to run the full plan: `cargo bench` passes `--bench`, and `--quick` after `--` asks
+/// for the small plan that `cargo test --benches` runs.
+pub fn full_run() -> bool {
+    let mut args = std::env::args();
+    args.any(|a| a == "--bench") && !std::env::args().any(|a| a == "--quick")
+}
+
+/// Round-trip times of one kind of request; nearest-rank percentiles.
+#[derive(Default)]
+pub struct Latencies(pub Vec<Duration>);
+
+impl Latencies {
+    pub fn percentile(&self, p: f64) -> Duration {
+        let mut sorted = self.0.clone();
+        sorted.sort();
+        let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+        sorted.get(rank.saturating_sub(1)).copied().unwrap_or_default()
+    }
+
+    /// `p50 | p95 | p99 | max` cells.
+    pub fn cells(&self) -> String {
+        format!(
+            "{} | {} | {} | {}",
+            ms(self.percentile(50.0)),
+            ms(self.percentile(95.0)),
+            ms(self.percentile(99.0)),
+            ms(self.percentile(100.0))
+        )
+    }
 }
 
 pub fn machine() -> String {

@@ -137,31 +137,36 @@ pub struct WorkspaceSymbol {
 /// Every clause whose `ID title` fuzzily matches `query`, best first, at most `limit`.
 pub fn workspace_symbols(index: &WorkspaceIndex, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
     let query: Vec<char> = query.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
-    let mut found = Vec::new();
+    // Scored first and built for the kept ones only: a short query matches most of the clauses of
+    // a large workspace, and building a symbol clones its strings.
+    let mut scored: Vec<(i64, &DocModel, &Clause)> = Vec::new();
     for doc in index.docs() {
         for clause in &doc.model.clauses {
-            let Some(score) = fuzzy_score(&query, &clause.id, &clause.title) else { continue };
-            found.push(WorkspaceSymbol {
-                name: clause.id.clone(),
-                detail: clause.title.clone(),
-                category: SymbolCategory::of(clause),
-                path: doc.model.path.clone(),
-                selection: clause.id_range.clone(),
-                container: doc
-                    .model
-                    .scope
-                    .as_ref()
-                    .and_then(|s| s.file_name())
-                    .map(|n| n.to_string_lossy().into_owned()),
-                score,
-            });
+            if let Some(score) = fuzzy_score(&query, &clause.id, &clause.title) {
+                scored.push((score, &doc.model, clause));
+            }
         }
     }
-    found.sort_by(|a, b| {
-        b.score.cmp(&a.score).then_with(|| a.path.cmp(&b.path)).then_with(|| a.selection.start.cmp(&b.selection.start))
-    });
-    found.truncate(limit);
-    found
+    let order = |a: &(i64, &DocModel, &Clause), b: &(i64, &DocModel, &Clause)| {
+        b.0.cmp(&a.0).then_with(|| a.1.path.cmp(&b.1.path)).then_with(|| a.2.id_range.start.cmp(&b.2.id_range.start))
+    };
+    if scored.len() > limit {
+        scored.select_nth_unstable_by(limit, order);
+        scored.truncate(limit);
+    }
+    scored.sort_by(order);
+    scored
+        .into_iter()
+        .map(|(score, model, clause)| WorkspaceSymbol {
+            name: clause.id.clone(),
+            detail: clause.title.clone(),
+            category: SymbolCategory::of(clause),
+            path: model.path.clone(),
+            selection: clause.id_range.clone(),
+            container: model.scope.as_ref().and_then(|s| s.file_name()).map(|n| n.to_string_lossy().into_owned()),
+            score,
+        })
+        .collect()
 }
 
 /// Subsequence match of the query over `id title`; prefers matches in the ID, at word starts and
@@ -171,11 +176,12 @@ fn fuzzy_score(query: &[char], id: &str, title: &str) -> Option<i64> {
         return Some(0);
     }
     let id_len = id.chars().count();
-    let candidate: Vec<char> = id.chars().chain(std::iter::once(' ')).chain(title.chars()).collect();
     let mut score = 0i64;
     let mut q = 0;
     let mut previous: Option<usize> = None;
-    for (i, c) in candidate.iter().enumerate() {
+    // Walks `id title` without collecting it: this runs for every clause of the workspace.
+    let mut word_start = true;
+    for (i, c) in id.chars().chain(std::iter::once(' ')).chain(title.chars()).enumerate() {
         if q == query.len() {
             break;
         }
@@ -184,7 +190,7 @@ fn fuzzy_score(query: &[char], id: &str, title: &str) -> Option<i64> {
             if i < id_len {
                 score += 4;
             }
-            if i == 0 || !candidate[i - 1].is_alphanumeric() {
+            if word_start {
                 score += 3;
             }
             if previous == Some(i.wrapping_sub(1)) {
@@ -193,11 +199,12 @@ fn fuzzy_score(query: &[char], id: &str, title: &str) -> Option<i64> {
             previous = Some(i);
             q += 1;
         }
+        word_start = !c.is_alphanumeric();
     }
     if q < query.len() {
         return None;
     }
-    if id.eq_ignore_ascii_case(&query.iter().collect::<String>()) {
+    if id.chars().flat_map(char::to_lowercase).eq(query.iter().copied()) {
         score += 100;
     }
     Some(score)
