@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use crate::support::Client;
+use crate::support::{Client, nameable};
 
 /// Pieces that stress line breaks, wide characters and spec syntax.
 const FRAGMENTS: &[&str] = &[
@@ -47,17 +47,6 @@ struct Edit {
 fn edit_strategy() -> impl Strategy<Value = Edit> {
     (0.0..=1.0f64, 0.0..=0.3f64, prop::collection::vec(prop::sample::select(FRAGMENTS), 0..3))
         .prop_map(|(start, len, parts)| Edit { start, len, insert: parts.concat() })
-}
-
-/// A byte offset an LSP client can name: on a char boundary, never between CR and LF.
-fn nameable(text: &str, mut offset: usize) -> usize {
-    offset = offset.min(text.len());
-    while !text.is_char_boundary(offset)
-        || (offset > 0 && text.as_bytes()[offset - 1] == b'\r' && text.as_bytes().get(offset) == Some(&b'\n'))
-    {
-        offset -= 1;
-    }
-    offset
 }
 
 fn utf16_position(text: &str, offset: usize) -> (u32, u32) {

@@ -18,6 +18,8 @@ use specls::model::{self, Grammar};
 use specls::syntax;
 use specls::text::{Document, Position, PositionEncoding};
 
+use crate::support::nameable;
+
 use crate::support::Client;
 
 /// Cases per target: `SPECLS_FUZZ_CASES` divided by `cost` (a session costs more than a parse),
@@ -160,17 +162,6 @@ fn position(text: &str, offset: usize) -> Position {
         start = i + 1;
     }
     Position { line, character: (offset - start) as u32 }
-}
-
-/// A byte offset a client can name: on a char boundary, never between CR and LF.
-fn nameable(text: &str, mut offset: usize) -> usize {
-    offset = offset.min(text.len());
-    while !text.is_char_boundary(offset)
-        || (offset > 0 && text.as_bytes()[offset - 1] == b'\r' && text.as_bytes().get(offset) == Some(&b'\n'))
-    {
-        offset -= 1;
-    }
-    offset
 }
 
 /// Target (b): apply `edits` to a document and its block tree, reparsing incrementally after

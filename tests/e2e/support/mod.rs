@@ -434,3 +434,14 @@ pub fn redact(value: &Value, root: &Path) -> Value {
     let text = serde_json::to_string(value).expect("json").replace(&root.display().to_string(), "/WORKSPACE");
     serde_json::from_str(&text).expect("json")
 }
+
+/// A byte offset an LSP client can name: on a char boundary, never between CR and LF.
+pub fn nameable(text: &str, mut offset: usize) -> usize {
+    offset = offset.min(text.len());
+    while !text.is_char_boundary(offset)
+        || (offset > 0 && text.as_bytes()[offset - 1] == b'\r' && text.as_bytes().get(offset) == Some(&b'\n'))
+    {
+        offset -= 1;
+    }
+    offset
+}
