@@ -227,17 +227,20 @@ guarded(function()
   -- The mark-spec-gap code action on a requirement whose verifying test fails (junit.xml).
   if capabilities.codeActionProvider then
     local line = locate(spec, "**FR-002**")
-    local titles = {}
+    local titles, refused = {}, nil
     vim.wait(20000, function()
       local on_line = vim.tbl_filter(function(d)
         return d.lnum == line
       end, vim.diagnostic.get(spec))
+      -- Built field by field: Neovim 0.7 keeps only the extra fields (code, relatedInformation)
+      -- in `user_data.lsp`, and a diagnostic without a range makes the request invalid.
       local lsp_diagnostics = vim.tbl_map(function(d)
-        return d.user_data and d.user_data.lsp or {
+        return {
           range = { start = { line = d.lnum, character = d.col }, ["end"] = { line = d.end_lnum, character = d.end_col } },
           message = d.message,
           code = diagnostic_code(d),
           severity = d.severity,
+          source = d.source,
         }
       end, on_line)
       local responses = vim.lsp.buf_request_sync(spec, "textDocument/codeAction", {
@@ -247,6 +250,11 @@ guarded(function()
       }, 10000) or {}
       titles = {}
       for _, response in pairs(responses) do
+        if response.err then
+          -- A refused request will not succeed on the next try: report it instead of waiting.
+          refused = response.err.message or vim.inspect(response.err)
+          return true
+        end
         for _, action in ipairs(response.result or {}) do
           table.insert(titles, action.title)
         end
@@ -262,7 +270,7 @@ guarded(function()
     local marked = vim.tbl_filter(function(title)
       return title:lower():find("gap", 1, true) or title:lower():find("clarification", 1, true)
     end, titles)
-    check("code action: mark spec gap on FR-002", #marked > 0, vim.inspect(titles))
+    check("code action: mark spec gap on FR-002", #marked > 0, refused or vim.inspect(titles))
   else
     skip("codeActionProvider")
   end
