@@ -333,6 +333,18 @@ pub(crate) fn relative_to(roots: &[PathBuf], path: &Path) -> String {
         Some(root) => path.strip_prefix(root).unwrap_or(path),
         None => path,
     };
+    // The walk yields clean paths: their remainder is the answer as it is, without building one
+    // string per component (this runs once per file of a cold index).
+    if std::path::MAIN_SEPARATOR == '/'
+        && let Some(clean) = rel.to_str().filter(|r| r.split('/').all(|c| !matches!(c, "" | "." | "..")))
+    {
+        return clean.to_string();
+    }
+    joined_components(rel)
+}
+
+/// A path's normal components joined by `/`: the relative form of any path, on any platform.
+fn joined_components(rel: &Path) -> String {
     rel.components()
         .filter_map(|c| match c {
             std::path::Component::Normal(s) => Some(s.to_string_lossy()),
@@ -359,6 +371,22 @@ pub(crate) fn test_workspace(files: &[(&str, &str)]) -> WorkspaceIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Verifies specs/001-core-engine/spec.md FR-006: kinds are detected from the path
+        /// relative to its root, and the quick form of that path equals the one built from
+        /// components, whatever the segments (empty, `.`, `..`, another root).
+        #[test]
+        fn relative_paths_equal_their_components(
+            root in proptest::sample::select(vec!["/ws", "/ws/", "/ws/inner", "/other"]),
+            segments in proptest::collection::vec(proptest::sample::select(vec!["", ".", "..", "a", "b.md", "specs", "é"]), 0..5),
+        ) {
+            let path = PathBuf::from(format!("/ws/{}", segments.join("/")));
+            let roots = [PathBuf::from(root)];
+            let rel = roots.iter().find(|r| path.starts_with(r)).map_or(path.as_path(), |r| path.strip_prefix(r).unwrap());
+            proptest::prop_assert_eq!(relative_to(&roots, &path), joined_components(rel));
+        }
+    }
 
     fn upsert(index: &mut WorkspaceIndex, relative: &str, text: &str) {
         let path = Path::new("/ws").join(relative);

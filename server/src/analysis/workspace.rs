@@ -290,7 +290,7 @@ pub fn scan(grammar: &Grammar, paths: &[PathBuf], roots: &[PathBuf], options: &W
         }
         let result: Outcome = read_source(&path, options.max_file_bytes).map(|(text, lossy)| {
             if is_code {
-                code_doc(grammar, roots, &path, text, tests).map(|doc| (doc, lossy))
+                code_doc(grammar, &path, &relative, text, tests).map(|doc| (doc, lossy))
             } else {
                 let model = model::from_text(grammar, &path, &relative, &text);
                 Some((IndexedDoc::new(model, Arc::from(text)), lossy))
@@ -321,13 +321,12 @@ pub fn scan(grammar: &Grammar, paths: &[PathBuf], roots: &[PathBuf], options: &W
 /// so that files without links cost no memory.
 pub fn code_doc(
     grammar: &Grammar,
-    roots: &[PathBuf],
     path: &Path,
+    relative: &str,
     text: String,
     tests: Option<&GlobSet>,
 ) -> Option<IndexedDoc> {
-    let relative = relative_to(roots, path);
-    let model = model::build_code(&grammar.code, grammar.code_kind, path, &relative, &text, tests)?;
+    let model = model::build_code(&grammar.code, grammar.code_kind, path, relative, &text, tests)?;
     if model.references.len() >= model::code::MAX_MENTIONS {
         tracing::warn!(
             "{}: over {} mentions of spec keys; the rest are not indexed",

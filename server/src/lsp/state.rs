@@ -359,7 +359,7 @@ impl State {
                 if grammar.code.is_code(path) {
                     let index = self.index();
                     let tests = index.config.code.tests.as_ref().map(|t| &*t.set);
-                    return workspace::code_doc(&grammar, index.roots(), path, text, tests).map(|doc| (doc, grammar));
+                    return workspace::code_doc(&grammar, path, &relative, text, tests).map(|doc| (doc, grammar));
                 }
                 let model = model::from_text(&grammar, path, &relative, &text);
                 Some((IndexedDoc::new(model, Arc::from(text)), grammar))

@@ -13,7 +13,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::{Regex, RegexSet};
 use serde::Deserialize;
 
-use super::grammar::{Groups, NamespaceId, Template, keys_in};
+use super::grammar::{Groups, Guarded, NamespaceId, Template, keys_in};
 use super::{DocModel, KindId, Link, LinkKind, Reference, Role};
 
 /// Most mentions kept per source file: memory stays bounded on generated or hostile files (a
@@ -37,6 +37,22 @@ pub struct Language {
     char_literals: bool,
     /// The bytes that may start a comment, a string or a character: the lexer jumps between them.
     starts: [bool; 256],
+    /// The same bytes as a list, so that up to three are found with one SIMD search.
+    start_bytes: Vec<u8>,
+}
+
+impl Language {
+    /// The first byte at or after `from` that may open a comment, a string or a character.
+    fn next_start(&self, bytes: &[u8], from: usize) -> usize {
+        let rest = &bytes[from..];
+        let found = match self.start_bytes[..] {
+            [a] => memchr::memchr(a, rest),
+            [a, b] => memchr::memchr2(a, b, rest),
+            [a, b, c] => memchr::memchr3(a, b, c, rest),
+            _ => rest.iter().position(|&b| self.starts[b as usize]),
+        };
+        found.map_or(bytes.len(), |n| from + n)
+    }
 }
 
 #[derive(Debug)]
@@ -66,7 +82,7 @@ pub struct CodeGrammar {
     tests: GlobSet,
     vendored: Vec<String>,
     roles: Vec<(Role, Regex)>,
-    pins: Vec<Regex>,
+    pins: Vec<Guarded>,
     suppress_line: Regex,
     suppress_off: Regex,
     suppress_on: Regex,
@@ -164,10 +180,12 @@ impl CodeGrammar {
                 }
             }
             starts[b'\'' as usize] |= char_literals;
+            let start_bytes = (0..=255u8).filter(|&b| starts[b as usize]).collect();
             languages.push(Language {
                 name: def.name.clone(),
                 char_literals,
                 starts,
+                start_bytes,
                 line_comments: def.line_comments.clone(),
                 block_comments: def.block_comments.clone(),
                 strings: def.strings.clone(),
@@ -224,7 +242,7 @@ impl CodeGrammar {
             tests: tests.build().context("test globs")?,
             vendored: file.vendored,
             roles,
-            pins: file.pins.iter().map(|p| regex(&p.pattern)).collect::<Result<_>>()?,
+            pins: file.pins.iter().map(|p| regex(&p.pattern).map(Guarded::new)).collect::<Result<_>>()?,
             suppress_line: regex(&file.suppress_line)?,
             suppress_off: regex(&file.suppress_off)?,
             suppress_on: regex(&file.suppress_on)?,
@@ -359,7 +377,7 @@ fn lex(language: &Language, text: &str) -> (Vec<(Range<usize>, Region)>, Option<
     'outer: while i < bytes.len() {
         if !language.starts[bytes[i] as usize] {
             // Delimiters are ASCII, so jumping by bytes never lands inside a character.
-            let next = bytes[i..].iter().position(|&b| language.starts[b as usize]).map_or(bytes.len(), |n| i + n);
+            let next = language.next_start(bytes, i);
             if first_code.is_none() {
                 first_code = bytes[i..next].iter().position(|b| !b.is_ascii_whitespace()).map(|n| i + n);
             }
@@ -525,8 +543,8 @@ impl Scanner<'_> {
     /// Spec paths written in a comment become links.
     fn links(&mut self, range: Range<usize>) {
         let body = &self.text[range.clone()];
-        for re in &self.code.pins {
-            for caps in re.captures_iter(body) {
+        for pin in self.code.pins.iter().filter(|p| p.may_match(body)) {
+            for caps in pin.regex.captures_iter(body) {
                 if let Some(path) = caps.name("path") {
                     let at = range.start + path.start()..range.start + path.end();
                     self.model.links.push(Link {

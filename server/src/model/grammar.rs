@@ -281,6 +281,53 @@ fn id_is_match(pattern: &str) -> bool {
     }
 }
 
+/// A regex with the longest literal every match of it contains, looked for first: a text
+/// without that literal is passed over at memchr speed instead of running the regex engine
+/// (which finds no literal to skip by when it does not start the pattern).
+#[derive(Debug)]
+pub struct Guarded {
+    pub regex: Regex,
+    needle: Option<memchr::memmem::Finder<'static>>,
+}
+
+impl Guarded {
+    pub fn new(regex: Regex) -> Guarded {
+        let needle = required_literal(regex.as_str()).map(|l| memchr::memmem::Finder::new(&l).into_owned());
+        Guarded { regex, needle }
+    }
+
+    /// Whether `haystack` may hold a match (false only when it certainly holds none).
+    pub fn may_match(&self, haystack: &str) -> bool {
+        self.needle.as_ref().is_none_or(|n| n.find(haystack.as_bytes()).is_some())
+    }
+
+    pub fn captures<'h>(&self, haystack: &'h str) -> Option<regex::Captures<'h>> {
+        if !self.may_match(haystack) {
+            return None;
+        }
+        self.regex.captures(haystack)
+    }
+}
+
+/// The longest literal (of at least two bytes) that every match of `pattern` contains: one in
+/// the pattern's top-level sequence, inside groups that always match once.
+fn required_literal(pattern: &str) -> Option<Vec<u8>> {
+    use regex_syntax::hir::{Hir, HirKind};
+    fn collect(hir: &Hir, out: &mut Vec<Vec<u8>>) {
+        match hir.kind() {
+            HirKind::Literal(literal) => out.push(literal.0.to_vec()),
+            HirKind::Capture(capture) => collect(&capture.sub, out),
+            HirKind::Concat(parts) => parts.iter().for_each(|part| collect(part, out)),
+            HirKind::Repetition(repetition) if repetition.min >= 1 => collect(&repetition.sub, out),
+            _ => {}
+        }
+    }
+    let hir = regex_syntax::parse(pattern).ok()?;
+    let mut literals = Vec::new();
+    collect(&hir, &mut literals);
+    literals.into_iter().filter(|l| l.len() >= 2).max_by_key(Vec::len)
+}
+
 /// One key a pattern found: the key, its range in the haystack, and the pin its match names.
 pub struct KeyMatch<'h> {
     pub key: String,
@@ -943,6 +990,35 @@ mod tests {
             }
         }
         assert!(checked >= 4, "{checked}");
+    }
+
+    /// Only literals every match holds guard a pattern: none behind an alternation, an optional
+    /// group or a case-insensitive flag.
+    #[test]
+    fn the_required_literal_is_in_every_match() {
+        let literal = |p: &str| required_literal(p).map(|l| String::from_utf8(l).unwrap());
+        assert_eq!(literal(r"(?P<path>(?:[\w.-]+/)*specs/(?P<pin>[\w.-]+)/[\w./-]*[\w/])").as_deref(), Some("specs/"));
+        assert_eq!(literal(r"\bFeature:\s*(?P<pin>[\w.-]+)").as_deref(), Some("Feature:"));
+        assert_eq!(literal(r"(?:ab)?cd(?:xyz)+").as_deref(), Some("xyz"));
+        assert_eq!(literal(r"(?i)verifies:"), None);
+        assert_eq!(literal(r"abc|abd"), None);
+        assert_eq!(literal(r"(?:abc)*d"), None);
+    }
+
+    proptest::proptest! {
+        /// A text the guard passes over holds no match: the guard only saves work.
+        #[test]
+        fn a_guard_never_hides_a_match(
+            pattern in proptest::sample::select(vec![
+                r"(?P<path>(?:[\w.-]+/)*specs/(?P<pin>[\w.-]+)/[\w./-]*[\w/])",
+                r"\bFeature:\s*(?P<pin>[\w.-]+)",
+                r"(?:ab)?cd(?:xyz)+",
+            ]),
+            haystack in "[a-z/.: ]{0,12}(specs/|Feature:|cdxyz|cd|spec)?[a-z0-9/. -]{0,12}",
+        ) {
+            let guarded = Guarded::new(Regex::new(pattern).unwrap());
+            proptest::prop_assert_eq!(guarded.captures(&haystack).is_some(), guarded.regex.is_match(&haystack));
+        }
     }
 
     /// A Unicode word boundary makes the DFA give up on any line with a non-ASCII byte (an em
