@@ -243,3 +243,68 @@ fn files_deleted_or_replaced_while_indexing_do_not_disturb_the_server() {
     server.assert_no_panic();
     assert!(server.client.shutdown());
 }
+
+/// One line of 1 MiB, opened: references (with a non-ASCII letter, so columns are not bytes),
+/// then runs of `[` and of emphasis, and 128 KiB of unclosed links (tree-sitter's inline parse
+/// of those is linear but slow unoptimised). Each is answered, and every reference gets its
+/// token and its hint at the right column. The files appear after the scan, so only the open
+/// path pays for them (the hostile workspace above has the scan's share).
+/// Verifies specs/009-reliability/spec.md FR-001.
+#[test]
+fn a_megabyte_line_opens_and_every_request_is_answered() {
+    let ws = tempfile::tempdir().expect("temp dir");
+    let root = ws.path();
+    good_feature(root);
+    let mut server = Logged::spawn(root);
+    server.client.initialize(&["utf-16"], false);
+    server.wait_indexed();
+    // 16 UTF-16 units, 17 bytes.
+    let unit = "FR-001 é FR-002 ";
+    let units = (1 << 20) / unit.len();
+    write(root, "specs/001-good/plan.md", format!("# Plan: Long\n\n{}\n", unit.repeat(units)));
+    for (relative, run, bytes) in
+        [("long/brackets.md", "[", 1 << 20), ("long/emphasis.md", "*_", 1 << 20), ("long/links.md", "[a](", 1 << 17)]
+    {
+        write(root, relative, format!("# Long\n\n{}\n", repeated(run, bytes)));
+    }
+
+    let uri = server.client.open("specs/001-good/plan.md", 1);
+    let published = |m: &Value| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri;
+    let diagnostics = server.client.try_wait_for(&published, crate::PATIENCE).expect("diagnostics published");
+    let codes: Vec<&Value> =
+        diagnostics["params"]["diagnostics"].as_array().expect("list").iter().map(|d| &d["code"]).collect();
+    assert!(!codes.contains(&&json!("unresolved-reference")), "{codes:?}");
+
+    let document = json!({ "textDocument": { "uri": uri } });
+    let tokens = server.request("textDocument/semanticTokens/full", document.clone());
+    let data = tokens["result"]["data"].as_array().expect("tokens");
+    assert_eq!(data.len(), 5 * 2 * units, "one token per reference");
+    let whole = json!({ "start": { "line": 0, "character": 0 }, "end": { "line": 3, "character": 0 } });
+    let hints = server.request("textDocument/inlayHint", json!({ "textDocument": { "uri": uri }, "range": whole }));
+    let hints = hints["result"].as_array().expect("hints");
+    assert_eq!(hints.len(), 2 * units, "one hint per reference");
+    assert_eq!(hints[0]["position"], json!({ "line": 2, "character": 6 }));
+    // After the last `FR-002`, before the line's last space.
+    assert_eq!(hints[hints.len() - 1]["position"], json!({ "line": 2, "character": 16 * units - 1 }));
+    let hover = server.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": 2, "character": 16 * units - 3 } }),
+    );
+    assert!(hover["result"]["contents"]["value"].as_str().is_some_and(|v| v.contains("MUST answer")), "{hover}");
+    for method in ["textDocument/documentSymbol", "textDocument/foldingRange", "textDocument/codeLens"] {
+        let answer = server.request(method, document.clone());
+        assert!(answer["result"].is_array(), "{method}: {answer}");
+    }
+
+    for relative in ["long/brackets.md", "long/emphasis.md", "long/links.md"] {
+        let uri = server.client.open(relative, 1);
+        for method in ["textDocument/documentSymbol", "textDocument/semanticTokens/full", "textDocument/documentLink"] {
+            let answer = server.request(method, json!({ "textDocument": { "uri": uri } }));
+            assert!(answer.get("error").is_none() && answer.get("result").is_some(), "{relative} {method}: {answer}");
+        }
+        let symbols = server.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri } }));
+        assert_eq!(symbols["result"][0]["name"], "Long", "{relative}");
+    }
+    server.assert_no_panic();
+    assert!(server.client.shutdown());
+}

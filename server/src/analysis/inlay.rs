@@ -2,10 +2,11 @@
 //! reference (`per FR-003` reads `per FR-003 Users can log in`), in spec documents and in code
 //! comments.
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 
-use super::index::WorkspaceIndex;
+use super::index::{IndexedDoc, WorkspaceIndex};
 use super::resolve::{Resolution, resolve};
 
 /// Longest title shown, in characters; a longer one is cut with an ellipsis.
@@ -31,6 +32,9 @@ pub fn inlay_hints(index: &WorkspaceIndex, path: &Path, range: Range<usize>) -> 
     let comments =
         if model.kind == index.grammar.code_kind { Some(index.grammar.code.comments(path, &doc.text)) } else { None };
     let mut hints = Vec::new();
+    // Whether a line shows a title, asked once per line and title: one line may hold thousands
+    // of references.
+    let mut shown: HashMap<(usize, &str), bool> = HashMap::new();
     for reference in &model.references {
         let end = reference.range.end;
         if end < range.start || end > range.end {
@@ -44,7 +48,11 @@ pub fn inlay_hints(index: &WorkspaceIndex, path: &Path, range: Range<usize>) -> 
         let Resolution::Resolved(loc) = resolve(index, model, reference) else { continue };
         let Some((defined_in, clause)) = index.clause(&loc) else { continue };
         let title = clause.title.trim();
-        if title.is_empty() || title == clause.id || line_of(&doc.text, end).contains(title) {
+        if title.is_empty() || title == clause.id {
+            continue;
+        }
+        let line = doc.lines().line_of(end);
+        if *shown.entry((line, title)).or_insert_with(|| line_text(doc, line).contains(title)) {
             continue;
         }
         let place = index.relative(index.path(loc.doc));
@@ -86,11 +94,11 @@ fn shorten(title: &str) -> String {
     format!("{}…", head.trim_end_matches(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == ':'))
 }
 
-/// The line holding `offset`, without its line break.
-fn line_of(text: &str, offset: usize) -> &str {
-    let start = text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1);
-    let end = text[offset..].find(['\n', '\r']).map_or(text.len(), |i| offset + i);
-    &text[start..end]
+/// The text of a line, without its line break.
+fn line_text(doc: &IndexedDoc, line: usize) -> &str {
+    let lines = doc.lines();
+    let end = if line + 1 < lines.line_count() { lines.line_start(line + 1) } else { doc.text.len() };
+    doc.text[lines.line_start(line)..end].trim_end_matches(['\n', '\r'])
 }
 
 /// Verifies specs/003-navigation/spec.md FR-014, FR-017.
