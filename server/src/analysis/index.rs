@@ -74,14 +74,22 @@ pub struct WorkspaceIndex {
     /// Interned paths; an id stays valid (and keeps its path) after its document is removed.
     paths: Vec<Arc<Path>>,
     doc_ids: HashMap<Arc<Path>, DocId>,
-    docs: HashMap<DocId, Arc<IndexedDoc>>,
+    /// Indexed documents by id (ids are dense: a vector, not a map).
+    docs: Vec<Option<Arc<IndexedDoc>>>,
+    /// How many entries of `docs` hold a document.
+    doc_count: usize,
+    /// Each document's scope, by id (an indexed document's scope without hashing its path).
+    doc_scopes: Vec<ScopeId>,
+    /// Each id's rank in path order (`Path`'s ordering), built on first use and dropped when a
+    /// new path is interned, so ties between equally good answers compare integers.
+    path_ranks: OnceLock<Box<[u32]>>,
     scope_ids: HashMap<PathBuf, ScopeId>,
     /// Interned scope paths, by id (index 0, [`ScopeId::NONE`], is unused).
     scope_paths: Vec<PathBuf>,
     /// Scopes by folder name, for pinned mentions (`specs/002-billing/…`, `002-billing/FR-001`).
     scope_names: HashMap<String, Vec<ScopeId>>,
-    /// How many indexed documents each scope holds (scopes with none are left out).
-    scope_docs: HashMap<ScopeId, u32>,
+    /// The indexed documents of each scope (scopes with none are left out).
+    scope_docs: HashMap<ScopeId, Vec<DocId>>,
     /// Interned keys as written (`FR-001`), both ways; an id is never reused.
     key_ids: HashMap<Box<str>, KeyId>,
     key_names: Vec<Box<str>>,
@@ -118,7 +126,10 @@ impl WorkspaceIndex {
             roots,
             paths: Vec::new(),
             doc_ids: HashMap::default(),
-            docs: HashMap::default(),
+            docs: Vec::new(),
+            doc_count: 0,
+            doc_scopes: Vec::new(),
+            path_ranks: OnceLock::new(),
             scope_ids: HashMap::default(),
             scope_paths: vec![PathBuf::new()],
             scope_names: HashMap::default(),
@@ -159,7 +170,10 @@ impl WorkspaceIndex {
         let id = DocId(self.paths.len() as u32);
         let path: Arc<Path> = Arc::from(path);
         self.paths.push(path.clone());
+        self.docs.push(None);
+        self.doc_scopes.push(ScopeId::NONE);
         self.doc_ids.insert(path, id);
+        self.path_ranks = OnceLock::new();
         id
     }
 
@@ -202,14 +216,16 @@ impl WorkspaceIndex {
         let id = self.intern_doc(&doc.model.path);
         self.remove_id(id);
         let scope = self.intern_scope(doc.model.scope.as_deref());
+        self.doc_scopes[id.0 as usize] = scope;
         if scope != ScopeId::NONE {
-            *self.scope_docs.entry(scope).or_default() += 1;
+            self.scope_docs.entry(scope).or_default().push(id);
         }
         for (index, clause) in doc.model.clauses.iter().enumerate() {
             let loc = ClauseLoc { doc: id, index: index as u32, scope, global: clause.global };
             let key = self.intern_key(&clause.id);
             self.definitions.entry((clause.namespace, key)).or_default().push(loc);
-            self.scoped.entry((clause.namespace, scope, key)).or_default().push(loc);
+            // A key is nearly always defined once per scope: no room for four.
+            self.scoped.entry((clause.namespace, scope, key)).or_insert_with(|| Vec::with_capacity(1)).push(loc);
         }
         for (index, reference) in doc.model.references.iter().enumerate() {
             let loc = RefLoc { doc: id, index: index as u32 };
@@ -217,7 +233,8 @@ impl WorkspaceIndex {
             self.references.entry((reference.namespace, scope, key)).or_default().push(loc);
             self.mentions.entry((reference.namespace, key)).or_default().push(loc);
         }
-        self.docs.insert(id, Arc::new(doc));
+        self.docs[id.0 as usize] = Some(Arc::new(doc));
+        self.doc_count += 1;
     }
 
     pub fn remove(&mut self, path: &Path) -> Option<Arc<IndexedDoc>> {
@@ -226,14 +243,10 @@ impl WorkspaceIndex {
     }
 
     fn remove_id(&mut self, id: DocId) -> Option<Arc<IndexedDoc>> {
-        let old = self.docs.remove(&id)?;
+        let old = self.docs[id.0 as usize].take()?;
+        self.doc_count -= 1;
         let scope = self.scope_id(old.model.scope.as_deref());
-        if let Some(count) = self.scope_docs.get_mut(&scope) {
-            *count -= 1;
-            if *count == 0 {
-                self.scope_docs.remove(&scope);
-            }
-        }
+        unlink(&mut self.scope_docs, scope, |&d| d != id);
         for clause in &old.model.clauses {
             let key = self.key_ids[clause.id.as_str()];
             unlink(&mut self.definitions, (clause.namespace, key), |l| l.doc != id);
@@ -262,7 +275,7 @@ impl WorkspaceIndex {
     }
 
     pub fn doc(&self, path: &Path) -> Option<&Arc<IndexedDoc>> {
-        self.docs.get(self.doc_ids.get(path)?)
+        self.doc_by_id(*self.doc_ids.get(path)?)
     }
 
     pub fn doc_id(&self, path: &Path) -> Option<DocId> {
@@ -270,23 +283,59 @@ impl WorkspaceIndex {
     }
 
     pub fn doc_by_id(&self, id: DocId) -> Option<&Arc<IndexedDoc>> {
-        self.docs.get(&id)
+        self.docs.get(id.0 as usize)?.as_ref()
     }
 
     pub fn path(&self, id: DocId) -> &Path {
         &self.paths[id.0 as usize]
     }
 
+    /// Every indexed document, in the order their paths were first indexed.
     pub fn docs(&self) -> impl Iterator<Item = &Arc<IndexedDoc>> {
-        self.docs.values()
+        self.docs.iter().flatten()
+    }
+
+    /// The scope of an indexed document (NONE once it is removed).
+    pub fn doc_scope(&self, id: DocId) -> ScopeId {
+        if self.doc_by_id(id).is_some() { self.doc_scopes[id.0 as usize] } else { ScopeId::NONE }
+    }
+
+    /// The indexed documents of a feature folder (none for `None`): a lookup, not a scan of the
+    /// workspace.
+    pub fn docs_in_scope(&self, scope: Option<&Path>) -> impl Iterator<Item = &Arc<IndexedDoc>> {
+        let scope = self.scope_id(scope);
+        let ids = if scope == ScopeId::NONE { None } else { self.scope_docs.get(&scope) };
+        ids.into_iter().flatten().filter_map(|&id| self.doc_by_id(id))
+    }
+
+    /// A document's rank among every interned path in `Path` order.
+    pub fn path_rank(&self, id: DocId) -> u32 {
+        self.ranks()[id.0 as usize]
+    }
+
+    /// Rank the paths now (after a scan is merged), so that the first query does not wait for it.
+    pub fn rank_paths(&self) {
+        self.ranks();
+    }
+
+    fn ranks(&self) -> &[u32] {
+        self.path_ranks.get_or_init(|| {
+            let mut order: Vec<u32> = (0..self.paths.len() as u32).collect();
+            order.sort_unstable_by(|&a, &b| self.paths[a as usize].cmp(&self.paths[b as usize]));
+            let mut ranks = vec![0; order.len()];
+            for (rank, id) in order.into_iter().enumerate() {
+                ranks[id as usize] = rank as u32;
+            }
+            ranks.into_boxed_slice()
+        })
     }
 
     pub fn len(&self) -> usize {
-        self.docs.len()
+        self.doc_count
     }
 
     pub fn is_empty(&self) -> bool {
-        self.docs.is_empty()
+        self.doc_count == 0
     }
 
     /// Every definition of a key, workspace-wide.
@@ -317,12 +366,12 @@ impl WorkspaceIndex {
     }
 
     pub fn reference(&self, loc: &RefLoc) -> Option<(&Arc<IndexedDoc>, &Reference)> {
-        let doc = self.docs.get(&loc.doc)?;
+        let doc = self.doc_by_id(loc.doc)?;
         Some((doc, doc.model.references.get(loc.index as usize)?))
     }
 
     pub fn clause(&self, loc: &ClauseLoc) -> Option<(&Arc<IndexedDoc>, &Clause)> {
-        let doc = self.docs.get(&loc.doc)?;
+        let doc = self.doc_by_id(loc.doc)?;
         Some((doc, doc.model.clauses.get(loc.index as usize)?))
     }
 }

@@ -62,7 +62,7 @@ pub fn references_to(index: &WorkspaceIndex, clause: ClauseLoc) -> Vec<RefLoc> {
     let mut found = Vec::new();
     for loc in index.mentions(c.namespace, &c.id) {
         let Some((doc, reference)) = index.reference(loc) else { continue };
-        let key = (index.scope_id(doc.model.scope.as_deref()), reference.pin.as_deref());
+        let key = (index.doc_scope(loc.doc), reference.pin.as_deref());
         let hit = *verdicts
             .entry(key)
             .or_insert_with(|| resolve(index, &doc.model, reference) == Resolution::Resolved(clause));
