@@ -13,6 +13,7 @@ use std::sync::{Arc, OnceLock};
 use crate::model::{Clause, DocModel, Grammar, NamespaceId, Reference};
 
 use super::config::Config;
+use super::symbols::CharSet;
 use super::test_state::TestResults;
 use crate::text::LineIndex;
 
@@ -23,11 +24,20 @@ pub struct IndexedDoc {
     pub text: Arc<str>,
     /// Built on the first position asked: most documents of a cold index never answer one.
     lines: OnceLock<LineIndex>,
+    /// The characters of each clause's title, by clause, so that workspace symbols skip a title
+    /// that lacks some of the query's without reading it.
+    title_chars: Box<[CharSet]>,
 }
 
 impl IndexedDoc {
     pub fn new(model: DocModel, text: Arc<str>) -> Self {
-        IndexedDoc { model, text, lines: OnceLock::new() }
+        let title_chars = model.clauses.iter().map(|c| CharSet::of(&c.title)).collect();
+        IndexedDoc { model, text, lines: OnceLock::new(), title_chars }
+    }
+
+    /// The characters of the title of the clause at `index` in the model.
+    pub fn title_chars(&self, index: usize) -> CharSet {
+        self.title_chars.get(index).copied().unwrap_or(CharSet::ANY)
     }
 
     /// Line starts, for positions.

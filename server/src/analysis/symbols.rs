@@ -152,8 +152,9 @@ impl Candidate {
 /// Every clause whose `ID title` fuzzily matches `query`, best first, at most `limit`.
 ///
 /// The index groups clauses by key, so the key's part of the match is scored once per distinct
-/// key (every feature has its `FR-001`), and a clause whose key takes the whole query is scored
-/// without reading its title. Ties order by the index's path ranks, integers rather than paths.
+/// key (every feature has its `FR-001`), a clause whose key takes the whole query is scored
+/// without reading its title, and a title that lacks some character of the rest of the query is
+/// skipped on its [`CharSet`]. Ties order by the index's path ranks, integers rather than paths.
 pub fn workspace_symbols(index: &WorkspaceIndex, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
     let query: Vec<char> = query.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
     let mut found: Vec<Candidate> = Vec::new();
@@ -161,8 +162,14 @@ pub fn workspace_symbols(index: &WorkspaceIndex, query: &str, limit: usize) -> V
         let (key_score, taken) = greedy(&query, key.chars(), ID_BONUS);
         let exact = if key.chars().flat_map(char::to_lowercase).eq(query.iter().copied()) { EXACT_BONUS } else { 0 };
         let rest = &query[taken..];
+        let needed = CharSet::of_query(rest);
         for loc in locs {
-            let Some((_, clause)) = index.clause(loc) else { continue };
+            let Some(doc) = index.doc_by_id(loc.doc) else { continue };
+            let i = loc.index as usize;
+            if !rest.is_empty() && !doc.title_chars(i).holds(needed) {
+                continue;
+            }
+            let Some(clause) = doc.model.clauses.get(i) else { continue };
             let title_score = if rest.is_empty() { Some(0) } else { title_score(rest, &clause.title) };
             if let Some(title_score) = title_score {
                 let score = key_score + title_score + exact;
@@ -196,6 +203,47 @@ pub fn workspace_symbols(index: &WorkspaceIndex, query: &str, limit: usize) -> V
             })
         })
         .collect()
+}
+
+/// Which characters a text holds, as far as a fuzzy match can tell: one bit per ASCII letter
+/// (either case), one for any digit, one for any other ASCII character, one for anything else. A
+/// text with characters outside ASCII holds every bit: their lowercase may be ASCII (the Kelvin
+/// sign's is `k`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CharSet(u32);
+
+impl CharSet {
+    /// Holds every character: what a text may hold when it is not known.
+    pub const ANY: CharSet = CharSet(u32::MAX);
+    const DIGIT: u32 = 1 << 26;
+    const OTHER_ASCII: u32 = 1 << 27;
+    const NOT_ASCII: u32 = 1 << 28;
+
+    pub fn of(text: &str) -> CharSet {
+        if !text.is_ascii() {
+            return CharSet::ANY;
+        }
+        CharSet(text.bytes().fold(0, |set, b| set | Self::bit(char::from(b))))
+    }
+
+    /// The set of a query, whose characters are lowercase already.
+    fn of_query(query: &[char]) -> CharSet {
+        CharSet(query.iter().fold(0, |set, &c| set | Self::bit(c)))
+    }
+
+    fn bit(c: char) -> u32 {
+        match c {
+            'a'..='z' => 1 << (c as u32 - 'a' as u32),
+            'A'..='Z' => 1 << (c as u32 - 'A' as u32),
+            '0'..='9' => Self::DIGIT,
+            _ if c.is_ascii() => Self::OTHER_ASCII,
+            _ => Self::NOT_ASCII,
+        }
+    }
+
+    fn holds(self, other: CharSet) -> bool {
+        self.0 & other.0 == other.0
+    }
 }
 
 /// Per query character matched in the key rather than the title.
