@@ -103,10 +103,10 @@ pub struct WorkspaceIndex {
     /// Interned keys as written (`FR-001`), both ways; an id is never reused.
     key_ids: HashMap<Box<str>, KeyId>,
     key_names: Vec<Box<str>>,
-    /// Every definition of a key, workspace-wide.
+    /// Every definition of a key, workspace-wide, ordered by scope (then document and position):
+    /// a key's definitions within one scope are a slice of them, found by binary search, rather
+    /// than a map entry per key and scope.
     definitions: HashMap<(NamespaceId, KeyId), Vec<ClauseLoc>>,
-    /// The definitions of a key within one scope.
-    scoped: HashMap<(NamespaceId, ScopeId, KeyId), Vec<ClauseLoc>>,
     /// The mentions of a key from documents of one scope (the citing document's scope).
     references: HashMap<(NamespaceId, ScopeId, KeyId), Vec<RefLoc>>,
     /// Every mention of a key, workspace-wide.
@@ -147,7 +147,6 @@ impl WorkspaceIndex {
             key_ids: HashMap::default(),
             key_names: Vec::new(),
             definitions: HashMap::default(),
-            scoped: HashMap::default(),
             references: HashMap::default(),
             mentions: HashMap::default(),
         }
@@ -233,9 +232,11 @@ impl WorkspaceIndex {
         for (index, clause) in doc.model.clauses.iter().enumerate() {
             let loc = ClauseLoc { doc: id, index: index as u32, scope, global: clause.global };
             let key = self.intern_key(&clause.id);
-            self.definitions.entry((clause.namespace, key)).or_default().push(loc);
-            // A key is nearly always defined once per scope: no room for four.
-            self.scoped.entry((clause.namespace, scope, key)).or_insert_with(|| Vec::with_capacity(1)).push(loc);
+            let locs = self.definitions.entry((clause.namespace, key)).or_default();
+            // Scopes and documents are interned as they come: a cold index appends.
+            let order = |l: &ClauseLoc| (l.scope, l.doc, l.index);
+            let at = locs.partition_point(|l| order(l) <= order(&loc));
+            locs.insert(at, loc);
         }
         for (index, reference) in doc.model.references.iter().enumerate() {
             let loc = RefLoc { doc: id, index: index as u32 };
@@ -260,7 +261,6 @@ impl WorkspaceIndex {
         for clause in &old.model.clauses {
             let key = self.key_ids[clause.id.as_str()];
             unlink(&mut self.definitions, (clause.namespace, key), |l| l.doc != id);
-            unlink(&mut self.scoped, (clause.namespace, scope, key), |l| l.doc != id);
         }
         for reference in &old.model.references {
             let key = self.key_ids[reference.id.as_str()];
@@ -362,7 +362,10 @@ impl WorkspaceIndex {
 
     /// The definitions of a key within one scope.
     pub fn definitions_in(&self, namespace: NamespaceId, scope: ScopeId, id: &str) -> &[ClauseLoc] {
-        self.key_id(id).and_then(|key| self.scoped.get(&(namespace, scope, key))).map_or(&[], Vec::as_slice)
+        let locs = self.definitions(namespace, id);
+        let start = locs.partition_point(|l| l.scope < scope);
+        let end = start + locs[start..].partition_point(|l| l.scope == scope);
+        &locs[start..end]
     }
 
     /// The mentions of a key written in documents of one scope.
@@ -444,5 +447,33 @@ mod tests {
         index.remove(Path::new("/ws/specs/002-b/tasks.md"));
         assert!(index.references_in(ns, b, "FR-001").is_empty());
         assert!(!index.references.contains_key(&(ns, b, index.key_id("FR-001").expect("interned"))));
+    }
+
+    #[test]
+    fn a_keys_definitions_in_one_scope_survive_documents_coming_and_going() {
+        let mut index = WorkspaceIndex::new(Grammar::builtin(), vec![PathBuf::from("/ws")]);
+        let spec = |title: &str| {
+            format!(
+                "# Feature Specification: {title}\n\n## Requirements\n\n- **FR-001**: System MUST a.\n- **FR-001**: System MUST b.\n"
+            )
+        };
+        upsert(&mut index, "specs/001-a/spec.md", &spec("A"));
+        upsert(&mut index, "specs/002-b/spec.md", &spec("B"));
+        upsert(&mut index, "specs/003-c/spec.md", &spec("C"));
+        upsert(&mut index, "specs/001-a/spec.md", &spec("A again"));
+        index.remove(Path::new("/ws/specs/003-c/spec.md"));
+        upsert(&mut index, "specs/003-c/spec.md", &spec("C again"));
+        let ns = index.doc(Path::new("/ws/specs/001-a/spec.md")).unwrap().model.clauses[0].namespace;
+        assert_eq!(index.definitions(ns, "FR-001").len(), 6);
+        for folder in ["001-a", "002-b", "003-c"] {
+            let scope = index.scope_id(Some(&Path::new("/ws/specs").join(folder)));
+            let found = index.definitions_in(ns, scope, "FR-001");
+            assert_eq!(found.len(), 2, "{folder}");
+            assert!(
+                found
+                    .iter()
+                    .all(|l| l.scope == scope && index.path(l.doc).starts_with(Path::new("/ws/specs").join(folder)))
+            );
+        }
     }
 }
