@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -332,8 +333,8 @@ fn clauses_in_scope<'s>(
     let doc = &doc.model;
     let whole_scope = index.grammar.namespace(namespace).unique != Uniqueness::Document && doc.scope.is_some();
     let others = index
-        .docs()
-        .filter(move |d| whole_scope && d.model.path != doc.path && d.model.scope == doc.scope)
+        .docs_in_scope(doc.scope.as_deref().filter(|_| whole_scope))
+        .filter(move |d| d.model.path != doc.path)
         .flat_map(|d| d.model.clauses.iter());
     doc.clauses.iter().chain(others).filter(move |c| c.namespace == namespace)
 }
@@ -449,12 +450,9 @@ fn keys_of(site: &Site, namespace: NamespaceId, source: KeySource) -> Vec<(Strin
 fn citable_docs<'s>(site: &'s Site, namespace: NamespaceId) -> impl Iterator<Item = &'s IndexedDoc> + 's {
     let doc = &site.doc.model;
     let everywhere = site.index.grammar.namespace(namespace).resolve == Resolve::Global || doc.scope.is_none();
-    let indexed = site
-        .index
-        .docs()
-        .filter(move |d| d.model.path != doc.path && (everywhere || d.model.scope == doc.scope))
-        .map(|d| d.as_ref());
-    std::iter::once(site.doc).chain(indexed)
+    let indexed: Box<dyn Iterator<Item = &'s Arc<IndexedDoc>> + 's> =
+        if everywhere { Box::new(site.index.docs()) } else { Box::new(site.index.docs_in_scope(doc.scope.as_deref())) };
+    std::iter::once(site.doc).chain(indexed.filter(move |d| d.model.path != doc.path).map(|d| d.as_ref()))
 }
 
 /// The distinct keys of the clauses that pass `keep`, with their first definition.

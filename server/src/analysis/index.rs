@@ -13,6 +13,7 @@ use std::sync::{Arc, OnceLock};
 use crate::model::{Clause, DocModel, Grammar, NamespaceId, Reference};
 
 use super::config::Config;
+use super::symbols::CharSet;
 use super::test_state::TestResults;
 use crate::text::LineIndex;
 
@@ -23,11 +24,20 @@ pub struct IndexedDoc {
     pub text: Arc<str>,
     /// Built on the first position asked: most documents of a cold index never answer one.
     lines: OnceLock<LineIndex>,
+    /// The characters of each clause's title, by clause, so that workspace symbols skip a title
+    /// that lacks some of the query's without reading it.
+    title_chars: Box<[CharSet]>,
 }
 
 impl IndexedDoc {
     pub fn new(model: DocModel, text: Arc<str>) -> Self {
-        IndexedDoc { model, text, lines: OnceLock::new() }
+        let title_chars = model.clauses.iter().map(|c| CharSet::of(&c.title)).collect();
+        IndexedDoc { model, text, lines: OnceLock::new(), title_chars }
+    }
+
+    /// The characters of the title of the clause at `index` in the model.
+    pub fn title_chars(&self, index: usize) -> CharSet {
+        self.title_chars.get(index).copied().unwrap_or(CharSet::ANY)
     }
 
     /// Line starts, for positions.
@@ -74,21 +84,29 @@ pub struct WorkspaceIndex {
     /// Interned paths; an id stays valid (and keeps its path) after its document is removed.
     paths: Vec<Arc<Path>>,
     doc_ids: HashMap<Arc<Path>, DocId>,
-    docs: HashMap<DocId, Arc<IndexedDoc>>,
+    /// Indexed documents by id (ids are dense: a vector, not a map).
+    docs: Vec<Option<Arc<IndexedDoc>>>,
+    /// How many entries of `docs` hold a document.
+    doc_count: usize,
+    /// Each document's scope, by id (an indexed document's scope without hashing its path).
+    doc_scopes: Vec<ScopeId>,
+    /// Each id's rank in path order (`Path`'s ordering), built on first use and dropped when a
+    /// new path is interned, so ties between equally good answers compare integers.
+    path_ranks: OnceLock<Box<[u32]>>,
     scope_ids: HashMap<PathBuf, ScopeId>,
     /// Interned scope paths, by id (index 0, [`ScopeId::NONE`], is unused).
     scope_paths: Vec<PathBuf>,
     /// Scopes by folder name, for pinned mentions (`specs/002-billing/…`, `002-billing/FR-001`).
     scope_names: HashMap<String, Vec<ScopeId>>,
-    /// How many indexed documents each scope holds (scopes with none are left out).
-    scope_docs: HashMap<ScopeId, u32>,
+    /// The indexed documents of each scope (scopes with none are left out).
+    scope_docs: HashMap<ScopeId, Vec<DocId>>,
     /// Interned keys as written (`FR-001`), both ways; an id is never reused.
     key_ids: HashMap<Box<str>, KeyId>,
     key_names: Vec<Box<str>>,
-    /// Every definition of a key, workspace-wide.
+    /// Every definition of a key, workspace-wide, ordered by scope (then document and position):
+    /// a key's definitions within one scope are a slice of them, found by binary search, rather
+    /// than a map entry per key and scope.
     definitions: HashMap<(NamespaceId, KeyId), Vec<ClauseLoc>>,
-    /// The definitions of a key within one scope.
-    scoped: HashMap<(NamespaceId, ScopeId, KeyId), Vec<ClauseLoc>>,
     /// The mentions of a key from documents of one scope (the citing document's scope).
     references: HashMap<(NamespaceId, ScopeId, KeyId), Vec<RefLoc>>,
     /// Every mention of a key, workspace-wide.
@@ -118,7 +136,10 @@ impl WorkspaceIndex {
             roots,
             paths: Vec::new(),
             doc_ids: HashMap::default(),
-            docs: HashMap::default(),
+            docs: Vec::new(),
+            doc_count: 0,
+            doc_scopes: Vec::new(),
+            path_ranks: OnceLock::new(),
             scope_ids: HashMap::default(),
             scope_paths: vec![PathBuf::new()],
             scope_names: HashMap::default(),
@@ -126,7 +147,6 @@ impl WorkspaceIndex {
             key_ids: HashMap::default(),
             key_names: Vec::new(),
             definitions: HashMap::default(),
-            scoped: HashMap::default(),
             references: HashMap::default(),
             mentions: HashMap::default(),
         }
@@ -159,7 +179,10 @@ impl WorkspaceIndex {
         let id = DocId(self.paths.len() as u32);
         let path: Arc<Path> = Arc::from(path);
         self.paths.push(path.clone());
+        self.docs.push(None);
+        self.doc_scopes.push(ScopeId::NONE);
         self.doc_ids.insert(path, id);
+        self.path_ranks = OnceLock::new();
         id
     }
 
@@ -202,14 +225,18 @@ impl WorkspaceIndex {
         let id = self.intern_doc(&doc.model.path);
         self.remove_id(id);
         let scope = self.intern_scope(doc.model.scope.as_deref());
+        self.doc_scopes[id.0 as usize] = scope;
         if scope != ScopeId::NONE {
-            *self.scope_docs.entry(scope).or_default() += 1;
+            self.scope_docs.entry(scope).or_default().push(id);
         }
         for (index, clause) in doc.model.clauses.iter().enumerate() {
             let loc = ClauseLoc { doc: id, index: index as u32, scope, global: clause.global };
             let key = self.intern_key(&clause.id);
-            self.definitions.entry((clause.namespace, key)).or_default().push(loc);
-            self.scoped.entry((clause.namespace, scope, key)).or_default().push(loc);
+            let locs = self.definitions.entry((clause.namespace, key)).or_default();
+            // Scopes and documents are interned as they come: a cold index appends.
+            let order = |l: &ClauseLoc| (l.scope, l.doc, l.index);
+            let at = locs.partition_point(|l| order(l) <= order(&loc));
+            locs.insert(at, loc);
         }
         for (index, reference) in doc.model.references.iter().enumerate() {
             let loc = RefLoc { doc: id, index: index as u32 };
@@ -217,7 +244,8 @@ impl WorkspaceIndex {
             self.references.entry((reference.namespace, scope, key)).or_default().push(loc);
             self.mentions.entry((reference.namespace, key)).or_default().push(loc);
         }
-        self.docs.insert(id, Arc::new(doc));
+        self.docs[id.0 as usize] = Some(Arc::new(doc));
+        self.doc_count += 1;
     }
 
     pub fn remove(&mut self, path: &Path) -> Option<Arc<IndexedDoc>> {
@@ -226,18 +254,13 @@ impl WorkspaceIndex {
     }
 
     fn remove_id(&mut self, id: DocId) -> Option<Arc<IndexedDoc>> {
-        let old = self.docs.remove(&id)?;
+        let old = self.docs[id.0 as usize].take()?;
+        self.doc_count -= 1;
         let scope = self.scope_id(old.model.scope.as_deref());
-        if let Some(count) = self.scope_docs.get_mut(&scope) {
-            *count -= 1;
-            if *count == 0 {
-                self.scope_docs.remove(&scope);
-            }
-        }
+        unlink(&mut self.scope_docs, scope, |&d| d != id);
         for clause in &old.model.clauses {
             let key = self.key_ids[clause.id.as_str()];
             unlink(&mut self.definitions, (clause.namespace, key), |l| l.doc != id);
-            unlink(&mut self.scoped, (clause.namespace, scope, key), |l| l.doc != id);
         }
         for reference in &old.model.references {
             let key = self.key_ids[reference.id.as_str()];
@@ -262,7 +285,7 @@ impl WorkspaceIndex {
     }
 
     pub fn doc(&self, path: &Path) -> Option<&Arc<IndexedDoc>> {
-        self.docs.get(self.doc_ids.get(path)?)
+        self.doc_by_id(*self.doc_ids.get(path)?)
     }
 
     pub fn doc_id(&self, path: &Path) -> Option<DocId> {
@@ -270,23 +293,59 @@ impl WorkspaceIndex {
     }
 
     pub fn doc_by_id(&self, id: DocId) -> Option<&Arc<IndexedDoc>> {
-        self.docs.get(&id)
+        self.docs.get(id.0 as usize)?.as_ref()
     }
 
     pub fn path(&self, id: DocId) -> &Path {
         &self.paths[id.0 as usize]
     }
 
+    /// Every indexed document, in the order their paths were first indexed.
     pub fn docs(&self) -> impl Iterator<Item = &Arc<IndexedDoc>> {
-        self.docs.values()
+        self.docs.iter().flatten()
+    }
+
+    /// The scope of an indexed document (NONE once it is removed).
+    pub fn doc_scope(&self, id: DocId) -> ScopeId {
+        if self.doc_by_id(id).is_some() { self.doc_scopes[id.0 as usize] } else { ScopeId::NONE }
+    }
+
+    /// The indexed documents of a feature folder (none for `None`): a lookup, not a scan of the
+    /// workspace.
+    pub fn docs_in_scope(&self, scope: Option<&Path>) -> impl Iterator<Item = &Arc<IndexedDoc>> {
+        let scope = self.scope_id(scope);
+        let ids = if scope == ScopeId::NONE { None } else { self.scope_docs.get(&scope) };
+        ids.into_iter().flatten().filter_map(|&id| self.doc_by_id(id))
+    }
+
+    /// A document's rank among every interned path in `Path` order.
+    pub fn path_rank(&self, id: DocId) -> u32 {
+        self.ranks()[id.0 as usize]
+    }
+
+    /// Rank the paths now (after a scan is merged), so that the first query does not wait for it.
+    pub fn rank_paths(&self) {
+        self.ranks();
+    }
+
+    fn ranks(&self) -> &[u32] {
+        self.path_ranks.get_or_init(|| {
+            let mut order: Vec<u32> = (0..self.paths.len() as u32).collect();
+            order.sort_unstable_by(|&a, &b| self.paths[a as usize].cmp(&self.paths[b as usize]));
+            let mut ranks = vec![0; order.len()];
+            for (rank, id) in order.into_iter().enumerate() {
+                ranks[id as usize] = rank as u32;
+            }
+            ranks.into_boxed_slice()
+        })
     }
 
     pub fn len(&self) -> usize {
-        self.docs.len()
+        self.doc_count
     }
 
     pub fn is_empty(&self) -> bool {
-        self.docs.is_empty()
+        self.doc_count == 0
     }
 
     /// Every definition of a key, workspace-wide.
@@ -303,7 +362,10 @@ impl WorkspaceIndex {
 
     /// The definitions of a key within one scope.
     pub fn definitions_in(&self, namespace: NamespaceId, scope: ScopeId, id: &str) -> &[ClauseLoc] {
-        self.key_id(id).and_then(|key| self.scoped.get(&(namespace, scope, key))).map_or(&[], Vec::as_slice)
+        let locs = self.definitions(namespace, id);
+        let start = locs.partition_point(|l| l.scope < scope);
+        let end = start + locs[start..].partition_point(|l| l.scope == scope);
+        &locs[start..end]
     }
 
     /// The mentions of a key written in documents of one scope.
@@ -317,12 +379,12 @@ impl WorkspaceIndex {
     }
 
     pub fn reference(&self, loc: &RefLoc) -> Option<(&Arc<IndexedDoc>, &Reference)> {
-        let doc = self.docs.get(&loc.doc)?;
+        let doc = self.doc_by_id(loc.doc)?;
         Some((doc, doc.model.references.get(loc.index as usize)?))
     }
 
     pub fn clause(&self, loc: &ClauseLoc) -> Option<(&Arc<IndexedDoc>, &Clause)> {
-        let doc = self.docs.get(&loc.doc)?;
+        let doc = self.doc_by_id(loc.doc)?;
         Some((doc, doc.model.clauses.get(loc.index as usize)?))
     }
 }
@@ -413,5 +475,33 @@ mod tests {
         index.remove(Path::new("/ws/specs/002-b/tasks.md"));
         assert!(index.references_in(ns, b, "FR-001").is_empty());
         assert!(!index.references.contains_key(&(ns, b, index.key_id("FR-001").expect("interned"))));
+    }
+
+    #[test]
+    fn a_keys_definitions_in_one_scope_survive_documents_coming_and_going() {
+        let mut index = WorkspaceIndex::new(Grammar::builtin(), vec![PathBuf::from("/ws")]);
+        let spec = |title: &str| {
+            format!(
+                "# Feature Specification: {title}\n\n## Requirements\n\n- **FR-001**: System MUST a.\n- **FR-001**: System MUST b.\n"
+            )
+        };
+        upsert(&mut index, "specs/001-a/spec.md", &spec("A"));
+        upsert(&mut index, "specs/002-b/spec.md", &spec("B"));
+        upsert(&mut index, "specs/003-c/spec.md", &spec("C"));
+        upsert(&mut index, "specs/001-a/spec.md", &spec("A again"));
+        index.remove(Path::new("/ws/specs/003-c/spec.md"));
+        upsert(&mut index, "specs/003-c/spec.md", &spec("C again"));
+        let ns = index.doc(Path::new("/ws/specs/001-a/spec.md")).unwrap().model.clauses[0].namespace;
+        assert_eq!(index.definitions(ns, "FR-001").len(), 6);
+        for folder in ["001-a", "002-b", "003-c"] {
+            let scope = index.scope_id(Some(&Path::new("/ws/specs").join(folder)));
+            let found = index.definitions_in(ns, scope, "FR-001");
+            assert_eq!(found.len(), 2, "{folder}");
+            assert!(
+                found
+                    .iter()
+                    .all(|l| l.scope == scope && index.path(l.doc).starts_with(Path::new("/ws/specs").join(folder)))
+            );
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Navigation between clauses and their mentions in specs, code and tests: what is under the
 //! cursor, where it is defined, what mentions it, and how it is covered.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -57,12 +57,14 @@ pub fn resolve_ref(index: &WorkspaceIndex, loc: &RefLoc) -> Resolution {
 /// ambiguous between this clause and others are left out: they name no clause in particular.
 pub fn references_to(index: &WorkspaceIndex, clause: ClauseLoc) -> Vec<RefLoc> {
     let Some((_, c)) = index.clause(&clause) else { return Vec::new() };
-    // Resolution depends only on the citing document's scope and the mention's pin.
-    let mut verdicts: HashMap<(ScopeId, Option<&str>), bool> = HashMap::new();
+    // Resolution depends only on the citing document's scope and the mention's pin. A popular
+    // key has thousands of mentions: the map hashes fast, not defensively (keys are the
+    // workspace's own).
+    let mut verdicts: HashMap<(ScopeId, Option<&str>), bool> = HashMap::default();
     let mut found = Vec::new();
     for loc in index.mentions(c.namespace, &c.id) {
         let Some((doc, reference)) = index.reference(loc) else { continue };
-        let key = (index.scope_id(doc.model.scope.as_deref()), reference.pin.as_deref());
+        let key = (index.doc_scope(loc.doc), reference.pin.as_deref());
         let hit = *verdicts
             .entry(key)
             .or_insert_with(|| resolve(index, &doc.model, reference) == Resolution::Resolved(clause));

@@ -1,11 +1,12 @@
 //! Document symbols (sections holding clauses) and workspace symbols (every clause, fuzzy).
 
+use std::cmp::Reverse;
 use std::ops::Range;
 use std::path::PathBuf;
 
 use crate::model::{Clause, DocModel};
 
-use super::index::WorkspaceIndex;
+use super::index::{ClauseLoc, WorkspaceIndex};
 
 /// What a symbol stands for; the protocol layer maps it to an LSP symbol kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -134,78 +135,182 @@ pub struct WorkspaceSymbol {
     pub score: i64,
 }
 
+/// A matching clause and what orders it: score (higher first), then path, then position.
+struct Candidate {
+    score: i64,
+    rank: u32,
+    start: usize,
+    loc: ClauseLoc,
+}
+
+impl Candidate {
+    fn order(&self) -> (Reverse<i64>, u32, usize, u32) {
+        (Reverse(self.score), self.rank, self.start, self.loc.index)
+    }
+}
+
 /// Every clause whose `ID title` fuzzily matches `query`, best first, at most `limit`.
+///
+/// The index groups clauses by key, so the key's part of the match is scored once per distinct
+/// key (every feature has its `FR-001`), a clause whose key takes the whole query is scored
+/// without reading its title, and a title that lacks some character of the rest of the query is
+/// skipped on its [`CharSet`]. Ties order by the index's path ranks, integers rather than paths.
 pub fn workspace_symbols(index: &WorkspaceIndex, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
     let query: Vec<char> = query.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
-    // Scored first and built for the kept ones only: a short query matches most of the clauses of
-    // a large workspace, and building a symbol clones its strings.
-    let mut scored: Vec<(i64, &DocModel, &Clause)> = Vec::new();
-    for doc in index.docs() {
-        for clause in &doc.model.clauses {
-            if let Some(score) = fuzzy_score(&query, &clause.id, &clause.title) {
-                scored.push((score, &doc.model, clause));
+    let mut found: Vec<Candidate> = Vec::new();
+    for (_, key, locs) in index.keys() {
+        let (key_score, taken) = greedy(&query, key.chars(), ID_BONUS);
+        let exact = if key.chars().flat_map(char::to_lowercase).eq(query.iter().copied()) { EXACT_BONUS } else { 0 };
+        let rest = &query[taken..];
+        let needed = CharSet::of_query(rest);
+        for loc in locs {
+            let Some(doc) = index.doc_by_id(loc.doc) else { continue };
+            let i = loc.index as usize;
+            if !rest.is_empty() && !doc.title_chars(i).holds(needed) {
+                continue;
+            }
+            let Some(clause) = doc.model.clauses.get(i) else { continue };
+            let title_score = if rest.is_empty() { Some(0) } else { title_score(rest, &clause.title) };
+            if let Some(title_score) = title_score {
+                let score = key_score + title_score + exact;
+                found.push(Candidate {
+                    score,
+                    rank: index.path_rank(loc.doc),
+                    start: clause.id_range.start,
+                    loc: *loc,
+                });
             }
         }
     }
-    let order = |a: &(i64, &DocModel, &Clause), b: &(i64, &DocModel, &Clause)| {
-        b.0.cmp(&a.0).then_with(|| a.1.path.cmp(&b.1.path)).then_with(|| a.2.id_range.start.cmp(&b.2.id_range.start))
-    };
-    if scored.len() > limit {
-        scored.select_nth_unstable_by(limit, order);
-        scored.truncate(limit);
+    if found.len() > limit {
+        found.select_nth_unstable_by_key(limit, Candidate::order);
+        found.truncate(limit);
     }
-    scored.sort_by(order);
-    scored
+    found.sort_unstable_by_key(Candidate::order);
+    found
         .into_iter()
-        .map(|(score, model, clause)| WorkspaceSymbol {
-            name: clause.id.clone(),
-            detail: clause.title.clone(),
-            category: SymbolCategory::of(clause),
-            path: model.path.clone(),
-            selection: clause.id_range.clone(),
-            container: model.scope.as_ref().and_then(|s| s.file_name()).map(|n| n.to_string_lossy().into_owned()),
-            score,
+        .filter_map(|candidate| {
+            let (doc, clause) = index.clause(&candidate.loc)?;
+            let model = &doc.model;
+            Some(WorkspaceSymbol {
+                name: clause.id.clone(),
+                detail: clause.title.clone(),
+                category: SymbolCategory::of(clause),
+                path: model.path.clone(),
+                selection: clause.id_range.clone(),
+                container: model.scope.as_ref().and_then(|s| s.file_name()).map(|n| n.to_string_lossy().into_owned()),
+                score: candidate.score,
+            })
         })
         .collect()
 }
 
-/// Subsequence match of the query over `id title`; prefers matches in the ID, at word starts and
-/// in runs. `None` when the query is not a subsequence.
-fn fuzzy_score(query: &[char], id: &str, title: &str) -> Option<i64> {
-    if query.is_empty() {
-        return Some(0);
+/// Which characters a text holds, as far as a fuzzy match can tell: one bit per ASCII letter
+/// (either case), one for any digit, one for any other ASCII character, one for anything else. A
+/// text with characters outside ASCII holds every bit: their lowercase may be ASCII (the Kelvin
+/// sign's is `k`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CharSet(u32);
+
+impl CharSet {
+    /// Holds every character: what a text may hold when it is not known.
+    pub const ANY: CharSet = CharSet(u32::MAX);
+    const DIGIT: u32 = 1 << 26;
+    const OTHER_ASCII: u32 = 1 << 27;
+    const NOT_ASCII: u32 = 1 << 28;
+
+    pub fn of(text: &str) -> CharSet {
+        if !text.is_ascii() {
+            return CharSet::ANY;
+        }
+        CharSet(text.bytes().fold(0, |set, b| set | Self::bit(char::from(b))))
     }
-    let id_len = id.chars().count();
-    let mut score = 0i64;
-    let mut q = 0;
-    let mut previous: Option<usize> = None;
-    // Walks `id title` without collecting it: this runs for every clause of the workspace.
+
+    /// The set of a query, whose characters are lowercase already.
+    fn of_query(query: &[char]) -> CharSet {
+        CharSet(query.iter().fold(0, |set, &c| set | Self::bit(c)))
+    }
+
+    fn bit(c: char) -> u32 {
+        match c {
+            'a'..='z' => 1 << (c as u32 - 'a' as u32),
+            'A'..='Z' => 1 << (c as u32 - 'A' as u32),
+            '0'..='9' => Self::DIGIT,
+            _ if c.is_ascii() => Self::OTHER_ASCII,
+            _ => Self::NOT_ASCII,
+        }
+    }
+
+    fn holds(self, other: CharSet) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+/// Per query character matched in the key rather than the title.
+const ID_BONUS: i64 = 4;
+/// A key equal to the whole query.
+const EXACT_BONUS: i64 = 100;
+
+/// Greedy subsequence match of `query` over `text`: its score and how many query characters it
+/// matched. A match scores 1, plus `in_key` in the key, plus 3 at a word start and 5 right after
+/// another match. The key and the title are matched one after the other (the space between them
+/// never matches, since the query holds no whitespace), so the two parts score independently.
+fn greedy(query: &[char], text: impl Iterator<Item = char>, in_key: i64) -> (i64, usize) {
+    let mut score = 0;
+    let mut taken = 0;
+    let mut after_match = false;
     let mut word_start = true;
-    for (i, c) in id.chars().chain(std::iter::once(' ')).chain(title.chars()).enumerate() {
-        if q == query.len() {
+    for c in text {
+        if taken == query.len() {
             break;
         }
-        if c.to_lowercase().eq(std::iter::once(query[q])) {
-            score += 1;
-            if i < id_len {
-                score += 4;
-            }
+        let matched = c.to_lowercase().eq(std::iter::once(query[taken]));
+        if matched {
+            score += 1 + in_key;
             if word_start {
                 score += 3;
             }
-            if previous == Some(i.wrapping_sub(1)) {
+            if after_match {
                 score += 5;
             }
-            previous = Some(i);
-            q += 1;
+            taken += 1;
         }
+        after_match = matched;
         word_start = !c.is_alphanumeric();
     }
-    if q < query.len() {
-        return None;
+    (score, taken)
+}
+
+/// The title's part of the score when it must match all of `rest`. An ASCII title is searched
+/// with memchr for each character in turn (the greedy match is the leftmost one), which is what
+/// makes scanning every title of a large workspace affordable.
+fn title_score(rest: &[char], title: &str) -> Option<i64> {
+    if !title.is_ascii() {
+        let (score, taken) = greedy(rest, title.chars(), 0);
+        return (taken == rest.len()).then_some(score);
     }
-    if id.chars().flat_map(char::to_lowercase).eq(query.iter().copied()) {
-        score += 100;
+    let bytes = title.as_bytes();
+    let mut score = 0;
+    let mut from = 0;
+    let mut last: Option<usize> = None;
+    for &q in rest {
+        // A character outside ASCII never is the lowercase of one inside it.
+        let q = u8::try_from(q).ok().filter(u8::is_ascii)?;
+        let at = from
+            + if q.is_ascii_lowercase() {
+                memchr::memchr2(q, q.to_ascii_uppercase(), &bytes[from..])?
+            } else {
+                memchr::memchr(q, &bytes[from..])?
+            };
+        score += 1;
+        if at == 0 || !bytes[at - 1].is_ascii_alphanumeric() {
+            score += 3;
+        }
+        if last.is_some_and(|l| l + 1 == at) {
+            score += 5;
+        }
+        last = Some(at);
+        from = at + 1;
     }
     Some(score)
 }
@@ -214,6 +319,70 @@ fn fuzzy_score(query: &[char], id: &str, title: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::index::test_workspace;
+    use proptest::prelude::*;
+
+    /// The scorer before the search grouped clauses by key: the whole `id title` walked for every
+    /// clause. The search must agree with it.
+    fn fuzzy_score(query: &[char], id: &str, title: &str) -> Option<i64> {
+        if query.is_empty() {
+            return Some(0);
+        }
+        let id_len = id.chars().count();
+        let mut score = 0i64;
+        let mut q = 0;
+        let mut previous: Option<usize> = None;
+        let mut word_start = true;
+        for (i, c) in id.chars().chain(std::iter::once(' ')).chain(title.chars()).enumerate() {
+            if q == query.len() {
+                break;
+            }
+            if c.to_lowercase().eq(std::iter::once(query[q])) {
+                score += 1;
+                if i < id_len {
+                    score += 4;
+                }
+                if word_start {
+                    score += 3;
+                }
+                if previous == Some(i.wrapping_sub(1)) {
+                    score += 5;
+                }
+                previous = Some(i);
+                q += 1;
+            }
+            word_start = !c.is_alphanumeric();
+        }
+        if q < query.len() {
+            return None;
+        }
+        if id.chars().flat_map(char::to_lowercase).eq(query.iter().copied()) {
+            score += 100;
+        }
+        Some(score)
+    }
+
+    /// Every clause scored with [`fuzzy_score`], best first, then by path, position and order.
+    fn brute_force(index: &WorkspaceIndex, query: &str, limit: usize) -> Vec<(String, PathBuf, usize, i64)> {
+        let query: Vec<char> = query.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
+        let mut all = Vec::new();
+        for doc in index.docs() {
+            for (i, clause) in doc.model.clauses.iter().enumerate() {
+                if let Some(score) = fuzzy_score(&query, &clause.id, &clause.title) {
+                    all.push((Reverse(score), doc.model.path.clone(), clause.id_range.start, i, clause.id.clone()));
+                }
+            }
+        }
+        all.sort();
+        all.into_iter().take(limit).map(|(score, path, start, _, id)| (id, path, start, score.0)).collect()
+    }
+
+    fn searched(index: &WorkspaceIndex, query: &str, limit: usize) -> Vec<(String, PathBuf, usize, i64)> {
+        workspace_symbols(index, query, limit)
+            .into_iter()
+            .map(|s| (s.name, s.path, s.selection.start, s.score))
+            .collect()
+    }
 
     fn q(s: &str) -> Vec<char> {
         s.chars().flat_map(char::to_lowercase).collect()
@@ -230,5 +399,64 @@ mod tests {
             fuzzy_score(&q("lockout"), "T004", "Lockout counter").unwrap()
                 > fuzzy_score(&q("lockout"), "T009", "l o c k o u t").unwrap()
         );
+    }
+
+    /// Words for generated titles: mixed case, digits, punctuation and characters whose lowercase
+    /// is not one character or is ASCII (the Kelvin sign), so both title scorers are exercised.
+    const WORDS: [&str; 12] = [
+        "Export",
+        "invoice",
+        "FR-001",
+        "sign-in",
+        "Lockout",
+        "Café",
+        "İstanbul",
+        "\u{212A}elvin",
+        "t004",
+        "US1",
+        "x",
+        "Ünï",
+    ];
+
+    fn workspace_strategy() -> impl Strategy<Value = Vec<(String, String)>> {
+        let title = prop::collection::vec(prop::sample::select(WORDS.to_vec()), 0..5).prop_map(|w| w.join(" "));
+        let clause = (0..4usize, 1..30usize, title);
+        let feature = prop::collection::vec(clause, 0..12);
+        prop::collection::vec(feature, 1..5).prop_map(|features| {
+            let mut files = Vec::new();
+            for (n, clauses) in features.into_iter().enumerate() {
+                let mut spec =
+                    format!("# Feature Specification: F{n}\n\n## Requirements\n\n### Functional Requirements\n\n");
+                let mut tasks = format!("# Tasks: F{n}\n\n");
+                for (kind, number, title) in clauses {
+                    match kind {
+                        0 | 1 => spec.push_str(&format!("- **FR-{number:03}**: System MUST {title}\n")),
+                        2 => spec.push_str(&format!("- **SC-{number:03}**: {title}\n")),
+                        _ => tasks.push_str(&format!("- [ ] T{number:03} {title}\n")),
+                    }
+                }
+                files.push((format!("specs/{n:03}-f/spec.md"), spec));
+                files.push((format!("specs/{n:03}-f/tasks.md"), tasks));
+            }
+            files
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Verifies specs/003-navigation/spec.md FR-018.
+        #[test]
+        fn search_agrees_with_scoring_every_clause(
+            files in workspace_strategy(),
+            query in prop::collection::vec(prop::sample::select(WORDS.to_vec()), 0..3)
+                .prop_flat_map(|w| { let s = w.join(""); let n = s.chars().count(); (Just(s), 0..=n, 0..=n) })
+                .prop_map(|(s, a, b)| s.chars().skip(a.min(b)).take(a.max(b) - a.min(b)).collect::<String>()),
+            limit in 1..40usize,
+        ) {
+            let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+            let index = test_workspace(&files);
+            prop_assert_eq!(searched(&index, &query, limit), brute_force(&index, &query, limit));
+        }
     }
 }

@@ -440,6 +440,7 @@ impl State {
                 upsert(&mut index, doc, &grammar);
             }
         }
+        index.rank_paths();
         drop(index);
         self.mark_indexed();
     }

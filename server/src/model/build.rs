@@ -53,6 +53,7 @@ fn build_with(
     model.masked = merge(outline.masks.iter().map(|m| m.range.clone()).chain(inline_masks.iter().cloned()).collect());
     Extractor::new(grammar, kind_id, text, outline, &mut model, inline_masks).run();
     model.folds = folds(text, outline, &model.sections);
+    model.shrink();
     model
 }
 

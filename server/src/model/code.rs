@@ -359,6 +359,7 @@ pub fn build_code(
     }
     let test_file = test_globs.map_or_else(|| code.is_test_path(relative), |g| g.is_match(relative));
     Scanner { code, language, text, test_file, model: &mut model }.run();
+    model.shrink();
     Some(model)
 }
 

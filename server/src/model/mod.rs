@@ -162,6 +162,18 @@ impl DocModel {
         &self.path
     }
 
+    /// Drop the lists' spare capacity once the model is built: the index keeps thousands of
+    /// models, and lists grown by doubling are up to half empty.
+    pub fn shrink(&mut self) {
+        self.sections.shrink_to_fit();
+        self.clauses.shrink_to_fit();
+        self.references.shrink_to_fit();
+        self.markers.shrink_to_fit();
+        self.links.shrink_to_fit();
+        self.masked.shrink_to_fit();
+        self.folds.shrink_to_fit();
+    }
+
     /// The clause at a byte offset whose key is under the cursor.
     pub fn clause_at(&self, offset: usize) -> Option<&Clause> {
         self.clauses.iter().find(|c| c.id_range.start <= offset && offset <= c.id_range.end)

@@ -59,7 +59,7 @@ pub(super) fn stub_clause(index: &WorkspaceIndex, doc: &IndexedDoc, d: &Diagnost
     let stem =
         |key: &str| key.trim_end_matches(|c: char| c.is_ascii_alphanumeric() && !c.is_ascii_uppercase()).to_string();
     let wanted = stem(&reference.id);
-    let siblings = index.docs().filter(|o| o.model.scope == doc.model.scope && o.model.scope.is_some());
+    let siblings = index.docs_in_scope(doc.model.scope.as_deref());
     let Some((target, model)) = siblings
         .filter_map(|o| {
             let last = o.model.clauses.iter().rev().find(|c| {
