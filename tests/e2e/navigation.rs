@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{redact, start};
+use crate::support::{Client, redact, start, workspace};
 
 /// Verifies specs/001-core-engine/spec.md FR-017.
 
@@ -43,6 +43,28 @@ fn workspace_symbols_match_ids_and_titles_fuzzily() {
     let exact = client.request("workspace/symbol", json!({ "query": "T003" }));
     assert!(exact[0]["name"].as_str().unwrap().starts_with("T003"), "{exact}");
     assert_eq!(exact[0]["containerName"], "001-login");
+    assert!(client.shutdown());
+}
+
+/// Verifies specs/003-navigation/spec.md FR-020: a query matching 200 requirements returns the
+/// best 128, and a precise one still finds its clause first.
+#[test]
+fn a_broad_workspace_symbol_query_returns_the_best_128() {
+    let ws = workspace("speckit");
+    let requirements: String = (1..=200).map(|n| format!("- **FR-{n:03}**: System MUST export batch {n}.\n")).collect();
+    std::fs::create_dir_all(ws.path().join("specs/900-bulk")).unwrap();
+    std::fs::write(
+        ws.path().join("specs/900-bulk/spec.md"),
+        format!("# Feature Specification: Bulk\n\n## Requirements *(mandatory)*\n\n{requirements}"),
+    )
+    .unwrap();
+    let mut client = Client::spawn(ws.path());
+    client.initialize(&[], false);
+    client.wait_indexed();
+    let broad = client.request("workspace/symbol", json!({ "query": "export batch" }));
+    assert_eq!(broad.as_array().unwrap().len(), 128);
+    let precise = client.request("workspace/symbol", json!({ "query": "export batch 199" }));
+    assert!(precise[0]["name"].as_str().unwrap().starts_with("FR-199"), "{precise}");
     assert!(client.shutdown());
 }
 

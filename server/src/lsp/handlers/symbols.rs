@@ -9,8 +9,9 @@ use crate::analysis::{document_symbols, workspace_symbols};
 use crate::lsp::convert::{document_symbol as to_lsp, range, symbol_kind, uri_of};
 use crate::lsp::state::State;
 
-/// Most symbols one workspace query returns; editors filter further as the user types.
-const WORKSPACE_SYMBOL_LIMIT: usize = 1000;
+/// Most symbols one workspace query returns (specs/003-navigation FR-020); editors query again as
+/// the user types.
+const WORKSPACE_SYMBOL_LIMIT: usize = 128;
 
 pub async fn document_symbol(
     state: &Arc<State>,
