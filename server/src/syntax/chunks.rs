@@ -97,8 +97,11 @@ impl Chunks {
         let Some(dirty) = self.dirty.take() else { return };
         let (lo, hi) = (dirty.start.min(text.len()), dirty.end.min(text.len()));
         let mut first = self.chunks.partition_point(|c| c.start <= lo).saturating_sub(1);
-        // An edit on a chunk's first line may undo the split before it.
-        if first > 0 && !text[self.chunks[first].start..lo].contains(['\n', '\r']) {
+        // An edit on a chunk's first line may undo its split, so parsing starts at the last chunk
+        // that begins on an earlier line: that split depends only on text the edits left alone.
+        // Several chunks may begin on the edited line (one shifted there by a deletion ending at
+        // its start), hence the loop.
+        while first > 0 && !text[self.chunks[first].start..lo].contains(['\n', '\r']) {
             first -= 1;
         }
         let later = &self.chunks[first + 1..];
@@ -543,6 +546,19 @@ mod tests {
         let reference = model.links.iter().find(|l| l.kind == LinkKind::Reference).expect("the link resolves");
         assert_eq!(reference.destination, "./plan.md");
         assert_eq!(&text[reference.text.clone()], "plan");
+    }
+
+    /// A deletion that ends at a chunk's start and leaves `1.` before it on the same line: the
+    /// item before absorbs that line, so the split of the `1.` chunk is confirmed again too.
+    #[test]
+    fn an_edit_that_unmakes_the_split_of_its_line_parses_from_the_chunk_before() {
+        let mut text = String::from("\n- item\n1. one\n[ref]\n## Requirements\n\ntext\n");
+        let mut chunks = small(&text);
+        let (start, end) = (text.find(" one").unwrap(), text.find("## ").unwrap());
+        text.replace_range(start..end, "");
+        chunks.edit(&byte_edit(start, end, start));
+        chunks.update(&text);
+        assert_eq!(chunks.outline(text.len()), whole(&text), "{text:?}");
     }
 
     #[test]
