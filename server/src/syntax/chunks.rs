@@ -57,6 +57,12 @@ impl Default for Chunks {
 }
 
 impl Chunks {
+    /// No chunk size floor: tests get many chunks from small documents.
+    #[cfg(test)]
+    pub(crate) fn with_min_chunk(min_chunk: usize) -> Chunks {
+        Chunks { min_chunk, ..Chunks::default() }
+    }
+
     /// Chunks of `text`, all parsed.
     pub fn parse(text: &str) -> Chunks {
         let mut chunks = Chunks::default();
@@ -104,13 +110,23 @@ impl Chunks {
         while first > 0 && !text[self.chunks[first].start..lo].contains(['\n', '\r']) {
             first -= 1;
         }
-        let later = &self.chunks[first + 1..];
-        let resume = |at| later.binary_search_by_key(&at, |c: &Chunk| c.start).is_ok();
-        let from = &self.chunks[first];
-        let (fresh, resumed) = split(text, (from.start, from.continues_list), self.min_chunk, (hi, resume));
+        let (fresh, resumed) = loop {
+            let later = &self.chunks[first + 1..];
+            let resume = |at| later.binary_search_by_key(&at, |c: &Chunk| c.start).is_ok();
+            let from = &self.chunks[first];
+            let (fresh, resumed) = split(text, (from.start, from.continues_list), self.min_chunk, (hi, resume));
+            // Unless the last chunk could not reach back to a heading within this split (`to_end`).
+            if resumed.is_some() || first == 0 || fresh.last().is_none_or(|c| opens_last_chunk(text, c.start)) {
+                break (fresh, resumed);
+            }
+            first -= 1;
+            while first > 0 && !opens_last_chunk(text, self.chunks[first].start) {
+                first -= 1;
+            }
+        };
         let end = match resumed {
             Some((at, continues_list)) => {
-                let end = first + 1 + later.partition_point(|c| c.start < at);
+                let end = first + 1 + self.chunks[first + 1..].partition_point(|c| c.start < at);
                 // Whether it continues a list depends on the text before it, which changed.
                 self.chunks[end].continues_list = continues_list;
                 end
@@ -189,9 +205,8 @@ fn split(
                 None => break,
             }
         }
-        let to_end = |start: usize| Chunk { start, outline: Arc::new(parse_outline(&text[start..])), continues_list };
         if proposed.is_empty() {
-            out.push(to_end(start));
+            to_end(text, &mut out, (start, continues_list));
             return (out, None);
         }
         let tried = step.min(proposed.len() - 1);
@@ -202,7 +217,7 @@ fn split(
         let Some(next_continues) = split_point(&tree, cut) else {
             if tried + 1 == proposed.len() && candidates.done {
                 // Not even the last candidate is a split point: the chunk runs to the end.
-                out.push(to_end(start));
+                to_end(text, &mut out, (start, continues_list));
                 return (out, None);
             }
             step = step * 2 + 1;
@@ -219,6 +234,26 @@ fn split(
             return (out, Some((start, continues_list)));
         }
     }
+}
+
+/// Push the last chunk, from `start` to the end of the text. tree-sitter-md reads an ATX heading
+/// on a last line without a line break as an error unless a section it opened encloses it, so in
+/// a text without a final line break the last chunk starts at a heading (or the text's start),
+/// joining the chunks before it as needed; if even the first chunk of `out` starts with a list
+/// item, [`Chunks::update`] splits again from an earlier chunk.
+fn to_end(text: &str, out: &mut Vec<Chunk>, (mut start, mut continues_list): (usize, bool)) {
+    while !opens_last_chunk(text, start)
+        && let Some(before) = out.pop()
+    {
+        (start, continues_list) = (before.start, before.continues_list);
+    }
+    out.push(Chunk { start, outline: Arc::new(parse_outline(&text[start..])), continues_list });
+}
+
+/// Whether a chunk starting at `start` (a confirmed split point) may be the last one: always in
+/// a text that ends with a line break, else only at the start or at a heading.
+fn opens_last_chunk(text: &str, start: usize) -> bool {
+    start == 0 || text.is_empty() || text.ends_with(['\n', '\r']) || text.as_bytes()[start] == b'#'
 }
 
 fn parse_outline(text: &str) -> Outline {
@@ -396,7 +431,7 @@ mod tests {
 
     /// Chunks split at every confirmed point, so small documents have several.
     fn small(text: &str) -> Chunks {
-        let mut chunks = Chunks { min_chunk: 0, ..Chunks::default() };
+        let mut chunks = Chunks::with_min_chunk(0);
         chunks.update(text);
         chunks
     }
@@ -475,13 +510,24 @@ mod tests {
         at
     }
 
+    /// `default` cases, or as many as `PROPTEST_CASES` asks for (long runs hunting rare splits).
+    pub(crate) fn cases(default: u32) -> u32 {
+        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: cases(512), ..ProptestConfig::default() })]
 
         #[test]
         fn chunked_outline_equals_the_whole_document_parse(text in text_strategy()) {
             prop_assert_eq!(small(&text).outline(text.len()), whole(&text));
             prop_assert_eq!(Chunks::parse(&text).outline(text.len()), whole(&text));
+        }
+
+        #[test]
+        fn chunked_outline_without_a_final_line_break_equals_the_whole_document_parse(text in text_strategy()) {
+            let text = text.trim_end_matches(['\n', '\r']);
+            prop_assert_eq!(small(text).outline(text.len()), whole(text));
         }
 
         #[test]
@@ -557,6 +603,21 @@ mod tests {
         let (start, end) = (text.find(" one").unwrap(), text.find("## ").unwrap());
         text.replace_range(start..end, "");
         chunks.edit(&byte_edit(start, end, start));
+        chunks.update(&text);
+        assert_eq!(chunks.outline(text.len()), whole(&text), "{text:?}");
+    }
+
+    /// tree-sitter-md reads `###### ` on a last line without a line break as a heading only
+    /// inside a section, so the last chunk starts at the heading before it.
+    #[test]
+    fn a_heading_on_a_last_line_without_a_line_break_keeps_its_section() {
+        let text = "# Title\n- item\n\n<div>\n# in html\n\n###### ";
+        assert_eq!(small(text).outline(text.len()), whole(text));
+        let mut text = String::from("# Title\n- item\n- item\n\n###### Deep\n");
+        let mut chunks = small(&text);
+        let at = text.find("Deep").unwrap();
+        text.truncate(at);
+        chunks.edit(&byte_edit(at, at + 5, at));
         chunks.update(&text);
         assert_eq!(chunks.outline(text.len()), whole(&text), "{text:?}");
     }
