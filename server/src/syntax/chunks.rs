@@ -133,6 +133,8 @@ impl Chunks {
             }
             None => self.chunks.len(),
         };
+        // The last chunk may have grown back to the text's start (`to_end`).
+        let first = first.min(self.chunks.partition_point(|c| c.start < fresh[0].start));
         self.chunks.splice(first..end, fresh);
     }
 
@@ -240,20 +242,31 @@ fn split(
 /// on a last line without a line break as an error unless a section it opened encloses it, so in
 /// a text without a final line break the last chunk starts at a heading (or the text's start),
 /// joining the chunks before it as needed; if even the first chunk of `out` starts with a list
-/// item, [`Chunks::update`] splits again from an earlier chunk.
+/// item, [`Chunks::update`] splits again from an earlier chunk. How the parser recovers from an
+/// error on such a last line depends on everything before it, so then the text is one chunk.
 fn to_end(text: &str, out: &mut Vec<Chunk>, (mut start, mut continues_list): (usize, bool)) {
     while !opens_last_chunk(text, start)
         && let Some(before) = out.pop()
     {
         (start, continues_list) = (before.start, before.continues_list);
     }
-    out.push(Chunk { start, outline: Arc::new(parse_outline(&text[start..])), continues_list });
+    let tree = super::parse_str(&text[start..]);
+    if start > 0 && !ends_with_line_break(text) && tree.root_node().has_error() {
+        out.clear();
+        out.push(Chunk { start: 0, outline: Arc::new(parse_outline(text)), continues_list: false });
+        return;
+    }
+    out.push(Chunk { start, outline: Arc::new(outline(&tree, text.len() - start)), continues_list });
 }
 
 /// Whether a chunk starting at `start` (a confirmed split point) may be the last one: always in
 /// a text that ends with a line break, else only at the start or at a heading.
 fn opens_last_chunk(text: &str, start: usize) -> bool {
-    start == 0 || text.is_empty() || text.ends_with(['\n', '\r']) || text.as_bytes()[start] == b'#'
+    start == 0 || ends_with_line_break(text) || text.as_bytes()[start] == b'#'
+}
+
+fn ends_with_line_break(text: &str) -> bool {
+    text.is_empty() || text.ends_with(['\n', '\r'])
 }
 
 fn parse_outline(text: &str) -> Outline {
@@ -619,6 +632,22 @@ mod tests {
         text.truncate(at);
         chunks.edit(&byte_edit(at, at + 5, at));
         chunks.update(&text);
+        assert_eq!(chunks.outline(text.len()), whole(&text), "{text:?}");
+    }
+
+    /// The whole parse recovers from the unfinished item on the last line by dropping the
+    /// section and list around it; a parse from `# Title` keeps them.
+    #[test]
+    fn an_error_on_a_last_line_without_a_line_break_makes_the_text_one_chunk() {
+        let mut text = String::from(
+            "    indented code\n  - nested\n- **FR-001**: System MUST x.\n## Requirements\n| a | b |\n# Title\n- **FR-001**: System MUST x.\n    indented code\n- item\n[ref]\n  - nested\n===\n",
+        );
+        let mut chunks = small(&text);
+        let at = text.find("nested\n===").unwrap();
+        text.truncate(at);
+        chunks.edit(&byte_edit(at, at + 11, at));
+        chunks.update(&text);
+        assert_eq!(chunks.len(), 1);
         assert_eq!(chunks.outline(text.len()), whole(&text), "{text:?}");
     }
 
