@@ -99,15 +99,18 @@ fn incremental_edit(c: &mut Criterion) {
                 BatchSize::SmallInput,
             );
         });
-        // The server keeps each open document's inline parses between builds.
-        let mut warm_cache = syntax::InlineCache::default();
-        model::build_cached(&grammar, &path(), RELATIVE, &text, &chunks.outline(text.len()), &mut warm_cache);
+        // The server keeps each open document's inline parses and chunk facts between builds.
+        let mut warm_cache = model::ModelCache::default();
+        model::build_chunked(&grammar, &path(), RELATIVE, &text, &chunks, &mut warm_cache);
         g.bench_function(BenchmarkId::new("reparse_and_model", label), |b| {
             b.iter_batched(
                 || (doc.clone(), chunks.clone()),
                 |(mut doc, mut chunks)| {
-                    let (text, outline) = edit(&mut doc, &mut chunks);
-                    model::build_cached(&grammar, &path(), RELATIVE, &text, &outline, &mut warm_cache)
+                    let change = doc.apply_change(Some((at, at)), "x", PositionEncoding::Utf16);
+                    chunks.edit(&change);
+                    let text = doc.rope().to_string();
+                    chunks.update(&text);
+                    model::build_chunked(&grammar, &path(), RELATIVE, &text, &chunks, &mut warm_cache)
                 },
                 BatchSize::SmallInput,
             );

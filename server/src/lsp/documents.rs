@@ -6,7 +6,8 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::syntax::{Chunks, InlineCache};
+use crate::model::ModelCache;
+use crate::syntax::Chunks;
 use crate::text::{Document, PositionEncoding};
 use dashmap::DashMap;
 use tower_lsp_server::ls_types as lsp;
@@ -23,8 +24,8 @@ pub struct OpenDoc {
     pub generation: u64,
     /// The block outline in parsed chunks, told of every change since, ready for an update.
     pub chunks: Chunks,
-    /// Inline parses of the last build, reused by the next one.
-    pub inline_cache: InlineCache,
+    /// Inline parses and per-chunk model facts of the last build, reused by the next one.
+    pub model_cache: ModelCache,
 }
 
 /// A consistent copy of an open document for analysis off the request path.
@@ -34,7 +35,7 @@ pub struct Snapshot {
     pub version: i32,
     pub generation: u64,
     pub chunks: Chunks,
-    pub inline_cache: InlineCache,
+    pub model_cache: ModelCache,
 }
 
 /// Why a notification was not applied.
@@ -69,7 +70,7 @@ impl Documents {
                 version: params.version,
                 generation,
                 chunks: Chunks::default(),
-                inline_cache: InlineCache::default(),
+                model_cache: ModelCache::default(),
             },
         );
         generation
@@ -107,25 +108,25 @@ impl Documents {
         self.open.remove(uri).map(|(_, doc)| doc.path)
     }
 
-    /// A copy to analyse; it borrows the document's inline cache until [`Self::store_tree`].
+    /// A copy to analyse; it borrows the document's model cache until [`Self::store_chunks`].
     pub fn snapshot(&self, uri: &lsp::Uri) -> Option<Snapshot> {
         let mut doc = self.open.get_mut(uri)?;
-        let inline_cache = std::mem::take(&mut doc.inline_cache);
+        let model_cache = std::mem::take(&mut doc.model_cache);
         Some(Snapshot {
             path: doc.path.clone(),
             text: doc.text.rope().clone(),
             version: doc.version,
             generation: doc.generation,
             chunks: doc.chunks.clone(),
-            inline_cache,
+            model_cache,
         })
     }
 
     /// Keep freshly parsed chunks, unless the document changed while they were being parsed, and
-    /// return the inline cache (valid for any text: it is keyed by content).
-    pub fn store_chunks(&self, uri: &lsp::Uri, generation: u64, chunks: Chunks, inline_cache: InlineCache) {
+    /// return the model cache (valid for any text: it is keyed by run content and chunk identity).
+    pub fn store_chunks(&self, uri: &lsp::Uri, generation: u64, chunks: Chunks, model_cache: ModelCache) {
         if let Some(mut doc) = self.open.get_mut(uri) {
-            doc.inline_cache = inline_cache;
+            doc.model_cache = model_cache;
             if doc.generation == generation {
                 doc.chunks = chunks;
             }

@@ -254,10 +254,9 @@ impl State {
         let text: String = snap.text.to_string();
         let mut chunks = std::mem::take(&mut snap.chunks);
         chunks.update(&text);
-        let outline = chunks.outline(text.len());
-        let mut inline_cache = std::mem::take(&mut snap.inline_cache);
-        let model = model::build_cached(&grammar, &snap.path, &relative, &text, &outline, &mut inline_cache);
-        self.docs.store_chunks(uri, snap.generation, chunks, inline_cache);
+        let mut model_cache = std::mem::take(&mut snap.model_cache);
+        let model = model::build_chunked(&grammar, &snap.path, &relative, &text, &chunks, &mut model_cache);
+        self.docs.store_chunks(uri, snap.generation, chunks, model_cache);
         self.store_open(uri, &snap, IndexedDoc::new(model, Arc::from(text)), &grammar)
     }
 

@@ -4,155 +4,340 @@
 //! markers come from the line patterns of the document's kind, run over each line with code,
 //! HTML and link destinations made opaque so nothing inside them is ever read. Names and titles
 //! are then copied from the original text.
+//!
+//! The build is two passes. The first, [`ChunkFacts::scan`], reads lines and finds what each one
+//! holds whatever comes before it: its masks and links, which clause patterns match it and their
+//! captures, the keys it mentions, its markers. The second, [`Assembler`], walks those facts in
+//! document order and decides what depends on context: which candidate is a clause (`under`,
+//! `parent`, list depth), computed keys and ordinals, references that overlap a clause key,
+//! reference links resolved against the document's definitions. An open document's facts are
+//! kept per parsed chunk ([`ModelCache`]) with offsets relative to the chunk, so an edit scans
+//! only the chunks it parsed again and the rest of the build is a walk over the kept facts.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use super::grammar::{ClauseRule, Grammar, Kind, KindId, LineHits, keys_in};
+use super::grammar::{ClauseRule, Grammar, Kind, KindId, NamespaceId, keys_in};
 use super::{
     Clause, DocModel, Fold, FoldKind, Link, LinkKind, Marker, Reference, Role, Section, detect_kind, normalize_heading,
 };
-use crate::syntax::{InlineCache, InlineLinkKind, InlineRun, MaskKind, Outline, fast_inline, inline_parse};
+use crate::syntax::{Chunks, InlineCache, InlineLinkKind, InlineRun, MaskKind, Outline, fast_inline, inline_parse};
 
 /// Build the model of the document at `path`, whose workspace-relative form is `relative`.
+///
+/// A cold build parses each inline run once and keeps nothing: copying every run into a cache
+/// that is dropped at once cost more than the parses it could save.
 pub fn build(grammar: &Grammar, path: &Path, relative: &str, text: &str, outline: &Outline) -> DocModel {
-    build_with(grammar, path, relative, text, outline, None)
+    let (mut model, kind) = structure(grammar, path, relative, text, outline);
+    let has_definitions = !outline.link_definitions.is_empty();
+    let facts = ChunkFacts::scan(grammar, grammar.kind(kind), text, outline, has_definitions, None);
+    Assembler::new(grammar, text, outline, &mut model).run([(0, &facts)]);
+    model.shrink();
+    model
 }
 
-/// [`build`], reusing the inline parses of runs that did not change since the last build.
-pub fn build_cached(
-    grammar: &Grammar,
+/// [`build`] for an open document parsed in chunks: the facts of chunks parsed again are scanned
+/// (reusing the inline parses of runs that did not change), the others are taken from `cache`.
+pub fn build_chunked(
+    grammar: &Arc<Grammar>,
     path: &Path,
     relative: &str,
     text: &str,
-    outline: &Outline,
-    cache: &mut InlineCache,
+    chunks: &Chunks,
+    cache: &mut ModelCache,
 ) -> DocModel {
-    build_with(grammar, path, relative, text, outline, Some(cache))
+    let outline = chunks.outline(text.len());
+    let (mut model, kind) = structure(grammar, path, relative, text, &outline);
+    let has_definitions = !outline.link_definitions.is_empty();
+    // Facts depend on the rules (grammar and kind) and on whether runs with a bare `[` are parsed.
+    let same_rules =
+        cache.rules.as_ref().is_some_and(|(g, k, d)| Arc::ptr_eq(g, grammar) && *k == kind && *d == has_definitions);
+    if !same_rules {
+        cache.chunks.clear();
+        cache.rules = Some((grammar.clone(), kind, has_definitions));
+    }
+    cache.inline.begin();
+    let mut kept = std::mem::take(&mut cache.chunks);
+    let parts: Vec<(usize, &Arc<Outline>)> = chunks.parts().collect();
+    let mut facts = Vec::with_capacity(parts.len());
+    for (i, &(start, part)) in parts.iter().enumerate() {
+        let end = parts.get(i + 1).map_or(text.len(), |p| p.0);
+        let key = Arc::as_ptr(part) as usize;
+        let found = match kept.remove(&key) {
+            Some((_, found)) => found,
+            None => Arc::new(ChunkFacts::scan(
+                grammar,
+                grammar.kind(kind),
+                &text[start..end],
+                part,
+                has_definitions,
+                Some(&mut cache.inline),
+            )),
+        };
+        cache.chunks.insert(key, (part.clone(), found.clone()));
+        facts.push((start, found));
+    }
+    Assembler::new(grammar, text, &outline, &mut model).run(facts.iter().map(|(start, f)| (*start, &**f)));
+    model
 }
 
-/// A cold build (`cache` is `None`) parses each run once and keeps nothing: copying every run
-/// into a cache that is dropped at once cost more than the parses it could save.
-fn build_with(
-    grammar: &Grammar,
-    path: &Path,
-    relative: &str,
-    text: &str,
-    outline: &Outline,
-    cache: Option<&mut InlineCache>,
-) -> DocModel {
+/// What an open document's last build found per parsed chunk, kept for the next build.
+#[derive(Default)]
+pub struct ModelCache {
+    inline: InlineCache,
+    /// The grammar, kind and presence of link reference definitions the facts were found under.
+    rules: Option<(Arc<Grammar>, KindId, bool)>,
+    /// By the address of the chunk's outline, which the entry keeps alive so no other chunk
+    /// takes that address: a chunk parsed again gets a new outline.
+    chunks: HashMap<usize, (Arc<Outline>, Arc<ChunkFacts>)>,
+}
+
+/// The model's sections, kind and scope, and the facts every build derives from the whole outline.
+fn structure(grammar: &Grammar, path: &Path, relative: &str, text: &str, outline: &Outline) -> (DocModel, KindId) {
     let sections = sections(text, outline);
     let heading_lines: Vec<(String, &str)> =
         sections.iter().map(|s| (s.title.clone(), line_text(text, s.heading.start))).collect();
     let kind_id = detect_kind(grammar, relative, &heading_lines);
     let kind = grammar.kind(kind_id);
     let mut model = DocModel { sections, ..DocModel::empty(path, kind_id, scope_of(kind, path, relative), text.len()) };
-    let (inline_masks, links) = inline_facts(text, outline, cache);
-    model.links = links;
-    model.masked = merge(outline.masks.iter().map(|m| m.range.clone()).chain(inline_masks.iter().cloned()).collect());
-    Extractor::new(grammar, kind_id, text, outline, &mut model, inline_masks).run();
     model.folds = folds(text, outline, &model.sections);
-    model.shrink();
-    model
+    (model, kind_id)
 }
 
-/// Masks and links of the inline runs. A run is parsed only when it may hold a code span, HTML
-/// or an inline link, or, in a document with link reference definitions, a reference link.
-/// Definitions' destinations are masked like inline ones.
-fn inline_facts(text: &str, outline: &Outline, mut cache: Option<&mut InlineCache>) -> (Vec<Range<usize>>, Vec<Link>) {
-    let mut masks = Vec::new();
-    let mut links = Vec::new();
-    // Reference links, resolved once the definitions are known: (text, label, position in `links`).
-    let mut pending: Vec<(Range<usize>, String, usize)> = Vec::new();
-    let has_definitions = !outline.link_definitions.is_empty();
-    if let Some(cache) = cache.as_deref_mut() {
-        cache.begin();
-    }
-    let mut uncached: InlineRun;
-    for inline in &outline.inlines {
-        let run = &text[inline.clone()];
-        let bytes = run.as_bytes();
-        if !(memchr::memchr2(b'`', b'<', bytes).is_some()
-            || memchr::memmem::find(bytes, b"](").is_some()
-            || (has_definitions && memchr::memchr(b'[', bytes).is_some()))
-        {
-            continue;
-        }
-        let parsed = match cache.as_deref_mut() {
-            Some(cache) => cache.run(run),
-            None => {
-                uncached = fast_inline(run).unwrap_or_else(|| inline_parse(run));
-                &uncached
-            }
+/// What a stretch of text (a chunk or a whole document) holds whatever comes before it, with
+/// offsets relative to its start.
+#[derive(Default)]
+struct ChunkFacts {
+    /// Headings and list items in the stretch's outline, to number those of the stretches after it.
+    headings: usize,
+    list_items: usize,
+    /// Code spans, inline HTML, link destinations (definitions' too), sorted.
+    inline_masks: Vec<Range<usize>>,
+    /// Inline links and images.
+    links: Vec<Link>,
+    /// Reference links, resolved once the document's definitions are known.
+    pending: Vec<PendingLink>,
+    /// Lines that open a heading or match a pattern, in order.
+    lines: Vec<LineFact>,
+    candidates: Vec<Candidate>,
+    /// Capture groups of the candidates, relative to their line.
+    groups: Vec<Option<Range<usize>>>,
+    references: Vec<KeyFound>,
+    markers: Vec<MarkerFound>,
+}
+
+struct PendingLink {
+    text: Range<usize>,
+    label: String,
+    /// How many links precede it.
+    at: usize,
+}
+
+struct LineFact {
+    start: usize,
+    /// The line's length without its line break.
+    len: usize,
+    /// Indices in the stretch's outline.
+    heading: Option<usize>,
+    list_item: Option<usize>,
+    /// Ranges of [`ChunkFacts::candidates`], [`ChunkFacts::references`], [`ChunkFacts::markers`].
+    candidates: Range<usize>,
+    references: Range<usize>,
+    markers: Range<usize>,
+}
+
+/// A clause pattern that matches the line, in the kind's rule order; whether it defines a clause
+/// depends on the context.
+struct Candidate {
+    rule: usize,
+    /// Range of [`ChunkFacts::groups`].
+    groups: Range<usize>,
+    /// Where the key is written, relative to the line.
+    id: Range<usize>,
+    /// Where the title starts and the match ends, for a pattern whose title is the rest of the line.
+    title_at: usize,
+    end: usize,
+}
+
+/// A key a reference pattern finds on the line, relative to the line.
+struct KeyFound {
+    key: String,
+    namespace: NamespaceId,
+    range: Range<usize>,
+}
+
+struct MarkerFound {
+    rule: usize,
+    range: Range<usize>,
+}
+
+impl ChunkFacts {
+    /// The facts of `text` (a chunk or a whole document) with its own `outline`.
+    fn scan(
+        grammar: &Grammar,
+        kind: &Kind,
+        text: &str,
+        outline: &Outline,
+        has_definitions: bool,
+        cache: Option<&mut InlineCache>,
+    ) -> ChunkFacts {
+        let mut facts = ChunkFacts {
+            headings: outline.headings.len(),
+            list_items: outline.list_items.len(),
+            ..ChunkFacts::default()
         };
-        let shift = |r: &Range<usize>| r.start + inline.start..r.end + inline.start;
-        masks.extend(parsed.masks.iter().map(shift));
-        for link in &parsed.links {
-            let kind = match &link.kind {
-                InlineLinkKind::Inline => LinkKind::Inline,
-                InlineLinkKind::Image => LinkKind::Image,
-                InlineLinkKind::Reference { label } => {
-                    if has_definitions {
-                        pending.push((shift(&link.text), normalize_label(&run[label.clone()]), links.len()));
-                    }
-                    continue;
+        facts.inline_facts(text, outline, has_definitions, cache);
+        facts.line_facts(grammar, kind, text, outline);
+        facts
+    }
+
+    /// Masks and links of the inline runs. A run is parsed only when it may hold a code span,
+    /// HTML or an inline link, or, in a document with link reference definitions, a reference
+    /// link. Definitions' destinations are masked like inline ones.
+    fn inline_facts(
+        &mut self,
+        text: &str,
+        outline: &Outline,
+        has_definitions: bool,
+        mut cache: Option<&mut InlineCache>,
+    ) {
+        let mut uncached: InlineRun;
+        for inline in &outline.inlines {
+            let run = &text[inline.clone()];
+            let bytes = run.as_bytes();
+            if !(memchr::memchr2(b'`', b'<', bytes).is_some()
+                || memchr::memmem::find(bytes, b"](").is_some()
+                || (has_definitions && memchr::memchr(b'[', bytes).is_some()))
+            {
+                continue;
+            }
+            let parsed = match cache.as_deref_mut() {
+                Some(cache) => cache.run(run),
+                None => {
+                    uncached = fast_inline(run).unwrap_or_else(|| inline_parse(run));
+                    &uncached
                 }
             };
-            let Some(destination) = &link.destination else { continue };
-            let destination = shift(destination);
-            links.push(Link {
-                kind,
-                text: shift(&link.text),
-                destination: unescape_destination(&text[destination.clone()]),
-                destination_range: destination,
-            });
-        }
-    }
-    let mut labels: HashMap<String, usize> = HashMap::new();
-    let mut definitions = Vec::with_capacity(outline.link_definitions.len());
-    for def in &outline.link_definitions {
-        masks.push(def.destination.clone());
-        // The first definition of a label wins.
-        labels.entry(normalize_label(&text[def.label.clone()])).or_insert(definitions.len());
-        definitions.push(Link {
-            kind: LinkKind::Definition,
-            text: def.label.clone(),
-            destination: unescape_destination(&text[def.destination.clone()]),
-            destination_range: def.destination.clone(),
-        });
-    }
-    // Insert resolved reference links where they occurred, keeping document order.
-    let mut resolved: Vec<(usize, Link)> = pending
-        .into_iter()
-        .filter_map(|(text_range, label, at)| {
-            let def = &definitions[*labels.get(&label)?];
-            Some((
-                at,
-                Link {
-                    kind: LinkKind::Reference,
-                    text: text_range,
-                    destination: def.destination.clone(),
-                    destination_range: def.destination_range.clone(),
-                },
-            ))
-        })
-        .collect();
-    if !resolved.is_empty() {
-        let mut merged = Vec::with_capacity(links.len() + resolved.len());
-        let mut next = resolved.drain(..).peekable();
-        for (i, link) in links.into_iter().enumerate() {
-            while let Some((_, r)) = next.next_if(|(at, _)| *at <= i) {
-                merged.push(r);
+            let shift = |r: &Range<usize>| r.start + inline.start..r.end + inline.start;
+            self.inline_masks.extend(parsed.masks.iter().map(shift));
+            for link in &parsed.links {
+                let kind = match &link.kind {
+                    InlineLinkKind::Inline => LinkKind::Inline,
+                    InlineLinkKind::Image => LinkKind::Image,
+                    InlineLinkKind::Reference { label } => {
+                        if has_definitions {
+                            self.pending.push(PendingLink {
+                                text: shift(&link.text),
+                                label: normalize_label(&run[label.clone()]),
+                                at: self.links.len(),
+                            });
+                        }
+                        continue;
+                    }
+                };
+                let Some(destination) = &link.destination else { continue };
+                let destination = shift(destination);
+                self.links.push(Link {
+                    kind,
+                    text: shift(&link.text),
+                    destination: unescape_destination(&text[destination.clone()]),
+                    destination_range: destination,
+                });
             }
-            merged.push(link);
         }
-        merged.extend(next.map(|(_, r)| r));
-        links = merged;
+        self.inline_masks.extend(outline.link_definitions.iter().map(|d| d.destination.clone()));
+        self.inline_masks.sort_by_key(|r| r.start);
     }
-    links.extend(definitions);
-    masks.sort_by_key(|r| r.start);
-    (masks, links)
+
+    /// Every line not inside a masked block, with masks made opaque, through the kind's patterns.
+    fn line_facts(&mut self, grammar: &Grammar, kind: &Kind, text: &str, outline: &Outline) {
+        let (mut next_heading, mut next_item, mut next_mask, mut next_inline) = (0, 0, 0, 0);
+        let mut masked = String::new();
+        let mut start = 0;
+        while start < text.len() {
+            let content_end = start + line_end(&text.as_bytes()[start..]);
+            let end = next_line_start(text, content_end);
+            let line = start..content_end;
+            start = end;
+
+            while next_mask < outline.masks.len() && outline.masks[next_mask].range.end <= line.start {
+                next_mask += 1;
+            }
+            if outline.masks.get(next_mask).is_some_and(|m| m.range.start <= line.start) {
+                continue;
+            }
+            let heading = find_starting(&outline.headings, &mut next_heading, &line, end, |h| h.range.start);
+            let list_item = find_starting(&outline.list_items, &mut next_item, &line, end, |i| i.range.start);
+
+            masked.clear();
+            masked.push_str(&text[line.clone()]);
+            while next_inline < self.inline_masks.len() && self.inline_masks[next_inline].end <= line.start {
+                next_inline += 1;
+            }
+            for mask in self.inline_masks[next_inline..].iter().take_while(|m| m.start < line.end) {
+                make_opaque(&mut masked, mask.start.max(line.start) - line.start, mask.end.min(line.end) - line.start);
+            }
+
+            let hits = kind.line_hits(&masked);
+            let candidates = self.candidates.len();
+            for (_, &rule_index) in kind.clause_rules.iter().enumerate().filter(|(i, _)| hits.clause(*i)) {
+                let rule = &grammar.clause_rules[rule_index];
+                let Some(caps) = rule.pattern.captures(&masked) else { continue };
+                let mut whole = caps.get(0).map_or(0..0, |m| m.range());
+                let title_at = whole.end;
+                if rule.title_rest {
+                    whole.end = masked.len();
+                }
+                let id = caps
+                    .name("id")
+                    .or_else(|| caps.name("key"))
+                    .or_else(|| caps.name("n"))
+                    .map(|m| m.range())
+                    .unwrap_or_else(|| marker_span(&masked, &whole));
+                let groups = self.groups.len();
+                self.groups.extend(caps.iter().map(|m| m.map(|m| m.range())));
+                self.candidates.push(Candidate {
+                    rule: rule_index,
+                    groups: groups..self.groups.len(),
+                    id,
+                    title_at,
+                    end: whole.end,
+                });
+            }
+            let references = self.references.len();
+            for (_, &rule_index) in kind.reference_rules.iter().enumerate().filter(|(i, _)| hits.reference(*i)) {
+                let rule = &grammar.reference_rules[rule_index];
+                keys_in(&rule.pattern, rule.groups, rule.item.as_ref(), rule.id.as_ref(), &masked, |found| {
+                    self.references.push(KeyFound { key: found.key, namespace: rule.namespace, range: found.range });
+                });
+            }
+            let markers = self.markers.len();
+            for (_, &rule_index) in kind.marker_rules.iter().enumerate().filter(|(i, _)| hits.marker(*i)) {
+                let rule = &grammar.marker_rules[rule_index];
+                self.markers.extend(
+                    rule.pattern.find_iter(&masked).map(|m| MarkerFound { rule: rule_index, range: m.range() }),
+                );
+            }
+            let fact = LineFact {
+                start: line.start,
+                len: masked.len(),
+                heading,
+                list_item,
+                candidates: candidates..self.candidates.len(),
+                references: references..self.references.len(),
+                markers: markers..self.markers.len(),
+            };
+            if heading.is_some()
+                || !fact.candidates.is_empty()
+                || !fact.references.is_empty()
+                || !fact.markers.is_empty()
+            {
+                self.lines.push(fact);
+            }
+        }
+    }
 }
 
 /// CommonMark label matching: case-insensitive, inner whitespace collapsed.
@@ -228,153 +413,129 @@ fn scope_of(kind: &Kind, path: &Path, relative: &str) -> Option<PathBuf> {
     })
 }
 
-struct Extractor<'a> {
+/// The second pass: a document's facts in order, with what depends on the lines before.
+struct Assembler<'a> {
     grammar: &'a Grammar,
-    kind: &'a Kind,
     text: &'a str,
     outline: &'a Outline,
     model: &'a mut DocModel,
-    /// Blanked byte ranges inside inline runs, sorted.
-    inline_masks: Vec<Range<usize>>,
     ordinals: HashMap<(Option<usize>, Option<usize>, usize), usize>,
+    section_stack: Vec<usize>,
+    open_clauses: Vec<usize>,
 }
 
-/// One line and where it sits in the outline.
-struct Line<'t> {
+/// One line of the facts, placed in the document.
+struct Line<'f> {
     start: usize,
-    masked: &'t str,
-    /// Which of the kind's rules may match the line.
-    hits: &'t LineHits,
+    len: usize,
     heading: Option<usize>,
     list_item: Option<usize>,
-    /// Sections enclosing the line, outermost first, excluding one the line itself opens.
-    ancestors: &'t [usize],
-    open_clauses: &'t [usize],
+    facts: &'f ChunkFacts,
+    fact: &'f LineFact,
 }
 
-impl<'a> Extractor<'a> {
-    fn new(
-        grammar: &'a Grammar,
-        kind: KindId,
-        text: &'a str,
-        outline: &'a Outline,
-        model: &'a mut DocModel,
-        masks: Vec<Range<usize>>,
-    ) -> Self {
-        Extractor {
+impl<'a> Assembler<'a> {
+    fn new(grammar: &'a Grammar, text: &'a str, outline: &'a Outline, model: &'a mut DocModel) -> Self {
+        Assembler {
             grammar,
-            kind: grammar.kind(kind),
             text,
             outline,
             model,
-            inline_masks: masks,
             ordinals: HashMap::new(),
+            section_stack: Vec::new(),
+            open_clauses: Vec::new(),
         }
     }
 
-    fn run(mut self) {
-        let text = self.text;
-        let outline = self.outline;
-        let (mut next_heading, mut next_item, mut next_mask, mut next_inline) = (0, 0, 0, 0);
-        let mut section_stack: Vec<usize> = Vec::new();
-        let mut open_clauses: Vec<usize> = Vec::new();
-        let mut masked = String::new();
-        let mut start = 0;
-        while start < text.len() {
-            let content_end = start + line_end(&text.as_bytes()[start..]);
-            let end = next_line_start(text, content_end);
-            let line = start..content_end;
-            start = end;
-
-            while next_mask < outline.masks.len() && outline.masks[next_mask].range.end <= line.start {
-                next_mask += 1;
-            }
-            if outline.masks.get(next_mask).is_some_and(|m| m.range.start <= line.start) {
-                continue;
-            }
-            let heading = find_starting(&outline.headings, &mut next_heading, &line, end, |h| h.range.start);
-            let list_item = find_starting(&outline.list_items, &mut next_item, &line, end, |i| i.range.start);
-            while section_stack.last().is_some_and(|&s| self.model.sections[s].range.end <= line.start) {
-                section_stack.pop();
-            }
-            while open_clauses.last().is_some_and(|&c| self.model.clauses[c].range.end <= line.start) {
-                open_clauses.pop();
-            }
-
-            masked.clear();
-            masked.push_str(&text[line.clone()]);
-            while next_inline < self.inline_masks.len() && self.inline_masks[next_inline].end <= line.start {
-                next_inline += 1;
-            }
-            for mask in self.inline_masks[next_inline..].iter().take_while(|m| m.start < line.end) {
-                make_opaque(&mut masked, mask.start.max(line.start) - line.start, mask.end.min(line.end) - line.start);
-            }
-
-            let hits = self.kind.line_hits(&masked);
-            let new_clause = {
-                let ctx = Line {
-                    start: line.start,
-                    masked: &masked,
-                    hits: &hits,
-                    heading,
-                    list_item,
-                    ancestors: &section_stack,
-                    open_clauses: &open_clauses,
+    /// Place the facts of consecutive stretches, each with its start in the document.
+    fn run<'f>(mut self, parts: impl IntoIterator<Item = (usize, &'f ChunkFacts)>) {
+        let (mut headings, mut list_items) = (0, 0);
+        let mut inline_masks = Vec::new();
+        let mut links = Vec::new();
+        let mut pending = Vec::new();
+        for (at, facts) in parts {
+            let shift = |r: &Range<usize>| r.start + at..r.end + at;
+            inline_masks.extend(facts.inline_masks.iter().map(shift));
+            pending.extend(facts.pending.iter().map(|p| (shift(&p.text), p.label.as_str(), p.at + links.len())));
+            links.extend(facts.links.iter().map(|l| Link {
+                kind: l.kind,
+                text: shift(&l.text),
+                destination: l.destination.clone(),
+                destination_range: shift(&l.destination_range),
+            }));
+            for fact in &facts.lines {
+                let line = Line {
+                    start: at + fact.start,
+                    len: fact.len,
+                    heading: fact.heading.map(|h| h + headings),
+                    list_item: fact.list_item.map(|i| i + list_items),
+                    facts,
+                    fact,
                 };
-                let clause = self.clause(&ctx);
-                let first_new = self.model.clauses.len();
-                if let Some(clause) = clause {
-                    self.model.clauses.push(clause);
-                }
-                self.references(&ctx, first_new);
-                self.markers(&ctx);
-                (self.model.clauses.len() > first_new).then_some(first_new)
-            };
-            if let Some(index) = heading {
-                section_stack.push(index);
+                self.line(&line);
             }
-            if let Some(index) = new_clause {
-                open_clauses.push(index);
-            }
+            headings += facts.headings;
+            list_items += facts.list_items;
+        }
+        self.model.links = resolve_references(self.text, self.outline, links, pending);
+        self.model.masked = merge(self.outline.masks.iter().map(|m| m.range.clone()).chain(inline_masks).collect());
+    }
+
+    fn line(&mut self, line: &Line) {
+        while self.section_stack.last().is_some_and(|&s| self.model.sections[s].range.end <= line.start) {
+            self.section_stack.pop();
+        }
+        while self.open_clauses.last().is_some_and(|&c| self.model.clauses[c].range.end <= line.start) {
+            self.open_clauses.pop();
+        }
+        let first_new = self.model.clauses.len();
+        if let Some(clause) = self.clause(line) {
+            self.model.clauses.push(clause);
+        }
+        self.references(line, first_new);
+        for found in &line.facts.markers[line.fact.markers.clone()] {
+            let kind = self.grammar.marker_rules[found.rule].kind.clone();
+            self.model
+                .markers
+                .push(Marker { kind, range: line.start + found.range.start..line.start + found.range.end });
+        }
+        if let Some(index) = line.heading {
+            self.section_stack.push(index);
+        }
+        if self.model.clauses.len() > first_new {
+            self.open_clauses.push(first_new);
         }
     }
 
     fn clause(&mut self, line: &Line) -> Option<Clause> {
         let grammar = self.grammar;
-        let hits = self.kind.clause_rules.iter().enumerate().filter(|(i, _)| line.hits.clause(*i));
-        for (_, &rule_index) in hits {
-            let rule = &grammar.clause_rules[rule_index];
+        for candidate in &line.facts.candidates[line.fact.candidates.clone()] {
+            let rule = &grammar.clause_rules[candidate.rule];
             if let Some(under) = &rule.under
-                && !line.ancestors.iter().any(|&s| under.is_match(&self.model.sections[s].title))
+                && !self.section_stack.iter().any(|&s| under.is_match(&self.model.sections[s].title))
             {
                 continue;
             }
             if rule.top_level && line.list_item.is_none_or(|i| self.outline.list_items[i].depth != 0) {
                 continue;
             }
-            let Some(caps) = rule.pattern.captures(line.masked) else { continue };
             let parent = rule.parent.as_ref().and_then(|kind| {
-                line.open_clauses.iter().rev().copied().find(|&c| self.model.clauses[c].kind == *kind)
+                self.open_clauses.iter().rev().copied().find(|&c| self.model.clauses[c].kind == *kind)
             });
             if rule.parent.is_some() && parent.is_none() {
                 continue;
             }
-            let Some(id) = self.clause_id(rule, &caps, parent, line) else { continue };
-            let mut whole = caps.get(0).map_or(0..0, |m| m.range());
-            let title_at = whole.end;
-            if rule.title_rest {
-                whole.end = line.masked.len();
-            }
-            let id_local = caps
-                .name("id")
-                .or_else(|| caps.name("key"))
-                .or_else(|| caps.name("n"))
-                .map(|m| m.range())
-                .unwrap_or_else(|| marker_span(line.masked, &whole));
+            let (text, groups) = (self.text, &line.facts.groups[candidate.groups.clone()]);
+            let group = |name: &str| -> Option<&'a str> {
+                let i = rule.pattern.capture_names().position(|n| n == Some(name))?;
+                let r = groups.get(i)?.as_ref()?;
+                Some(&text[line.start + r.start..line.start + r.end])
+            };
+            let Some(id) = self.clause_id(rule, &group, parent) else { continue };
             let title = if rule.title_rest {
-                Some(self.text[line.start + title_at..line.start + whole.end].trim().to_string())
+                Some(text[line.start + candidate.title_at..line.start + candidate.end].trim().to_string())
             } else {
-                caps.name("title").map(|m| original(self.text, line, &m).trim().to_string())
+                group("title").map(|t| t.trim().to_string())
             };
             let title = title
                 .filter(|t| !t.is_empty())
@@ -385,7 +546,7 @@ impl<'a> Extractor<'a> {
                 kind: rule.kind.clone(),
                 namespace: rule.namespace,
                 title,
-                id_range: line.start + id_local.start..line.start + id_local.end,
+                id_range: line.start + candidate.id.start..line.start + candidate.id.end,
                 range: self.clause_range(line),
                 global: rule.global,
                 parent,
@@ -394,18 +555,21 @@ impl<'a> Extractor<'a> {
         None
     }
 
-    fn clause_id(
+    /// The key a candidate defines: its `id` group, or its template rendered with the parent's
+    /// key, the ordinal and the groups. `group` reads a capture in the original text: patterns
+    /// match around masks, but a requirement name keeps its code spans (OpenSpec compares names
+    /// exactly).
+    fn clause_id<'t>(
         &mut self,
         rule: &ClauseRule,
-        caps: &regex::Captures,
+        group: &dyn Fn(&str) -> Option<&'t str>,
         parent: Option<usize>,
-        line: &Line,
     ) -> Option<String> {
         let Some(template) = &rule.id else {
-            return caps.name("id").map(|m| original(self.text, line, &m).trim().to_string());
+            return group("id").map(|id| id.trim().to_string());
         };
         let ordinal = if rule.ordinal {
-            let key = (parent, line.ancestors.last().copied(), rule.namespace.0 as usize);
+            let key = (parent, self.section_stack.last().copied(), rule.namespace.0 as usize);
             let counter = self.ordinals.entry(key).or_insert(0);
             *counter += 1;
             Some(*counter)
@@ -416,7 +580,7 @@ impl<'a> Extractor<'a> {
         template.render(&|name| match name {
             "parent" => parent.map(|p| clauses[p].id.clone()),
             "ordinal" => ordinal.map(|o| o.to_string()),
-            other => caps.name(other).map(|m| original(self.text, line, &m).to_string()),
+            other => group(other).map(str::to_string),
         })
     }
 
@@ -428,58 +592,89 @@ impl<'a> Extractor<'a> {
         if let Some(i) = line.list_item {
             return trim_end(self.text, self.outline.list_items[i].range.clone());
         }
-        line.start..line.start + line.masked.len()
+        line.start..line.start + line.len
     }
 
     fn references(&mut self, line: &Line, first_new_clause: usize) {
-        let grammar = self.grammar;
+        let found = &line.facts.references[line.fact.references.clone()];
+        if found.is_empty() {
+            return;
+        }
         let taken: Vec<Range<usize>> =
             self.model.clauses[first_new_clause..].iter().map(|c| c.id_range.clone()).collect();
         // The line's references so far, disjoint, as start -> end: one lookup tells whether a new
         // one overlaps any (a line may hold a hundred thousand).
         let mut line_refs: BTreeMap<usize, usize> = BTreeMap::new();
-        let hits = self.kind.reference_rules.iter().enumerate().filter(|(i, _)| line.hits.reference(*i));
-        for (_, &rule_index) in hits {
-            let rule = &grammar.reference_rules[rule_index];
-            let references = &mut self.model.references;
-            keys_in(&rule.pattern, rule.groups, rule.item.as_ref(), rule.id.as_ref(), line.masked, |found| {
-                let range = line.start + found.range.start..line.start + found.range.end;
-                let overlaps = |r: &Range<usize>| r.start < range.end && range.start < r.end;
-                if taken.iter().any(overlaps)
-                    || line_refs.range(..range.end).next_back().is_some_and(|(_, &end)| end > range.start)
-                {
-                    return;
-                }
-                line_refs.insert(range.start, range.end);
-                references.push(Reference {
-                    id: found.key,
-                    namespace: rule.namespace,
-                    range,
-                    role: Role::Cites,
-                    pin: None,
-                    unit: None,
-                });
-            });
-        }
-    }
-
-    fn markers(&mut self, line: &Line) {
-        let hits = self.kind.marker_rules.iter().enumerate().filter(|(i, _)| line.hits.marker(*i));
-        for (_, &rule_index) in hits {
-            let rule = &self.grammar.marker_rules[rule_index];
-            for m in rule.pattern.find_iter(line.masked) {
-                self.model
-                    .markers
-                    .push(Marker { kind: rule.kind.clone(), range: line.start + m.start()..line.start + m.end() });
+        for key in found {
+            let range = line.start + key.range.start..line.start + key.range.end;
+            let overlaps = |r: &Range<usize>| r.start < range.end && range.start < r.end;
+            if taken.iter().any(overlaps)
+                || line_refs.range(..range.end).next_back().is_some_and(|(_, &end)| end > range.start)
+            {
+                continue;
             }
+            line_refs.insert(range.start, range.end);
+            self.model.references.push(Reference {
+                id: key.key.clone(),
+                namespace: key.namespace,
+                range,
+                role: Role::Cites,
+                pin: None,
+                unit: None,
+            });
         }
     }
 }
 
-/// What a capture on the masked line covers in the original text: patterns match around masks,
-/// but a requirement name or title keeps its code spans (OpenSpec compares names exactly).
-fn original<'t>(text: &'t str, line: &Line, capture: &regex::Match) -> &'t str {
-    &text[line.start + capture.start()..line.start + capture.end()]
+/// The links in document order with reference links resolved against the document's
+/// definitions (the first definition of a label wins), then the definitions.
+fn resolve_references(
+    text: &str,
+    outline: &Outline,
+    mut links: Vec<Link>,
+    pending: Vec<(Range<usize>, &str, usize)>,
+) -> Vec<Link> {
+    let mut labels: HashMap<String, usize> = HashMap::new();
+    let mut definitions = Vec::with_capacity(outline.link_definitions.len());
+    for def in &outline.link_definitions {
+        labels.entry(normalize_label(&text[def.label.clone()])).or_insert(definitions.len());
+        definitions.push(Link {
+            kind: LinkKind::Definition,
+            text: def.label.clone(),
+            destination: unescape_destination(&text[def.destination.clone()]),
+            destination_range: def.destination.clone(),
+        });
+    }
+    // Insert resolved reference links where they occurred, keeping document order.
+    let mut resolved: Vec<(usize, Link)> = pending
+        .into_iter()
+        .filter_map(|(text_range, label, at)| {
+            let def = &definitions[*labels.get(label)?];
+            Some((
+                at,
+                Link {
+                    kind: LinkKind::Reference,
+                    text: text_range,
+                    destination: def.destination.clone(),
+                    destination_range: def.destination_range.clone(),
+                },
+            ))
+        })
+        .collect();
+    if !resolved.is_empty() {
+        let mut merged = Vec::with_capacity(links.len() + resolved.len());
+        let mut next = resolved.drain(..).peekable();
+        for (i, link) in links.into_iter().enumerate() {
+            while let Some((_, r)) = next.next_if(|(at, _)| *at <= i) {
+                merged.push(r);
+            }
+            merged.push(link);
+        }
+        merged.extend(next.map(|(_, r)| r));
+        links = merged;
+    }
+    links.extend(definitions);
+    links
 }
 
 /// The first element (by `start`) that starts on this line, advancing a shared cursor.
@@ -566,4 +761,137 @@ fn folds(text: &str, outline: &Outline, sections: &[Section]) -> Vec<Fold> {
         .collect();
     folds.sort_by_key(|f| (f.range.start, std::cmp::Reverse(f.range.end)));
     folds
+}
+
+/// Verifies specs/007-edit-latency/spec.md FR-006.
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::text::ByteEdit;
+
+    /// A document of each kind whose rules depend on context: Spec Kit stories with computed
+    /// scenario keys, tasks under phases; Kiro criteria numbered under their requirement.
+    const PATHS: &[&str] = &["specs/001-x/spec.md", "specs/001-x/tasks.md", ".kiro/specs/x/requirements.md"];
+
+    /// Lines that open sections, clauses, references, markers, masks and links, with the block
+    /// syntax that moves chunk boundaries.
+    const FRAGMENTS: &[&str] = &[
+        "# Feature Specification: X\n",
+        "## Requirements *(mandatory)*\n",
+        "### Functional Requirements\n",
+        "### User Story 1 - Pay (Priority: P1)\n",
+        "**Acceptance Scenarios**:\n",
+        "1. **Given** a cart, **When** paid, **Then** done\n",
+        "- **FR-001**: System MUST pay per SC-001.\n",
+        "- **FR-002**: Users MUST see `FR-009` [NEEDS CLARIFICATION: which?]\n",
+        "- **SC-001**: 95% within 2 s\n",
+        "## Phase 1: Setup\n",
+        "- [ ] T001 [P] [US1] Build in src/x.rs per FR-001\n",
+        "- [x] T002 Test per FR-002, SC-001\n",
+        "### Requirement 1\n",
+        "#### Acceptance Criteria\n",
+        "1. WHEN paid THEN the system SHALL log\n",
+        "_Requirements: 1.1, 2.3_\n",
+        "See [plan] and [the spec](spec.md).\n",
+        "[plan]: ./plan.md\n",
+        "```\n",
+        "<!--\n",
+        "-->\n",
+        "  - nested FR-003\n",
+        "text per FR-001\n",
+        "\n",
+        "x",
+    ];
+
+    fn text_strategy() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(FRAGMENTS), 0..40).prop_map(|parts| parts.concat())
+    }
+
+    fn edit_strategy() -> impl Strategy<Value = (f64, f64, String, bool)> {
+        (0.0..=1.0f64, 0.0..=0.2f64, prop::collection::vec(prop::sample::select(FRAGMENTS), 0..3), any::<bool>())
+            .prop_map(|(start, len, parts, build)| (start, len, parts.concat(), build))
+    }
+
+    fn floor(text: &str, mut at: usize) -> usize {
+        at = at.min(text.len());
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        at
+    }
+
+    fn byte_edit(start: usize, old_end: usize, new_end: usize) -> ByteEdit {
+        ByteEdit {
+            start_byte: start,
+            old_end_byte: old_end,
+            new_end_byte: new_end,
+            start_point: (0, 0),
+            old_end_point: (0, 0),
+            new_end_point: (0, 0),
+        }
+    }
+
+    fn fresh(grammar: &Grammar, path: &Path, relative: &str, text: &str) -> DocModel {
+        let tree = crate::syntax::parse_blocks(&ropey::Rope::from_str(text), None);
+        build(grammar, path, relative, text, &crate::syntax::outline(&tree, text.len()))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Chunks of a few lines each, so that facts are kept and reused across many of them.
+        #[test]
+        fn a_model_built_from_kept_chunk_facts_equals_a_fresh_build(
+            relative in prop::sample::select(PATHS),
+            initial in text_strategy(),
+            edits in prop::collection::vec(edit_strategy(), 1..10),
+        ) {
+            let grammar = Grammar::builtin();
+            let path = Path::new("/w").join(relative);
+            let mut text = initial;
+            let mut chunks = Chunks::with_min_chunk(0);
+            chunks.update(&text);
+            let mut cache = ModelCache::default();
+            let model = build_chunked(&grammar, &path, relative, &text, &chunks, &mut cache);
+            prop_assert_eq!(model, fresh(&grammar, &path, relative, &text), "{:?}", text);
+            for (start, len, insert, build) in edits {
+                let start = floor(&text, (start * text.len() as f64) as usize);
+                let end = floor(&text, start + (len * text.len() as f64) as usize).max(start);
+                text.replace_range(start..end, &insert);
+                chunks.edit(&byte_edit(start, end, start + insert.len()));
+                if build {
+                    chunks.update(&text);
+                    let model = build_chunked(&grammar, &path, relative, &text, &chunks, &mut cache);
+                    prop_assert_eq!(model, fresh(&grammar, &path, relative, &text), "{:?}", text);
+                }
+            }
+            chunks.update(&text);
+            let model = build_chunked(&grammar, &path, relative, &text, &chunks, &mut cache);
+            prop_assert_eq!(model, fresh(&grammar, &path, relative, &text), "{:?}", text);
+        }
+    }
+
+    #[test]
+    fn an_edit_scans_only_the_chunks_parsed_again() {
+        let grammar = Grammar::builtin();
+        let relative = "specs/001-x/spec.md";
+        let path = Path::new("/w").join(relative);
+        let mut text: String =
+            (0..40).map(|i| format!("## Part {i}\n\n- **FR-{i:03}**: System MUST x per SC-001.\n\n")).collect();
+        let mut chunks = Chunks::with_min_chunk(0);
+        chunks.update(&text);
+        let mut cache = ModelCache::default();
+        build_chunked(&grammar, &path, relative, &text, &chunks, &mut cache);
+        let before: Vec<*const ChunkFacts> = cache.chunks.values().map(|(_, f)| Arc::as_ptr(f)).collect();
+        let at = text.find("FR-030").unwrap();
+        text.insert(at, 'x');
+        chunks.edit(&byte_edit(at, at, at + 1));
+        chunks.update(&text);
+        let model = build_chunked(&grammar, &path, relative, &text, &chunks, &mut cache);
+        let scanned = cache.chunks.values().filter(|(_, f)| !before.contains(&Arc::as_ptr(f))).count();
+        assert!(scanned <= 2, "{scanned} chunks scanned again");
+        assert_eq!(model, fresh(&grammar, &path, relative, &text));
+    }
 }

@@ -10,7 +10,7 @@ pub mod results;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-pub use build::{build, build_cached};
+pub use build::{ModelCache, build, build_chunked};
 pub use code::{CodeGrammar, build_code};
 pub use detect::detect_kind;
 pub use grammar::{Grammar, KindId, NamespaceId};

@@ -171,6 +171,12 @@ impl Chunks {
         out
     }
 
+    /// Each chunk's start and outline (offsets relative to the start), in order. A chunk parsed
+    /// again gets a new outline, so the outline's identity stands for the chunk's text.
+    pub fn parts(&self) -> impl Iterator<Item = (usize, &Arc<Outline>)> {
+        self.chunks.iter().map(|c| (c.start, &c.outline))
+    }
+
     /// How many chunks the document is parsed in.
     pub fn len(&self) -> usize {
         self.chunks.len()

@@ -28,6 +28,9 @@ pub const RULE: Rule = Rule {
     check,
 };
 
+/// Placeholders that are words, not bracketed tokens.
+const WORDS: [&str; 2] = ["$ARGUMENTS", "TKTK"];
+
 /// Longest bracketed token considered (template phrases can be long sentences).
 const MAX_TOKEN: usize = 200;
 
@@ -37,9 +40,11 @@ fn check(cx: &Context, out: &mut Emitter) {
         return;
     }
     let text = &*cx.doc.text;
+    // memchr's vectorised searches: this rule reads the whole text after every keystroke.
+    let words = WORDS.map(|word| (word, memchr::memmem::Finder::new(word)));
     for segment in model.unmasked(0..text.len()) {
         let part = &text[segment.clone()];
-        for (offset, _) in part.match_indices('[') {
+        for offset in memchr::memchr_iter(b'[', part.as_bytes()) {
             let Some(token) = placeholder_at(part, offset) else { continue };
             let range = segment.start + token.start..segment.start + token.end;
             let inside = range.start + 1..range.end - 1;
@@ -49,8 +54,8 @@ fn check(cx: &Context, out: &mut Emitter) {
             }
             out.emit(range.clone(), message(&text[range]));
         }
-        for word in ["$ARGUMENTS", "TKTK"] {
-            for (offset, _) in part.match_indices(word) {
+        for (word, finder) in &words {
+            for offset in finder.find_iter(part.as_bytes()) {
                 let end = offset + word.len();
                 let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric() && c != '_');
                 if boundary(part[end..].chars().next())
