@@ -769,7 +769,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::text::ByteEdit;
+    use crate::syntax::random_edits::{apply, byte_edit, edit_strategy, text_strategy};
 
     /// A document of each kind whose rules depend on context: Spec Kit stories with computed
     /// scenario keys, tasks under phases; Kiro criteria numbered under their requirement.
@@ -805,34 +805,6 @@ mod tests {
         "x",
     ];
 
-    fn text_strategy() -> impl Strategy<Value = String> {
-        prop::collection::vec(prop::sample::select(FRAGMENTS), 0..40).prop_map(|parts| parts.concat())
-    }
-
-    fn edit_strategy() -> impl Strategy<Value = (f64, f64, String, bool)> {
-        (0.0..=1.0f64, 0.0..=0.2f64, prop::collection::vec(prop::sample::select(FRAGMENTS), 0..3), any::<bool>())
-            .prop_map(|(start, len, parts, build)| (start, len, parts.concat(), build))
-    }
-
-    fn floor(text: &str, mut at: usize) -> usize {
-        at = at.min(text.len());
-        while !text.is_char_boundary(at) {
-            at -= 1;
-        }
-        at
-    }
-
-    fn byte_edit(start: usize, old_end: usize, new_end: usize) -> ByteEdit {
-        ByteEdit {
-            start_byte: start,
-            old_end_byte: old_end,
-            new_end_byte: new_end,
-            start_point: (0, 0),
-            old_end_point: (0, 0),
-            new_end_point: (0, 0),
-        }
-    }
-
     fn fresh(grammar: &Grammar, path: &Path, relative: &str, text: &str) -> DocModel {
         let tree = crate::syntax::parse_blocks(&ropey::Rope::from_str(text), None);
         build(grammar, path, relative, text, &crate::syntax::outline(&tree, text.len()))
@@ -845,8 +817,8 @@ mod tests {
         #[test]
         fn a_model_built_from_kept_chunk_facts_equals_a_fresh_build(
             relative in prop::sample::select(PATHS),
-            initial in text_strategy(),
-            edits in prop::collection::vec(edit_strategy(), 1..10),
+            initial in text_strategy(FRAGMENTS),
+            edits in prop::collection::vec(edit_strategy(FRAGMENTS), 1..10),
         ) {
             let grammar = Grammar::builtin();
             let path = Path::new("/w").join(relative);
@@ -857,10 +829,7 @@ mod tests {
             let model = build_chunked(&grammar, &path, relative, &text, &chunks, &mut cache);
             prop_assert_eq!(model, fresh(&grammar, &path, relative, &text), "{:?}", text);
             for (start, len, insert, build) in edits {
-                let start = floor(&text, (start * text.len() as f64) as usize);
-                let end = floor(&text, start + (len * text.len() as f64) as usize).max(start);
-                text.replace_range(start..end, &insert);
-                chunks.edit(&byte_edit(start, end, start + insert.len()));
+                chunks.edit(&apply(&mut text, start, len, &insert));
                 if build {
                     chunks.update(&text);
                     let model = build_chunked(&grammar, &path, relative, &text, &chunks, &mut cache);

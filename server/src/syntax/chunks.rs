@@ -447,6 +447,7 @@ mod tests {
 
     use super::*;
     use crate::syntax::parse_blocks;
+    use crate::syntax::random_edits::{apply, byte_edit, edit_strategy, text_strategy};
 
     /// Chunks split at every confirmed point, so small documents have several.
     fn small(text: &str) -> Chunks {
@@ -457,17 +458,6 @@ mod tests {
 
     fn whole(text: &str) -> Outline {
         outline(&parse_blocks(&ropey::Rope::from_str(text), None), text.len())
-    }
-
-    fn byte_edit(start: usize, old_end: usize, new_end: usize) -> ByteEdit {
-        ByteEdit {
-            start_byte: start,
-            old_end_byte: old_end,
-            new_end_byte: new_end,
-            start_point: (0, 0),
-            old_end_point: (0, 0),
-            new_end_point: (0, 0),
-        }
     }
 
     /// Lines that open, close or interrupt blocks, so edits create and remove split points.
@@ -511,24 +501,6 @@ mod tests {
         "x",
     ];
 
-    fn text_strategy() -> impl Strategy<Value = String> {
-        prop::collection::vec(prop::sample::select(FRAGMENTS), 0..40).prop_map(|parts| parts.concat())
-    }
-
-    /// An edit as fractions of the current text, and whether to update after it.
-    fn edit_strategy() -> impl Strategy<Value = (f64, f64, String, bool)> {
-        (0.0..=1.0f64, 0.0..=0.2f64, prop::collection::vec(prop::sample::select(FRAGMENTS), 0..3), any::<bool>())
-            .prop_map(|(start, len, parts, update)| (start, len, parts.concat(), update))
-    }
-
-    fn floor(text: &str, mut at: usize) -> usize {
-        at = at.min(text.len());
-        while !text.is_char_boundary(at) {
-            at -= 1;
-        }
-        at
-    }
-
     /// `default` cases, or as many as `PROPTEST_CASES` asks for (long runs hunting rare splits).
     pub(crate) fn cases(default: u32) -> u32 {
         std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -538,29 +510,26 @@ mod tests {
         #![proptest_config(ProptestConfig { cases: cases(512), ..ProptestConfig::default() })]
 
         #[test]
-        fn chunked_outline_equals_the_whole_document_parse(text in text_strategy()) {
+        fn chunked_outline_equals_the_whole_document_parse(text in text_strategy(FRAGMENTS)) {
             prop_assert_eq!(small(&text).outline(text.len()), whole(&text));
             prop_assert_eq!(Chunks::parse(&text).outline(text.len()), whole(&text));
         }
 
         #[test]
-        fn chunked_outline_without_a_final_line_break_equals_the_whole_document_parse(text in text_strategy()) {
+        fn chunked_outline_without_a_final_line_break_equals_the_whole_document_parse(text in text_strategy(FRAGMENTS)) {
             let text = text.trim_end_matches(['\n', '\r']);
             prop_assert_eq!(small(text).outline(text.len()), whole(text));
         }
 
         #[test]
         fn edited_chunks_equal_a_whole_document_parse(
-            initial in text_strategy(),
-            edits in prop::collection::vec(edit_strategy(), 1..10),
+            initial in text_strategy(FRAGMENTS),
+            edits in prop::collection::vec(edit_strategy(FRAGMENTS), 1..10),
         ) {
             let mut text = initial;
             let mut chunks = small(&text);
             for (start, len, insert, update) in edits {
-                let start = floor(&text, (start * text.len() as f64) as usize);
-                let end = floor(&text, start + (len * text.len() as f64) as usize).max(start);
-                text.replace_range(start..end, &insert);
-                chunks.edit(&byte_edit(start, end, start + insert.len()));
+                chunks.edit(&apply(&mut text, start, len, &insert));
                 if update {
                     chunks.update(&text);
                     prop_assert_eq!(chunks.outline(text.len()), whole(&text), "{:?}", text);

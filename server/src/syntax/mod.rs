@@ -7,6 +7,8 @@
 mod chunks;
 mod fast;
 mod outline;
+#[cfg(test)]
+pub(crate) mod random_edits;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
