@@ -477,6 +477,9 @@ mod tests {
         assert!(!index.references.contains_key(&(ns, b, index.key_id("FR-001").expect("interned"))));
     }
 
+    /// Verifies specs/003-navigation/spec.md FR-019: a feature's documents and a key's
+    /// definitions in one feature are looked up by feature, and stay right as documents are
+    /// indexed again and removed.
     #[test]
     fn a_keys_definitions_in_one_scope_survive_documents_coming_and_going() {
         let mut index = WorkspaceIndex::new(Grammar::builtin(), vec![PathBuf::from("/ws")]);
@@ -497,6 +500,11 @@ mod tests {
             let scope = index.scope_id(Some(&Path::new("/ws/specs").join(folder)));
             let found = index.definitions_in(ns, scope, "FR-001");
             assert_eq!(found.len(), 2, "{folder}");
+            let docs: Vec<&Path> = index
+                .docs_in_scope(Some(&Path::new("/ws/specs").join(folder)))
+                .map(|d| d.model.path.as_path())
+                .collect();
+            assert_eq!(docs, [Path::new("/ws/specs").join(folder).join("spec.md")], "{folder}");
             assert!(
                 found
                     .iter()
