@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 
-use super::index::{IndexedDoc, WorkspaceIndex};
+use super::index::WorkspaceIndex;
 use super::resolve::{Resolution, resolve};
 
 /// Longest title shown, in characters; a longer one is cut with an ellipsis.
@@ -52,7 +52,7 @@ pub fn inlay_hints(index: &WorkspaceIndex, path: &Path, range: Range<usize>) -> 
             continue;
         }
         let line = doc.lines().line_of(end);
-        if *shown.entry((line, title)).or_insert_with(|| line_text(doc, line).contains(title)) {
+        if *shown.entry((line, title)).or_insert_with(|| doc.lines().line_text(&doc.text, line).contains(title)) {
             continue;
         }
         let place = index.relative(index.path(loc.doc));
@@ -92,13 +92,6 @@ fn shorten(title: &str) -> String {
     let head = &title[..cut];
     let head = head.rfind(' ').filter(|&space| space >= cut / 2).map_or(head, |space| &head[..space]);
     format!("{}…", head.trim_end_matches(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == ':'))
-}
-
-/// The text of a line, without its line break.
-fn line_text(doc: &IndexedDoc, line: usize) -> &str {
-    let lines = doc.lines();
-    let end = if line + 1 < lines.line_count() { lines.line_start(line + 1) } else { doc.text.len() };
-    doc.text[lines.line_start(line)..end].trim_end_matches(['\n', '\r'])
 }
 
 /// Verifies specs/003-navigation/spec.md FR-014, FR-017.

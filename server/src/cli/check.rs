@@ -185,10 +185,9 @@ pub fn print_human(report: &Report, out: &mut impl Write) -> Result<()> {
             let line_no = at.line.to_string();
             let pad = " ".repeat(line_no.len());
             let line = at.line as usize - 1;
-            let line_end = if line + 1 < lines.line_count() { lines.line_start(line + 1) } else { text.len() };
-            let line_range = lines.line_start(line)..line_end;
-            let source = text[line_range.clone()].trim_end_matches(['\n', '\r']);
-            let end = d.range.end.min(line_range.start + source.len()).max(d.range.start);
+            let line_start = lines.line_start(line);
+            let source = lines.line_text(text, line);
+            let end = d.range.end.min(line_start + source.len()).max(d.range.start);
             let width = text[d.range.start.min(text.len())..end.min(text.len())].chars().count().max(1);
             writeln!(out, "{pad} |")?;
             writeln!(out, "{line_no} | {source}")?;

@@ -58,6 +58,12 @@ impl LineIndex {
         self.starts.get(line).copied().unwrap_or_else(|| *self.starts.last().unwrap_or(&0))
     }
 
+    /// The text of a line of `text` (the text this index was built from), without its line break.
+    pub fn line_text<'t>(&self, text: &'t str, line: usize) -> &'t str {
+        let end = if line + 1 < self.line_count() { self.line_start(line + 1) } else { text.len() };
+        text[self.line_start(line)..end].trim_end_matches(['\n', '\r'])
+    }
+
     /// Position of `offset` in `text` (the text this index was built from); clamps, never panics.
     pub fn position(&self, text: &str, offset: usize, enc: PositionEncoding) -> Position {
         let mut offset = offset.min(text.len());
@@ -112,8 +118,7 @@ impl LineIndex {
             return text.len();
         }
         let start = self.line_start(line);
-        let end = if line + 1 < self.line_count() { self.line_start(line + 1) } else { text.len() };
-        let content = text[start..end].trim_end_matches(['\n', '\r']);
+        let content = self.line_text(text, line);
         let wanted = position.character as usize;
         let mut units = 0;
         for (at, c) in content.char_indices() {
