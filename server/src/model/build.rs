@@ -251,10 +251,16 @@ impl ChunkFacts {
         self.inline_masks.sort_by_key(|r| r.start);
     }
 
-    /// Every line not inside a masked block, with masks made opaque, through the kind's patterns.
+    /// Every line not inside a masked block, with masks made opaque, through the kind's patterns:
+    /// clause patterns line by line (they are anchored at its start), reference and marker
+    /// patterns over the whole stretch at once (see [`search_lines`]).
     fn line_facts(&mut self, grammar: &Grammar, kind: &Kind, text: &str, outline: &Outline) {
         let (mut next_heading, mut next_item, mut next_mask, mut next_inline) = (0, 0, 0, 0);
-        let mut masked = String::new();
+        // The stretch with the inline masks of its scanned lines made opaque; the lines of masked
+        // blocks are copied as they are and never searched.
+        let mut masked = String::with_capacity(text.len());
+        let mut lines: Vec<ScannedLine> = Vec::new();
+        let mut hits = kind.clause_set.as_ref().map(|set| set.hits());
         let mut start = 0;
         while start < text.len() {
             let content_end = start + line_end(&text.as_bytes()[start..]);
@@ -266,70 +272,111 @@ impl ChunkFacts {
                 next_mask += 1;
             }
             if outline.masks.get(next_mask).is_some_and(|m| m.range.start <= line.start) {
+                masked.push_str(&text[line.start..end]);
                 continue;
             }
             let heading = find_starting(&outline.headings, &mut next_heading, &line, end, |h| h.range.start);
             let list_item = find_starting(&outline.list_items, &mut next_item, &line, end, |i| i.range.start);
 
-            masked.clear();
             masked.push_str(&text[line.clone()]);
             while next_inline < self.inline_masks.len() && self.inline_masks[next_inline].end <= line.start {
                 next_inline += 1;
             }
             for mask in self.inline_masks[next_inline..].iter().take_while(|m| m.start < line.end) {
-                make_opaque(&mut masked, mask.start.max(line.start) - line.start, mask.end.min(line.end) - line.start);
+                make_opaque(&mut masked, line.start, mask.start.max(line.start), mask.end.min(line.end));
             }
+            masked.push_str(&text[content_end..end]);
 
-            let hits = kind.line_hits(&masked);
             let candidates = self.candidates.len();
-            for (_, &rule_index) in kind.clause_rules.iter().enumerate().filter(|(i, _)| hits.clause(*i)) {
-                let rule = &grammar.clause_rules[rule_index];
-                let Some(caps) = rule.pattern.captures(&masked) else { continue };
-                let mut whole = caps.get(0).map_or(0..0, |m| m.range());
-                let title_at = whole.end;
-                if rule.title_rest {
-                    whole.end = masked.len();
+            if let (Some(set), Some(hits)) = (&kind.clause_set, &mut hits) {
+                let line_text = &masked[line.clone()];
+                set.matches(line_text, hits);
+                for hit in hits.iter() {
+                    self.candidate(grammar, kind.clause_rules[hit.as_usize()], line_text);
                 }
-                let id = caps
-                    .name("id")
-                    .or_else(|| caps.name("key"))
-                    .or_else(|| caps.name("n"))
-                    .map(|m| m.range())
-                    .unwrap_or_else(|| marker_span(&masked, &whole));
-                let groups = self.groups.len();
-                self.groups.extend(caps.iter().map(|m| m.map(|m| m.range())));
-                self.candidates.push(Candidate {
-                    rule: rule_index,
-                    groups: groups..self.groups.len(),
-                    id,
-                    title_at,
-                    end: whole.end,
-                });
             }
-            let references = self.references.len();
-            for (_, &rule_index) in kind.reference_rules.iter().enumerate().filter(|(i, _)| hits.reference(*i)) {
-                let rule = &grammar.reference_rules[rule_index];
-                keys_in(&rule.pattern, rule.groups, rule.item.as_ref(), rule.id.as_ref(), &masked, |found| {
-                    self.references.push(KeyFound { key: found.key, namespace: rule.namespace, range: found.range });
-                });
+            lines.push(ScannedLine { span: line, heading, list_item, candidates: candidates..self.candidates.len() });
+        }
+
+        let spans: Vec<Range<usize>> = lines.iter().map(|l| l.span.clone()).collect();
+        let mut references: Vec<(usize, KeyFound)> = Vec::new();
+        let mut keys = Vec::new();
+        for &rule_index in &kind.reference_rules {
+            let rule = &grammar.reference_rules[rule_index];
+            let namespace = rule.namespace;
+            let key_found = |(key, range): (String, Range<usize>)| KeyFound { key, namespace, range };
+            if !rule.across_lines {
+                for (i, span) in spans.iter().enumerate() {
+                    keys_in(
+                        &rule.pattern,
+                        rule.groups,
+                        rule.item.as_ref(),
+                        rule.id.as_ref(),
+                        &masked[span.clone()],
+                        |k| references.push((i, KeyFound { key: k.key, namespace, range: k.range })),
+                    );
+                }
+                continue;
             }
-            let markers = self.markers.len();
-            for (_, &rule_index) in kind.marker_rules.iter().enumerate().filter(|(i, _)| hits.marker(*i)) {
-                let rule = &grammar.marker_rules[rule_index];
-                self.markers.extend(
-                    rule.pattern.find_iter(&masked).map(|m| MarkerFound { rule: rule_index, range: m.range() }),
-                );
+            search_lines(
+                &masked,
+                &spans,
+                &mut references,
+                |haystack, at, found| {
+                    let m = rule.match_at(haystack, at, &mut keys)?;
+                    found.extend(keys.drain(..).map(key_found));
+                    Some(m)
+                },
+                |key, by| key.range = key.range.start - by..key.range.end - by,
+            );
+        }
+        // Per line, in rule order, then in match order.
+        references.sort_by_key(|(line, _)| *line);
+
+        let mut markers: Vec<(usize, MarkerFound)> = Vec::new();
+        for &rule_index in &kind.marker_rules {
+            let rule = &grammar.marker_rules[rule_index];
+            let found = |range: Range<usize>| MarkerFound { rule: rule_index, range };
+            if !rule.across_lines {
+                for (i, span) in spans.iter().enumerate() {
+                    markers.extend(rule.pattern.find_iter(&masked[span.clone()]).map(|m| (i, found(m.range()))));
+                }
+                continue;
+            }
+            search_lines(
+                &masked,
+                &spans,
+                &mut markers,
+                |haystack, at, out| {
+                    let m = rule.pattern.find_at(haystack, at)?;
+                    out.push(found(m.range()));
+                    Some(m.range())
+                },
+                |marker, by| marker.range = marker.range.start - by..marker.range.end - by,
+            );
+        }
+        markers.sort_by_key(|(line, _)| *line);
+
+        let (mut references, mut markers) = (references.into_iter().peekable(), markers.into_iter().peekable());
+        for (i, line) in lines.into_iter().enumerate() {
+            let first_reference = self.references.len();
+            while let Some((_, key)) = references.next_if(|(l, _)| *l == i) {
+                self.references.push(key);
+            }
+            let first_marker = self.markers.len();
+            while let Some((_, marker)) = markers.next_if(|(l, _)| *l == i) {
+                self.markers.push(marker);
             }
             let fact = LineFact {
-                start: line.start,
-                len: masked.len(),
-                heading,
-                list_item,
-                candidates: candidates..self.candidates.len(),
-                references: references..self.references.len(),
-                markers: markers..self.markers.len(),
+                start: line.span.start,
+                len: line.span.len(),
+                heading: line.heading,
+                list_item: line.list_item,
+                candidates: line.candidates,
+                references: first_reference..self.references.len(),
+                markers: first_marker..self.markers.len(),
             };
-            if heading.is_some()
+            if fact.heading.is_some()
                 || !fact.candidates.is_empty()
                 || !fact.references.is_empty()
                 || !fact.markers.is_empty()
@@ -337,6 +384,96 @@ impl ChunkFacts {
                 self.lines.push(fact);
             }
         }
+    }
+
+    /// The candidate of clause rule `rule_index` on `line` (masked), if its pattern matches.
+    fn candidate(&mut self, grammar: &Grammar, rule_index: usize, line: &str) {
+        let rule = &grammar.clause_rules[rule_index];
+        let Some(caps) = rule.pattern.captures(line) else { return };
+        let mut whole = caps.get(0).map_or(0..0, |m| m.range());
+        let title_at = whole.end;
+        if rule.title_rest {
+            whole.end = line.len();
+        }
+        let id = caps
+            .name("id")
+            .or_else(|| caps.name("key"))
+            .or_else(|| caps.name("n"))
+            .map(|m| m.range())
+            .unwrap_or_else(|| marker_span(line, &whole));
+        let groups = self.groups.len();
+        self.groups.extend(caps.iter().map(|m| m.map(|m| m.range())));
+        self.candidates.push(Candidate {
+            rule: rule_index,
+            groups: groups..self.groups.len(),
+            id,
+            title_at,
+            end: whole.end,
+        });
+    }
+}
+
+/// A line [`ChunkFacts::line_facts`] searches: outside masked blocks.
+struct ScannedLine {
+    /// Without its line break.
+    span: Range<usize>,
+    heading: Option<usize>,
+    list_item: Option<usize>,
+    candidates: Range<usize>,
+}
+
+/// The matches of one rule on each of `lines` (ascending ranges of `text`, without their line
+/// breaks), as if each line were searched alone, pushed to `out` with their line's index and
+/// with ranges relative to it (`rebase` subtracts an offset).
+///
+/// One search runs over the whole text, so a line without a match costs no call. `search`
+/// finds the first match at or after an offset of a haystack, pushes what it names to its third
+/// argument and returns the match's range; the rule asserts nothing but word boundaries
+/// (`searches_across_lines`), so a match that stays within its line is the one a search of the
+/// line alone finds there. Where a match crosses the line's end, the line is searched alone
+/// (what was found on it is dropped first) and the search goes on from the next line.
+fn search_lines<T>(
+    text: &str,
+    lines: &[Range<usize>],
+    out: &mut Vec<(usize, T)>,
+    mut search: impl FnMut(&str, usize, &mut Vec<T>) -> Option<Range<usize>>,
+    rebase: impl Fn(&mut T, usize),
+) {
+    let mut found = Vec::new();
+    let first = out.len();
+    let (mut at, mut line) = (0, 0);
+    while at < text.len() {
+        found.clear();
+        let Some(m) = search(text, at, &mut found) else { break };
+        while lines.get(line).is_some_and(|span| span.end < m.start) {
+            line += 1;
+        }
+        let Some(span) = lines.get(line) else { break };
+        if m.start < span.start {
+            // It starts in a masked block or a line break: no line holds it.
+            at = span.start;
+            continue;
+        }
+        if m.end <= span.end {
+            out.extend(found.drain(..).map(|mut t| {
+                rebase(&mut t, span.start);
+                (line, t)
+            }));
+            at = m.end;
+            continue;
+        }
+        while out.len() > first && out.last().is_some_and(|(l, _)| *l == line) {
+            out.pop();
+        }
+        let alone = &text[span.clone()];
+        let mut from = 0;
+        while from < alone.len() {
+            found.clear();
+            let Some(m) = search(alone, from, &mut found) else { break };
+            out.extend(found.drain(..).map(|t| (line, t)));
+            from = m.end;
+        }
+        at = lines.get(line + 1).map_or(text.len(), |next| next.start);
     }
 }
 
@@ -714,13 +851,15 @@ fn next_line_start(text: &str, content_end: usize) -> usize {
 /// a mask, yet a name or title that ends in a code span still reaches over it.
 const OPAQUE: &str = "\u{1A}";
 
-/// Replace bytes `from..to` with [`OPAQUE`], whole characters at a time, keeping offsets.
-fn make_opaque(line: &mut String, from: usize, to: usize) {
-    let (from, to) = (floor_char(line, from), floor_char(line, to.max(from)));
+/// Replace bytes `from..to` of `text` with [`OPAQUE`], whole characters at a time (those of the
+/// line starting at `line_start`), keeping offsets.
+fn make_opaque(text: &mut String, line_start: usize, from: usize, to: usize) {
+    let line = &text[line_start..];
+    let (from, to) = (floor_char(line, from - line_start), floor_char(line, to.max(from) - line_start));
     if from >= to {
         return;
     }
-    line.replace_range(from..to, &OPAQUE.repeat(to - from));
+    text.replace_range(line_start + from..line_start + to, &OPAQUE.repeat(to - from));
 }
 
 fn floor_char(s: &str, mut i: usize) -> usize {
@@ -840,6 +979,94 @@ mod tests {
             let model = build_chunked(&grammar, &path, relative, &text, &chunks, &mut cache);
             prop_assert_eq!(model, fresh(&grammar, &path, relative, &text), "{:?}", text);
         }
+    }
+
+    /// Lines where keys and markers sit at line ends and patterns may reach over a line break.
+    const LINE_FRAGMENTS: &[&str] = &[
+        "Principle",
+        "III",
+        "per FR-001",
+        "T012",
+        "SC-002.",
+        "_Requirements: 1.1,",
+        "2.3_",
+        "Requirements 1.2 and",
+        "[NEEDS CLARIFICATION: which",
+        "one?]",
+        "[US1]",
+        "US-2",
+        "Property 3",
+        "\u{1a}",
+        "é FR-003",
+        " ",
+        "_",
+    ];
+
+    fn lines_strategy() -> impl Strategy<Value = (String, Vec<bool>)> {
+        let line = prop::collection::vec(prop::sample::select(LINE_FRAGMENTS), 0..4).prop_map(|parts| parts.join(" "));
+        let breaks = prop::sample::select(vec!["\n", "\r\n", "\r"]);
+        prop::collection::vec((line, breaks, any::<bool>()), 1..12).prop_map(|lines| {
+            let text = lines.iter().map(|(l, b, _)| format!("{l}{b}")).collect();
+            (text, lines.iter().map(|(_, _, searched)| *searched).collect())
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        /// Verifies specs/001-core-engine/spec.md FR-009: one search over many lines finds, per
+        /// line, what a search of each line alone finds, for every reference and marker pattern
+        /// of the built-in formats, with some lines left out (as masked blocks are).
+        #[test]
+        fn a_search_over_many_lines_equals_a_search_of_each_line((text, searched) in lines_strategy()) {
+            let grammar = Grammar::builtin();
+            let mut spans = Vec::new();
+            let mut start = 0;
+            while start < text.len() {
+                let content_end = start + line_end(&text.as_bytes()[start..]);
+                spans.push(start..content_end);
+                start = next_line_start(&text, content_end);
+            }
+            let spans: Vec<Range<usize>> =
+                spans.into_iter().zip(&searched).filter(|(_, s)| **s).map(|(span, _)| span).collect();
+            for rule in grammar.reference_rules.iter().filter(|r| r.across_lines) {
+                let mut expected = Vec::new();
+                for (i, span) in spans.iter().enumerate() {
+                    keys_in(&rule.pattern, rule.groups, rule.item.as_ref(), rule.id.as_ref(), &text[span.clone()], |k| {
+                        expected.push((i, (k.key, k.range)))
+                    });
+                }
+                let mut found = Vec::new();
+                let mut keys = Vec::new();
+                search_lines(&text, &spans, &mut found, |haystack, at, out| {
+                    let m = rule.match_at(haystack, at, &mut keys)?;
+                    out.append(&mut keys);
+                    Some(m)
+                }, |(_, range), by| *range = range.start - by..range.end - by);
+                prop_assert_eq!(found, expected, "{}", rule.pattern.as_str());
+            }
+            for rule in grammar.marker_rules.iter().filter(|r| r.across_lines) {
+                let expected: Vec<(usize, Range<usize>)> = spans
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, span)| rule.pattern.find_iter(&text[span.clone()]).map(move |m| (i, m.range())))
+                    .collect();
+                let mut found = Vec::new();
+                search_lines(&text, &spans, &mut found, |haystack, at, out| {
+                    let m = rule.pattern.find_at(haystack, at)?;
+                    out.push(m.range());
+                    Some(m.range())
+                }, |range, by| *range = range.start - by..range.end - by);
+                prop_assert_eq!(found, expected, "{}", rule.pattern.as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn every_built_in_reference_and_marker_pattern_is_searched_across_lines() {
+        let grammar = Grammar::builtin();
+        assert!(grammar.reference_rules.iter().all(|r| r.across_lines));
+        assert!(grammar.marker_rules.iter().all(|r| r.across_lines));
     }
 
     #[test]

@@ -6,12 +6,9 @@ use super::grammar::{Grammar, KindId};
 /// normalised heading titles with their raw lines (`# Feature Specification: X`).
 pub fn detect_kind(grammar: &Grammar, relative: &str, headings: &[(String, &str)]) -> KindId {
     let any_heading = |re: &regex::Regex| headings.iter().any(|(title, _)| re.is_match(title));
-    for (i, kind) in grammar.kinds.iter().enumerate() {
-        if !kind.paths.iter().any(|g| g.is_match(relative)) {
-            continue;
-        }
-        if kind.requires_heading.as_ref().is_none_or(&any_heading) {
-            return KindId(i as u16);
+    for id in grammar.kinds_at_path(relative) {
+        if grammar.kind(id).requires_heading.as_ref().is_none_or(&any_heading) {
+            return id;
         }
     }
     if let Some((_, first_line)) = headings.first() {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use anyhow::{Context, Result, bail};
-use globset::{GlobBuilder, GlobMatcher};
+use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 use regex::Regex;
 use serde::Deserialize;
 
@@ -85,7 +85,6 @@ pub struct Kind {
     pub format: String,
     /// False for templates and archives: indexed for navigation, never diagnosed.
     pub lint: bool,
-    pub paths: Vec<GlobMatcher>,
     pub scope: Option<GlobMatcher>,
     pub first_heading: Option<Regex>,
     pub requires_heading: Option<Regex>,
@@ -97,45 +96,50 @@ pub struct Kind {
     pub keyword_rules: Vec<usize>,
     pub next_id_rules: Vec<usize>,
     pub snippet_rules: Vec<usize>,
-    /// The clause, reference and marker patterns of the kind, in that order, as one set: a line
-    /// none of them matches (most lines) costs one scan instead of one per pattern.
-    pub line_patterns: Option<regex::RegexSet>,
+    /// The clause patterns of the kind as one set: a line none of them matches (most lines)
+    /// costs one scan instead of one per pattern.
+    pub clause_set: Option<ClauseSet>,
 }
 
-impl Kind {
-    /// Which of the kind's clause, reference and marker rules may match a line.
-    pub fn line_hits(&self, line: &str) -> LineHits {
-        LineHits {
-            matched: self.line_patterns.as_ref().map(|set| set.matches(line)),
-            clauses: self.clause_rules.len(),
-            references: self.reference_rules.len(),
-        }
-    }
-}
-
-/// The rules of a kind that match one line, asked by position in the kind's rule lists.
+/// A kind's clause patterns, in the order of [`Kind::clause_rules`], searched together.
 #[derive(Debug)]
-pub struct LineHits {
-    matched: Option<regex::SetMatches>,
-    clauses: usize,
-    references: usize,
+pub struct ClauseSet {
+    set: regex_automata::meta::Regex,
+    /// Every pattern starts with `^`: the search stops where no pattern can go on, usually within
+    /// a line's first bytes, instead of trying every start.
+    anchored: bool,
+    /// Some pattern matches the empty string; otherwise an empty line (a third of most specs)
+    /// is not searched.
+    matches_empty: bool,
 }
 
-impl LineHits {
-    fn hit(&self, i: usize) -> bool {
-        self.matched.as_ref().is_some_and(|m| m.matched(i))
+impl ClauseSet {
+    fn new(patterns: &[&str]) -> Result<ClauseSet> {
+        let set = regex_automata::meta::Regex::builder()
+            .configure(regex_automata::meta::Config::new().nfa_size_limit(Some(1 << 24)))
+            .build_many(patterns)?;
+        let properties: Vec<_> =
+            patterns.iter().map(|p| regex_syntax::parse(p).ok().map(|hir| hir.properties().clone())).collect();
+        let anchored = properties
+            .iter()
+            .all(|p| p.as_ref().is_some_and(|p| p.look_set_prefix().contains(regex_syntax::hir::Look::Start)));
+        let matches_empty = properties.iter().any(|p| p.as_ref().is_none_or(|p| p.minimum_len() == Some(0)));
+        Ok(ClauseSet { set, anchored, matches_empty })
     }
 
-    pub fn clause(&self, i: usize) -> bool {
-        self.hit(i)
+    /// An empty set of hits to pass to [`ClauseSet::matches`], reused from line to line.
+    pub fn hits(&self) -> regex_automata::PatternSet {
+        regex_automata::PatternSet::new(self.set.pattern_len())
     }
 
-    pub fn reference(&self, i: usize) -> bool {
-        self.hit(self.clauses + i)
-    }
-
-    pub fn marker(&self, i: usize) -> bool {
-        self.hit(self.clauses + self.references + i)
+    /// Which patterns match `line`, as positions in [`Kind::clause_rules`], into `hits`.
+    pub fn matches(&self, line: &str, hits: &mut regex_automata::PatternSet) {
+        hits.clear();
+        if line.is_empty() && !self.matches_empty {
+            return;
+        }
+        let anchored = if self.anchored { regex_automata::Anchored::Yes } else { regex_automata::Anchored::No };
+        self.set.which_overlapping_matches(&regex_automata::Input::new(line).anchored(anchored), hits);
     }
 }
 
@@ -147,7 +151,6 @@ impl Kind {
             label: label.into(),
             format: id.into(),
             lint,
-            paths: Vec::new(),
             scope: None,
             first_heading: None,
             requires_heading: None,
@@ -159,7 +162,7 @@ impl Kind {
             keyword_rules: Vec::new(),
             next_id_rules: Vec::new(),
             snippet_rules: Vec::new(),
-            line_patterns: None,
+            clause_set: None,
         }
     }
 }
@@ -393,12 +396,47 @@ pub struct ReferenceRule {
     pub groups: Groups,
     pub item: Option<Regex>,
     pub id: Option<Template>,
+    /// See [`searches_across_lines`].
+    pub across_lines: bool,
+}
+
+impl ReferenceRule {
+    /// The first match at or after `at` in `haystack`, with the keys it names (ranges in
+    /// `haystack`) pushed to `keys`.
+    pub fn match_at(
+        &self,
+        haystack: &str,
+        at: usize,
+        keys: &mut Vec<(String, std::ops::Range<usize>)>,
+    ) -> Option<std::ops::Range<usize>> {
+        if self.groups.id_is_match && self.id.is_none() {
+            let m = self.pattern.find_at(haystack, at)?;
+            keys.push((m.as_str().to_string(), m.range()));
+            return Some(m.range());
+        }
+        let caps = self.pattern.captures_at(haystack, at)?;
+        keys.extend(keys_of(&caps, self.groups, self.item.as_ref(), self.id.as_ref()));
+        caps.get(0).map(|m| m.range())
+    }
 }
 
 #[derive(Debug)]
 pub struct MarkerRule {
     pub kind: String,
     pub pattern: Regex,
+    /// See [`searches_across_lines`].
+    pub across_lines: bool,
+}
+
+/// Whether one search of `pattern` over many lines finds, on each line, the matches a search of
+/// that line alone finds, wherever no match crosses the line's end: the pattern asserts nothing
+/// but word boundaries (a line break, like a line's edges, is not a word character) and never
+/// matches the empty string. Lines where a match does cross are searched alone.
+fn searches_across_lines(pattern: &str) -> bool {
+    regex_syntax::parse(pattern).is_ok_and(|hir| {
+        let properties = hir.properties();
+        !properties.look_set().contains_anchor() && properties.minimum_len().is_some_and(|n| n > 0)
+    })
 }
 
 /// Words with a meaning of their own inside some clauses, such as EARS's WHEN and SHALL in a
@@ -488,6 +526,10 @@ pub struct Grammar {
     pub code_kind: KindId,
     /// How source and test files are read (`grammar/code.toml`).
     pub code: super::code::CodeGrammar,
+    /// Every kind's path globs as one set, so a path is matched once rather than once per glob.
+    kind_paths: GlobSet,
+    /// The kind of each glob of [`Grammar::kind_paths`].
+    glob_kinds: Vec<KindId>,
 }
 
 // ------------------------------------------------------------------ TOML shapes
@@ -755,16 +797,26 @@ impl Grammar {
             generic: KindId(0),
             code_kind: KindId(0),
             code: super::code::CodeGrammar::compile(super::code::BUILTIN, &namespace)?,
+            kind_paths: GlobSet::empty(),
+            glob_kinds: Vec::new(),
         };
 
+        let mut kind_paths = GlobSetBuilder::new();
         for file in &files {
             for kind in &file.kinds {
                 if kind.id == "markdown" || kind.id == "code" || grammar.kinds.iter().any(|k| k.id == kind.id) {
                     bail!("document kind {} is declared twice", kind.id);
                 }
-                grammar.kinds.push(compile_kind(kind, &file.format.name)?);
+                let id = KindId(grammar.kinds.len() as u16);
+                let (compiled, globs) = compile_kind(kind, &file.format.name)?;
+                grammar.kinds.push(compiled);
+                for glob in globs {
+                    kind_paths.add(glob);
+                    grammar.glob_kinds.push(id);
+                }
             }
         }
+        grammar.kind_paths = kind_paths.build().context("the kinds' path globs")?;
         grammar.generic = KindId(grammar.kinds.len() as u16);
         grammar.kinds.push(Kind::implicit("markdown", "Markdown", true));
         grammar.code_kind = KindId(grammar.kinds.len() as u16);
@@ -794,6 +846,7 @@ impl Grammar {
                 grammar.reference_rules.push(ReferenceRule {
                     namespace: namespace(&def.namespace)?,
                     groups: Groups::of(&pattern),
+                    across_lines: searches_across_lines(pattern.as_str()),
                     pattern,
                     item: def.item.as_deref().map(regex).transpose()?,
                     id: def.id.clone().map(Template),
@@ -803,7 +856,9 @@ impl Grammar {
             }
             for def in &file.markers {
                 let index = grammar.marker_rules.len();
-                grammar.marker_rules.push(MarkerRule { kind: def.kind.clone(), pattern: regex(&def.pattern)? });
+                let pattern = regex(&def.pattern)?;
+                let across_lines = searches_across_lines(pattern.as_str());
+                grammar.marker_rules.push(MarkerRule { kind: def.kind.clone(), pattern, across_lines });
                 grammar.attach(&def.doc_kinds, |k| &mut k.marker_rules, index)?;
             }
             for def in &file.keywords {
@@ -851,17 +906,13 @@ impl Grammar {
             }
         }
         for kind in &mut grammar.kinds {
-            let patterns = kind
-                .clause_rules
-                .iter()
-                .map(|&i| grammar.clause_rules[i].pattern.as_str())
-                .chain(kind.reference_rules.iter().map(|&i| grammar.reference_rules[i].pattern.as_str()))
-                .chain(kind.marker_rules.iter().map(|&i| grammar.marker_rules[i].pattern.as_str()));
-            let set = regex::RegexSetBuilder::new(patterns)
-                .size_limit(1 << 24)
-                .build()
-                .with_context(|| format!("the line patterns of kind {}", kind.id))?;
-            kind.line_patterns = (!set.is_empty()).then_some(set);
+            let patterns: Vec<&str> =
+                kind.clause_rules.iter().map(|&i| grammar.clause_rules[i].pattern.as_str()).collect();
+            if !patterns.is_empty() {
+                let set =
+                    ClauseSet::new(&patterns).with_context(|| format!("the clause patterns of kind {}", kind.id))?;
+                kind.clause_set = Some(set);
+            }
         }
         Ok(grammar)
     }
@@ -906,10 +957,16 @@ impl Grammar {
 
     /// The kind a path names, before looking at content (the first format, by order, wins).
     pub fn kind_for_path(&self, relative: &str) -> Option<KindId> {
-        self.kinds
-            .iter()
-            .position(|k| k.requires_heading.is_none() && k.paths.iter().any(|g| g.is_match(relative)))
-            .map(|i| KindId(i as u16))
+        self.kinds_at_path(relative).into_iter().find(|&k| self.kind(k).requires_heading.is_none())
+    }
+
+    /// The kinds whose path globs match `relative` (workspace-relative, `/` separators), in order.
+    pub fn kinds_at_path(&self, relative: &str) -> Vec<KindId> {
+        let mut kinds: Vec<KindId> =
+            self.kind_paths.matches(relative).into_iter().map(|g| self.glob_kinds[g]).collect();
+        kinds.sort_unstable_by_key(|k| k.0);
+        kinds.dedup();
+        kinds
     }
 }
 
@@ -920,23 +977,23 @@ fn parse_sources(sources: &[(&str, &str)]) -> Result<Vec<FormatFile>> {
         .collect()
 }
 
-fn compile_kind(def: &KindDef, format: &str) -> Result<Kind> {
+/// The kind `def` declares, and its path globs.
+fn compile_kind(def: &KindDef, format: &str) -> Result<(Kind, Vec<Glob>)> {
     // `*` stays within one path segment, so `**/specs/*` names the feature folder and never
     // `specs/<feature>/checklists`.
-    let glob = |pattern: &str| -> Result<GlobMatcher> {
-        Ok(GlobBuilder::new(pattern)
+    let glob = |pattern: &str| -> Result<Glob> {
+        GlobBuilder::new(pattern)
             .literal_separator(true)
             .build()
-            .with_context(|| format!("glob {pattern} of kind {}", def.id))?
-            .compile_matcher())
+            .with_context(|| format!("glob {pattern} of kind {}", def.id))
     };
-    Ok(Kind {
+    let paths = def.paths.iter().map(|p| glob(p)).collect::<Result<_>>()?;
+    let kind = Kind {
         id: def.id.clone(),
         label: def.label.clone(),
         format: format.to_string(),
         lint: def.lint,
-        paths: def.paths.iter().map(|p| glob(p)).collect::<Result<_>>()?,
-        scope: def.scope.as_deref().map(glob).transpose()?,
+        scope: def.scope.as_deref().map(|p| glob(p).map(|g| g.compile_matcher())).transpose()?,
         first_heading: def.first_heading.as_deref().map(regex).transpose()?,
         requires_heading: def.requires_heading.as_deref().map(regex).transpose()?,
         min_sections: def.min_sections,
@@ -960,8 +1017,9 @@ fn compile_kind(def: &KindDef, format: &str) -> Result<Kind> {
         keyword_rules: Vec::new(),
         next_id_rules: Vec::new(),
         snippet_rules: Vec::new(),
-        line_patterns: None,
-    })
+        clause_set: None,
+    };
+    Ok((kind, paths))
 }
 
 fn regex(pattern: &str) -> Result<Regex> {

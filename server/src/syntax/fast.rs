@@ -19,7 +19,11 @@ use super::outline::{Heading, ListItem, Mask, MaskKind, Outline, close_sections}
 /// exactly.
 pub fn fast_outline(text: &str) -> Option<Outline> {
     let bytes = text.as_bytes();
-    if bytes.iter().any(|&b| matches!(b, b'\r' | b'\0' | 0x0b | 0x0c)) || text.starts_with('\u{feff}') {
+    // Two vectorised passes rather than a byte loop: this runs over every Markdown file indexed.
+    if memchr::memchr3(b'\r', b'\0', 0x0b, bytes).is_some()
+        || memchr::memchr(0x0c, bytes).is_some()
+        || text.starts_with('\u{feff}')
+    {
         return None;
     }
     // At the very end of the input, without a line break, tree-sitter keeps a table cell's
