@@ -261,6 +261,7 @@ impl ChunkFacts {
         let mut masked = String::with_capacity(text.len());
         let mut lines: Vec<ScannedLine> = Vec::new();
         let mut hits = kind.clause_set.as_ref().map(|set| set.hits());
+        let mut clause_locations: Vec<Option<regex::CaptureLocations>> = vec![None; kind.clause_rules.len()];
         let mut start = 0;
         while start < text.len() {
             let content_end = start + line_end(&text.as_bytes()[start..]);
@@ -292,7 +293,10 @@ impl ChunkFacts {
                 let line_text = &masked[line.clone()];
                 set.matches(line_text, hits);
                 for hit in hits.iter() {
-                    self.candidate(grammar, kind.clause_rules[hit.as_usize()], line_text);
+                    let rule_index = kind.clause_rules[hit.as_usize()];
+                    let locations = clause_locations[hit.as_usize()]
+                        .get_or_insert_with(|| grammar.clause_rules[rule_index].pattern.capture_locations());
+                    self.candidate(grammar, rule_index, locations, line_text);
                 }
             }
             lines.push(ScannedLine { span: line, heading, list_item, candidates: candidates..self.candidates.len() });
@@ -318,12 +322,13 @@ impl ChunkFacts {
                 }
                 continue;
             }
+            let mut locations = rule.pattern.capture_locations();
             search_lines(
                 &masked,
                 &spans,
                 &mut references,
                 |haystack, at, found| {
-                    let m = rule.match_at(haystack, at, &mut keys)?;
+                    let m = rule.match_at(haystack, at, &mut locations, &mut keys)?;
                     found.extend(keys.drain(..).map(key_found));
                     Some(m)
                 },
@@ -387,22 +392,23 @@ impl ChunkFacts {
     }
 
     /// The candidate of clause rule `rule_index` on `line` (masked), if its pattern matches.
-    fn candidate(&mut self, grammar: &Grammar, rule_index: usize, line: &str) {
+    /// `locations` are the pattern's, reused from line to line.
+    fn candidate(&mut self, grammar: &Grammar, rule_index: usize, locations: &mut regex::CaptureLocations, line: &str) {
         let rule = &grammar.clause_rules[rule_index];
-        let Some(caps) = rule.pattern.captures(line) else { return };
-        let mut whole = caps.get(0).map_or(0..0, |m| m.range());
+        let Some(m) = rule.pattern.captures_read(locations, line) else { return };
+        let mut whole = m.range();
         let title_at = whole.end;
         if rule.title_rest {
             whole.end = line.len();
         }
-        let id = caps
-            .name("id")
-            .or_else(|| caps.name("key"))
-            .or_else(|| caps.name("n"))
-            .map(|m| m.range())
-            .unwrap_or_else(|| marker_span(line, &whole));
+        let group = |name: &str| {
+            let index = rule.pattern.capture_names().position(|n| n == Some(name))?;
+            locations.get(index).map(|(start, end)| start..end)
+        };
+        let id =
+            group("id").or_else(|| group("key")).or_else(|| group("n")).unwrap_or_else(|| marker_span(line, &whole));
         let groups = self.groups.len();
-        self.groups.extend(caps.iter().map(|m| m.map(|m| m.range())));
+        self.groups.extend((0..locations.len()).map(|i| locations.get(i).map(|(start, end)| start..end)));
         self.candidates.push(Candidate {
             rule: rule_index,
             groups: groups..self.groups.len(),
@@ -714,10 +720,13 @@ impl<'a> Assembler<'a> {
             None
         };
         let clauses = &self.model.clauses;
-        template.render(&|name| match name {
-            "parent" => parent.map(|p| clauses[p].id.clone()),
-            "ordinal" => ordinal.map(|o| o.to_string()),
-            other => group(other).map(str::to_string),
+        template.render(&|name, out| {
+            match name {
+                "parent" => out.push_str(&clauses[parent?].id),
+                "ordinal" => out.push_str(&ordinal?.to_string()),
+                other => out.push_str(group(other)?),
+            }
+            Some(())
         })
     }
 
@@ -1038,8 +1047,9 @@ mod tests {
                 }
                 let mut found = Vec::new();
                 let mut keys = Vec::new();
+                let mut locations = rule.pattern.capture_locations();
                 search_lines(&text, &spans, &mut found, |haystack, at, out| {
-                    let m = rule.match_at(haystack, at, &mut keys)?;
+                    let m = rule.match_at(haystack, at, &mut locations, &mut keys)?;
                     out.append(&mut keys);
                     Some(m)
                 }, |(_, range), by| *range = range.start - by..range.end - by);

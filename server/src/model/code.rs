@@ -302,7 +302,7 @@ impl CodeGrammar {
         let mut keys: Vec<(NamespaceId, String, Option<String>)> = Vec::new();
         for rule in &self.test_names {
             for m in rule.pattern.captures_iter(name) {
-                if let Some(id) = rule.id.render(&|g| m.name(g).map(|c| c.as_str().to_string())) {
+                if let Some(id) = rule.id.render_captures(&m) {
                     keys.push((rule.namespace, id.to_ascii_uppercase(), None));
                 }
             }
@@ -640,7 +640,7 @@ impl Scanner<'_> {
             let name = &self.text[function.name.clone()];
             for rule in &self.code.test_names {
                 for m in rule.pattern.captures_iter(name) {
-                    let Some(id) = rule.id.render(&|g| m.name(g).map(|c| c.as_str().to_string())) else { continue };
+                    let Some(id) = rule.id.render_captures(&m) else { continue };
                     let start = m.name("prefix").map_or(m.get(0).map_or(0, |g| g.start()), |p| p.start());
                     let end = m.name("n").map_or(m.get(0).map_or(0, |g| g.end()), |n| n.end());
                     self.model.references.push(Reference {

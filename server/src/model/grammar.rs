@@ -177,24 +177,59 @@ pub struct Namespace {
 
 /// A key written with a template: `US{n}`, `{parent}.{ordinal}`.
 #[derive(Debug, Clone)]
-pub struct Template(String);
+pub struct Template {
+    /// Split once into literal text and `{name}` values; `None` when a brace is left open (such
+    /// a template renders nothing).
+    parts: Option<Vec<TemplatePart>>,
+}
+
+#[derive(Debug, Clone)]
+enum TemplatePart {
+    Text(String),
+    Value(String),
+}
 
 impl Template {
     pub fn new(template: String) -> Self {
-        Template(template)
-    }
-
-    pub fn render(&self, vars: &dyn Fn(&str) -> Option<String>) -> Option<String> {
-        let mut out = String::with_capacity(self.0.len() + 8);
-        let mut rest = self.0.as_str();
+        let mut parts = Vec::new();
+        let mut rest = template.as_str();
+        let mut closed = true;
         while let Some(open) = rest.find('{') {
-            out.push_str(&rest[..open]);
-            let close = rest[open..].find('}')? + open;
-            out.push_str(&vars(&rest[open + 1..close])?);
+            if open > 0 {
+                parts.push(TemplatePart::Text(rest[..open].to_string()));
+            }
+            let Some(close) = rest[open..].find('}').map(|c| c + open) else {
+                closed = false;
+                break;
+            };
+            parts.push(TemplatePart::Value(rest[open + 1..close].to_string()));
             rest = &rest[close + 1..];
         }
-        out.push_str(rest);
+        if closed && !rest.is_empty() {
+            parts.push(TemplatePart::Text(rest.to_string()));
+        }
+        Template { parts: closed.then_some(parts) }
+    }
+
+    /// The template with each `{name}` written by `value(name, out)`, which appends the value to
+    /// `out` or returns `None` when it has none (then the template renders nothing).
+    pub fn render(&self, value: &dyn Fn(&str, &mut String) -> Option<()>) -> Option<String> {
+        let mut out = String::new();
+        for part in self.parts.as_ref()? {
+            match part {
+                TemplatePart::Text(text) => out.push_str(text),
+                TemplatePart::Value(name) => value(name, &mut out)?,
+            }
+        }
         Some(out)
+    }
+
+    /// The template with each `{name}` taken from the capture group of that name.
+    pub fn render_captures(&self, captures: &regex::Captures) -> Option<String> {
+        self.render(&|name, out| {
+            out.push_str(captures.name(name)?.as_str());
+            Some(())
+        })
     }
 }
 
@@ -356,36 +391,42 @@ pub fn keys_in<'h>(
     }
     for caps in pattern.captures_iter(haystack) {
         let pin = groups.pin(&caps);
-        for (key, range) in keys_of(&caps, groups, item, id) {
-            found(KeyMatch { key, range, pin });
-        }
+        let group = |i: usize| caps.get(i).map(|m| m.range());
+        keys_of(pattern, haystack, &group, groups, item, id, &mut |key, range| found(KeyMatch { key, range, pin }));
     }
 }
 
-/// The keys a reference pattern's match names, with their ranges in the matched text: each item
-/// of a `list` group (split by `item`), or the `id` group (or the `id` template rendered from the
-/// groups), written at `id`, else `key`, else the whole match.
+/// The keys a reference pattern's match names, with their ranges in `haystack`: each item of a
+/// `list` group (split by `item`), or the `id` group (or the `id` template rendered from the
+/// groups), written at `id`, else `key`, else the whole match. `group` gives a group's range by
+/// index (0: the whole match), from captures or from reused capture locations.
 fn keys_of(
-    caps: &regex::Captures,
+    pattern: &Regex,
+    haystack: &str,
+    group: &dyn Fn(usize) -> Option<std::ops::Range<usize>>,
     groups: Groups,
     item: Option<&Regex>,
     id: Option<&Template>,
-) -> Vec<(String, std::ops::Range<usize>)> {
-    let group = |at: Option<usize>| at.and_then(|i| caps.get(i));
-    if let (Some(list), Some(item)) = (group(groups.list), item) {
-        return item
-            .find_iter(list.as_str())
-            .map(|m| (m.as_str().to_string(), list.start() + m.start()..list.start() + m.end()))
-            .collect();
+    found: &mut dyn FnMut(String, std::ops::Range<usize>),
+) {
+    let at = |index: Option<usize>| index.and_then(group);
+    if let (Some(list), Some(item)) = (at(groups.list), item) {
+        for m in item.find_iter(&haystack[list.clone()]) {
+            found(m.as_str().to_string(), list.start + m.start()..list.start + m.end());
+        }
+        return;
     }
-    let span = group(groups.id).or_else(|| group(groups.key)).or_else(|| caps.get(0));
+    let Some(span) = at(groups.id).or_else(|| at(groups.key)).or_else(|| group(0)) else { return };
     let key = match id {
-        Some(t) => t.render(&|name| caps.name(name).map(|m| m.as_str().to_string())),
-        None => group(groups.id).map(|m| m.as_str().to_string()),
+        Some(t) => t.render(&|name, out| {
+            let index = pattern.capture_names().position(|n| n == Some(name))?;
+            out.push_str(&haystack[group(index)?]);
+            Some(())
+        }),
+        None => at(groups.id).map(|r| haystack[r].to_string()),
     };
-    match (key, span) {
-        (Some(key), Some(span)) => vec![(key, span.range())],
-        _ => Vec::new(),
+    if let Some(key) = key {
+        found(key, span);
     }
 }
 
@@ -402,11 +443,12 @@ pub struct ReferenceRule {
 
 impl ReferenceRule {
     /// The first match at or after `at` in `haystack`, with the keys it names (ranges in
-    /// `haystack`) pushed to `keys`.
+    /// `haystack`) pushed to `keys`. `locations` are the pattern's, reused from match to match.
     pub fn match_at(
         &self,
         haystack: &str,
         at: usize,
+        locations: &mut regex::CaptureLocations,
         keys: &mut Vec<(String, std::ops::Range<usize>)>,
     ) -> Option<std::ops::Range<usize>> {
         if self.groups.id_is_match && self.id.is_none() {
@@ -414,9 +456,18 @@ impl ReferenceRule {
             keys.push((m.as_str().to_string(), m.range()));
             return Some(m.range());
         }
-        let caps = self.pattern.captures_at(haystack, at)?;
-        keys.extend(keys_of(&caps, self.groups, self.item.as_ref(), self.id.as_ref()));
-        caps.get(0).map(|m| m.range())
+        let m = self.pattern.captures_read_at(locations, haystack, at)?;
+        let group = |i: usize| locations.get(i).map(|(start, end)| start..end);
+        keys_of(
+            &self.pattern,
+            haystack,
+            &group,
+            self.groups,
+            self.item.as_ref(),
+            self.id.as_ref(),
+            &mut |key, range| keys.push((key, range)),
+        );
+        Some(m.range())
     }
 }
 
@@ -831,7 +882,7 @@ impl Grammar {
                     namespace: namespace(&def.namespace)?,
                     pattern: regex(pattern)?,
                     title_rest,
-                    id: def.id.clone().map(Template),
+                    id: def.id.clone().map(Template::new),
                     under: def.under.as_deref().map(regex).transpose()?,
                     parent: def.parent.clone(),
                     ordinal: def.ordinal,
@@ -849,7 +900,7 @@ impl Grammar {
                     across_lines: searches_across_lines(pattern.as_str()),
                     pattern,
                     item: def.item.as_deref().map(regex).transpose()?,
-                    id: def.id.clone().map(Template),
+                    id: def.id.clone().map(Template::new),
                 });
                 let kinds = if def.doc_kinds.is_empty() { vec!["*".to_string()] } else { def.doc_kinds.clone() };
                 grammar.attach(&kinds, |k| &mut k.reference_rules, index)?;
@@ -1154,14 +1205,20 @@ mod tests {
 
     #[test]
     fn template_renders_named_values() {
-        let t = Template("{parent}.{ordinal}".into());
-        let out = t.render(&|name| match name {
-            "parent" => Some("3".into()),
-            "ordinal" => Some("2".into()),
-            _ => None,
+        let t = Template::new("{parent}.{ordinal}".into());
+        let out = t.render(&|name, out| {
+            out.push_str(match name {
+                "parent" => "3",
+                "ordinal" => "2",
+                _ => return None,
+            });
+            Some(())
         });
         assert_eq!(out.as_deref(), Some("3.2"));
-        assert_eq!(Template("US{n}".into()).render(&|_| None), None);
+        assert_eq!(Template::new("US{n}".into()).render(&|_, _| None), None);
+        assert_eq!(Template::new("US{n".into()).render(&|_, _| Some(())), None);
+        let captures = Regex::new(r"US(?P<n>\d+)").unwrap().captures("US7").unwrap();
+        assert_eq!(Template::new("{n}-x".into()).render_captures(&captures).as_deref(), Some("7-x"));
     }
 
     const ADR: &str = r#"
