@@ -15,6 +15,7 @@ use regex::Regex;
 
 use super::terms::terms;
 use crate::analysis::diagnostics::Severity;
+use crate::analysis::rules::memo::salt;
 use crate::analysis::rules::{Context, Emitter, Rule};
 
 pub const RULE: Rule = Rule {
@@ -61,25 +62,37 @@ fn check(cx: &Context, out: &mut Emitter) {
         .collect();
     keys.sort_by_key(|r| r.start);
     let text = &*cx.doc.text;
+    // The regex is what costs: its matches are kept by the clause text they were found in.
+    let mut memo = cx.doc.memo.session(salt([RULE.code, pattern.as_str()]));
+    let mut parts = Vec::new();
     for clause in merged {
-        for segment in model.unmasked(clause.clone()) {
-            for m in pattern.find_iter(&text[segment.clone()]) {
-                let term = segment.start + m.start()..segment.start + m.end();
-                if in_heading(model, term.start) || compound_or_name(text, &term) {
-                    continue;
-                }
-                let end = sentence_end(text, term.end, clause.end);
-                if measured(text, term.end..end, &keys) {
-                    continue;
-                }
-                out.emit(
-                    term.clone(),
-                    format!(
-                        "`{}` cannot be tested as written; state a measurable target (a number, a unit, a limit)",
-                        &text[term]
-                    ),
-                );
+        parts.clear();
+        parts.extend(model.unmasked(clause.clone()).map(|s| s.start - clause.start..s.end - clause.start));
+        let piece = &text[clause.clone()];
+        let found = memo.matches(piece, &parts, || {
+            let mut found = Vec::new();
+            for part in &parts {
+                let shift = |m: regex::Match| part.start + m.start()..part.start + m.end();
+                found.extend(pattern.find_iter(&piece[part.clone()]).map(shift));
             }
+            found
+        });
+        for m in found.iter() {
+            let term = clause.start + m.start..clause.start + m.end;
+            if in_heading(model, term.start) || compound_or_name(text, &term) {
+                continue;
+            }
+            let end = sentence_end(text, term.end, clause.end);
+            if measured(text, term.end..end, &keys) {
+                continue;
+            }
+            out.emit(
+                term.clone(),
+                format!(
+                    "`{}` cannot be tested as written; state a measurable target (a number, a unit, a limit)",
+                    &text[term]
+                ),
+            );
         }
     }
 }
