@@ -130,6 +130,7 @@ mod tests {
 
     use proptest::prelude::*;
 
+    use super::{TextMemo, salt};
     use crate::analysis::{Diagnostic, IndexedDoc, WorkspaceIndex, diagnostics};
     use crate::model::{Grammar, from_text};
 
@@ -155,6 +156,48 @@ mod tests {
         let model = from_text(&index.grammar.clone(), path, "specs/001-a/spec.md", text);
         index.upsert(IndexedDoc::new(model, text.into()));
         diagnostics(index, path)
+    }
+
+    #[test]
+    #[allow(clippy::single_range_in_vec_init, reason = "lists of one range of a piece")]
+    fn a_new_version_searches_only_the_pieces_no_version_searched() {
+        let searched = std::cell::Cell::new(0);
+        let search = || {
+            searched.set(searched.get() + 1);
+            vec![0..1]
+        };
+        let old = TextMemo::default();
+        let mut session = old.session(salt(["rule"]));
+        for piece in ["a", "b"] {
+            session.matches(piece, &[0..1], search);
+        }
+        drop(session);
+        let new = TextMemo::default();
+        new.inherit(&old);
+        let mut session = new.session(salt(["rule"]));
+        assert_eq!(&*session.matches("a", &[0..1], search), &[0..1]);
+        assert_eq!(searched.get(), 2);
+        session.matches("c", &[0..1], search);
+        session.matches("a", &[], search);
+        drop(session);
+        new.session(salt(["other rule"])).matches("a", &[0..1], search);
+        assert_eq!(searched.get(), 5, "new text, other parts and another rule are searched");
+    }
+
+    #[test]
+    fn pieces_no_version_looks_up_are_dropped() {
+        let old = TextMemo::default();
+        let mut session = old.session(salt(["rule"]));
+        for piece in 0..100 {
+            session.matches(&piece.to_string(), &[], Vec::new);
+        }
+        drop(session);
+        let middle = TextMemo::default();
+        middle.inherit(&old);
+        middle.session(salt(["rule"])).matches("new", &[], Vec::new);
+        let new = TextMemo::default();
+        new.inherit(&middle);
+        assert_eq!(new.lock().pieces.len(), 1);
     }
 
     proptest! {

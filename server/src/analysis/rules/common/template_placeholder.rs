@@ -36,11 +36,11 @@ const WORDS: [&str; 2] = ["$ARGUMENTS", "TKTK"];
 const MAX_TOKEN: usize = 200;
 
 /// Text is searched in pieces of a few lines, so an edit searches again the piece it changed.
-/// A piece ends after a line whose length is a multiple of [`CUT`]: where pieces end depends on the
-/// lines themselves, not on where the last piece ended, so the pieces after an edit are the same
-/// as before it. A piece that reaches [`MAX_PIECE`] ends at the next line break anyway. No
-/// placeholder crosses a line break.
-const CUT: usize = 8;
+/// A piece ends after a line whose length is one less than a multiple of [`CUT`] (not after every
+/// blank line): where pieces end depends on the lines themselves, not on where the last piece
+/// ended, so the pieces after an edit are the same as before it. A piece that reaches
+/// [`MAX_PIECE`] ends at the next line break anyway. No placeholder crosses a line break.
+const CUT: usize = 16;
 const MAX_PIECE: usize = 16 * 1024;
 
 fn check(cx: &Context, out: &mut Emitter) {
@@ -91,7 +91,7 @@ fn pieces(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
         let start = at;
         at = loop {
             match breaks.next() {
-                Some(end) if (end - line) % CUT == 0 || end + 1 - start >= MAX_PIECE => {
+                Some(end) if (end - line + 1) % CUT == 0 || end + 1 - start >= MAX_PIECE => {
                     line = end + 1;
                     break end + 1;
                 }
