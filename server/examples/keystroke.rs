@@ -95,7 +95,7 @@ fn build(open: &mut Open, text: &str) -> DocModel {
 
 #[inline(never)]
 fn diagnose(open: &mut Open, model: DocModel, text: String) -> usize {
-    open.index.upsert(IndexedDoc::new(model, Arc::from(text)));
+    open.index.upsert(IndexedDoc::edited(model, Arc::from(text)));
     analysis::diagnostics(&open.index, &open.path).len()
 }
 

@@ -13,6 +13,7 @@ use std::sync::{Arc, OnceLock};
 use crate::model::{Clause, DocModel, Grammar, NamespaceId, Reference};
 
 use super::config::Config;
+use super::rules::TextMemo;
 use super::symbols::CharSet;
 use super::test_state::TestResults;
 use crate::text::LineIndex;
@@ -26,18 +27,32 @@ pub struct IndexedDoc {
     lines: OnceLock<LineIndex>,
     /// The characters of each clause's title, by clause, so that workspace symbols skip a title
     /// that lacks some of the query's without reading it.
-    title_chars: Box<[CharSet]>,
+    title_chars: OnceLock<Box<[CharSet]>>,
+    /// What the text rules found in this version's text, and in the version it replaced.
+    pub(crate) memo: TextMemo,
 }
 
 impl IndexedDoc {
     pub fn new(model: DocModel, text: Arc<str>) -> Self {
-        let title_chars = model.clauses.iter().map(|c| CharSet::of(&c.title)).collect();
-        IndexedDoc { model, text, lines: OnceLock::new(), title_chars }
+        let doc = IndexedDoc::edited(model, text);
+        doc.all_title_chars();
+        doc
+    }
+
+    /// A new version of an open document: [`WorkspaceIndex::upsert`] takes the title characters
+    /// of unchanged titles over from the version it replaces, rather than reading every title
+    /// after each keystroke.
+    pub fn edited(model: DocModel, text: Arc<str>) -> Self {
+        IndexedDoc { model, text, lines: OnceLock::new(), title_chars: OnceLock::new(), memo: TextMemo::default() }
     }
 
     /// The characters of the title of the clause at `index` in the model.
     pub fn title_chars(&self, index: usize) -> CharSet {
-        self.title_chars.get(index).copied().unwrap_or(CharSet::ANY)
+        self.all_title_chars().get(index).copied().unwrap_or(CharSet::ANY)
+    }
+
+    fn all_title_chars(&self) -> &[CharSet] {
+        self.title_chars.get_or_init(|| self.model.clauses.iter().map(|c| CharSet::of(&c.title)).collect())
     }
 
     /// Line starts, for positions.
@@ -121,6 +136,54 @@ fn unlink<K: std::hash::Hash + Eq, L>(map: &mut HashMap<K, Vec<L>>, key: K, keep
             map.remove(&key);
         }
     }
+}
+
+/// Where two versions of a document's list (clauses or references) differ: everything before
+/// `start` is the same, and so is everything from `old_end` in the old list and `new_end` in the
+/// new one to their ends.
+struct Window {
+    start: usize,
+    old_end: usize,
+    new_end: usize,
+}
+
+impl Window {
+    fn of<T>(old: &[T], new: &[T], same: impl Fn(&T, &T) -> bool) -> Window {
+        let start = old.iter().zip(new).take_while(|(a, b)| same(a, b)).count();
+        let tail = old[start..].iter().rev().zip(new[start..].iter().rev()).take_while(|(a, b)| same(a, b)).count();
+        Window { start, old_end: old.len() - tail, new_end: new.len() - tail }
+    }
+
+    /// The old indices after the window whose index changes, in an order that never moves one onto
+    /// an index not yet moved.
+    fn shifted(&self, old_len: usize) -> Box<dyn Iterator<Item = usize>> {
+        let range = self.old_end..old_len;
+        match self.new_end.cmp(&self.old_end) {
+            std::cmp::Ordering::Equal => Box::new(std::iter::empty()),
+            std::cmp::Ordering::Less => Box::new(range),
+            std::cmp::Ordering::Greater => Box::new(range.rev()),
+        }
+    }
+
+    /// Whether the window holds most of the entries of both versions, `total` of them.
+    fn is_most_of(&self, total: usize) -> bool {
+        2 * (self.old_end + self.new_end - 2 * self.start) > total
+    }
+
+    /// The new index of an old one after the window.
+    fn moved(&self, index: usize) -> u32 {
+        (index + self.new_end - self.old_end) as u32
+    }
+}
+
+/// Put a document's location among the others, keeping each document's locations together and in
+/// model order (a document indexed anew appends its own).
+fn insert_in_order(locs: &mut Vec<RefLoc>, loc: RefLoc) {
+    let at = match locs.iter().rposition(|l| l.doc == loc.doc && l.index < loc.index) {
+        Some(before) => before + 1,
+        None => locs.iter().position(|l| l.doc == loc.doc).unwrap_or(locs.len()),
+    };
+    locs.insert(at, loc);
 }
 
 /// An interned key.
@@ -221,31 +284,135 @@ impl WorkspaceIndex {
     }
 
     /// Insert or replace a document, keeping the definition tables in step.
+    ///
+    /// A document replaced within its scope (an edit) touches only the entries of the clauses and
+    /// references that differ from its previous model: those before and after the changed window
+    /// keep their entries, shifted when the window changed their count.
     pub fn upsert(&mut self, doc: IndexedDoc) {
         let id = self.intern_doc(&doc.model.path);
-        self.remove_id(id);
         let scope = self.intern_scope(doc.model.scope.as_deref());
+        let old = self.docs[id.0 as usize].take();
+        if let Some(old) = &old {
+            doc.memo.inherit(&old.memo);
+        }
+        match old {
+            Some(old) if self.doc_scopes[id.0 as usize] == scope => self.relink(id, scope, &old, &doc),
+            Some(old) => {
+                self.unlink_doc(id, &old.model);
+                self.link(id, scope, &doc.model);
+            }
+            None => {
+                self.doc_count += 1;
+                self.link(id, scope, &doc.model);
+            }
+        }
+        self.docs[id.0 as usize] = Some(Arc::new(doc));
+    }
+
+    /// Index a document's clauses and references from scratch.
+    fn link(&mut self, id: DocId, scope: ScopeId, model: &DocModel) {
         self.doc_scopes[id.0 as usize] = scope;
         if scope != ScopeId::NONE {
             self.scope_docs.entry(scope).or_default().push(id);
         }
-        for (index, clause) in doc.model.clauses.iter().enumerate() {
-            let loc = ClauseLoc { doc: id, index: index as u32, scope, global: clause.global };
-            let key = self.intern_key(&clause.id);
-            let locs = self.definitions.entry((clause.namespace, key)).or_default();
-            // Scopes and documents are interned as they come: a cold index appends.
-            let order = |l: &ClauseLoc| (l.scope, l.doc, l.index);
-            let at = locs.partition_point(|l| order(l) <= order(&loc));
-            locs.insert(at, loc);
+        for (index, clause) in model.clauses.iter().enumerate() {
+            self.link_clause(id, scope, index, clause);
         }
-        for (index, reference) in doc.model.references.iter().enumerate() {
+        for (index, reference) in model.references.iter().enumerate() {
             let loc = RefLoc { doc: id, index: index as u32 };
             let key = self.intern_key(&reference.id);
             self.references.entry((reference.namespace, scope, key)).or_default().push(loc);
             self.mentions.entry((reference.namespace, key)).or_default().push(loc);
         }
-        self.docs[id.0 as usize] = Some(Arc::new(doc));
-        self.doc_count += 1;
+    }
+
+    fn link_clause(&mut self, id: DocId, scope: ScopeId, index: usize, clause: &Clause) {
+        let loc = ClauseLoc { doc: id, index: index as u32, scope, global: clause.global };
+        let key = self.intern_key(&clause.id);
+        let locs = self.definitions.entry((clause.namespace, key)).or_default();
+        // Scopes and documents are interned as they come: a cold index appends.
+        let order = |l: &ClauseLoc| (l.scope, l.doc, l.index);
+        let at = locs.partition_point(|l| order(l) <= order(&loc));
+        locs.insert(at, loc);
+    }
+
+    /// Replace the entries of `old`'s clauses and references with `new`'s, in the same scope.
+    fn relink(&mut self, id: DocId, scope: ScopeId, old_doc: &IndexedDoc, new_doc: &IndexedDoc) {
+        let (old, new) = (&old_doc.model, &new_doc.model);
+        let same_clause = |a: &Clause, b: &Clause| a.namespace == b.namespace && a.global == b.global && a.id == b.id;
+        let window = Window::of(&old.clauses, &new.clauses, same_clause);
+        if let Some(old_chars) = old_doc.title_chars.get()
+            && new_doc.title_chars.get().is_none()
+        {
+            let chars = new.clauses.iter().enumerate().map(|(index, clause)| {
+                let before = (index < window.start).then_some(index);
+                let after = (index >= window.new_end).then(|| index - window.new_end + window.old_end);
+                match before.or(after) {
+                    Some(was) if old.clauses[was].title == clause.title => old_chars[was],
+                    _ => CharSet::of(&clause.title),
+                }
+            });
+            // Unset, checked above, and the new version is not shared yet.
+            let _ = new_doc.title_chars.set(chars.collect());
+        }
+        let same_reference = |a: &Reference, b: &Reference| a.namespace == b.namespace && a.id == b.id;
+        let ref_window = Window::of(&old.references, &new.references, same_reference);
+        if window.is_most_of(old.clauses.len() + new.clauses.len())
+            || ref_window.is_most_of(old.references.len() + new.references.len())
+        {
+            // Entries are dropped and put back one at a time: past half the document, at once.
+            self.unlink_doc(id, old);
+            self.link(id, scope, new);
+            return;
+        }
+        for (index, clause) in old.clauses.iter().enumerate().take(window.old_end).skip(window.start) {
+            let key = self.key_ids[clause.id.as_str()];
+            unlink(&mut self.definitions, (clause.namespace, key), |l| !(l.doc == id && l.index == index as u32));
+        }
+        for index in window.shifted(old.clauses.len()) {
+            let clause = &old.clauses[index];
+            let key = self.key_ids[clause.id.as_str()];
+            let to = window.moved(index);
+            if let Some(locs) = self.definitions.get_mut(&(clause.namespace, key))
+                && let Some(loc) = locs.iter_mut().find(|l| l.doc == id && l.index == index as u32)
+            {
+                loc.index = to;
+            }
+        }
+        for index in window.start..window.new_end {
+            self.link_clause(id, scope, index, &new.clauses[index]);
+        }
+
+        let window = ref_window;
+        for (index, reference) in old.references.iter().enumerate().take(window.old_end).skip(window.start) {
+            let key = self.key_ids[reference.id.as_str()];
+            let other = |l: &RefLoc| !(l.doc == id && l.index == index as u32);
+            unlink(&mut self.references, (reference.namespace, scope, key), other);
+            unlink(&mut self.mentions, (reference.namespace, key), other);
+        }
+        for index in window.shifted(old.references.len()) {
+            let reference = &old.references[index];
+            let key = self.key_ids[reference.id.as_str()];
+            let to = window.moved(index);
+            for locs in [
+                self.references.get_mut(&(reference.namespace, scope, key)),
+                self.mentions.get_mut(&(reference.namespace, key)),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if let Some(loc) = locs.iter_mut().find(|l| l.doc == id && l.index == index as u32) {
+                    loc.index = to;
+                }
+            }
+        }
+        for index in window.start..window.new_end {
+            let reference = &new.references[index];
+            let loc = RefLoc { doc: id, index: index as u32 };
+            let key = self.intern_key(&reference.id);
+            insert_in_order(self.references.entry((reference.namespace, scope, key)).or_default(), loc);
+            insert_in_order(self.mentions.entry((reference.namespace, key)).or_default(), loc);
+        }
     }
 
     pub fn remove(&mut self, path: &Path) -> Option<Arc<IndexedDoc>> {
@@ -256,18 +423,23 @@ impl WorkspaceIndex {
     fn remove_id(&mut self, id: DocId) -> Option<Arc<IndexedDoc>> {
         let old = self.docs[id.0 as usize].take()?;
         self.doc_count -= 1;
-        let scope = self.scope_id(old.model.scope.as_deref());
+        self.unlink_doc(id, &old.model);
+        Some(old)
+    }
+
+    /// Drop every entry of a document's model.
+    fn unlink_doc(&mut self, id: DocId, model: &DocModel) {
+        let scope = self.doc_scopes[id.0 as usize];
         unlink(&mut self.scope_docs, scope, |&d| d != id);
-        for clause in &old.model.clauses {
+        for clause in &model.clauses {
             let key = self.key_ids[clause.id.as_str()];
             unlink(&mut self.definitions, (clause.namespace, key), |l| l.doc != id);
         }
-        for reference in &old.model.references {
+        for reference in &model.references {
             let key = self.key_ids[reference.id.as_str()];
             unlink(&mut self.references, (reference.namespace, scope, key), |l| l.doc != id);
             unlink(&mut self.mentions, (reference.namespace, key), |l| l.doc != id);
         }
-        Some(old)
     }
 
     fn intern_key(&mut self, key: &str) -> KeyId {
@@ -510,6 +682,130 @@ mod tests {
                     .iter()
                     .all(|l| l.scope == scope && index.path(l.doc).starts_with(Path::new("/ws/specs").join(folder)))
             );
+        }
+    }
+
+    /// Lines that define, cite and repeat keys, so edits add, drop and move index entries.
+    const LINES: &[&str] = &[
+        "- **FR-001**: System MUST pay.\n",
+        "- **FR-002**: System MUST log per FR-001.\n",
+        "- **SC-001**: 95% within 2 s per FR-002\n",
+        "- [ ] T001 Build per FR-001, FR-002\n",
+        "- [x] T002 Test per SC-001 and FR-003\n",
+        "- [ ] T001 Again per FR-001\n",
+        "text per FR-001 and SC-001\n",
+        "## Phase 1\n",
+        "\n",
+    ];
+
+    const PATHS: &[&str] = &["specs/001-a/spec.md", "specs/001-a/tasks.md", "specs/002-b/tasks.md", "notes.md"];
+
+    /// A location by paths instead of interned ids, which depend on the order of indexing.
+    type Loc = (Option<PathBuf>, PathBuf, u32, bool);
+
+    /// The index's tables by key name and paths, each entry's locations in a canonical order.
+    type Tables = (
+        Vec<(NamespaceId, String, Vec<Loc>)>,
+        Vec<(NamespaceId, Option<PathBuf>, String, Vec<Loc>)>,
+        Vec<(NamespaceId, String, Vec<Loc>)>,
+        Vec<(Option<PathBuf>, Vec<PathBuf>)>,
+    );
+
+    fn tables(index: &WorkspaceIndex) -> Tables {
+        let name = |key: &KeyId| index.key_names[key.0 as usize].to_string();
+        let scope = |s: ScopeId| index.scope_path(s).map(Path::to_path_buf);
+        let doc = |d: DocId| index.path(d).to_path_buf();
+        let sorted = |mut locs: Vec<Loc>| {
+            locs.sort();
+            locs
+        };
+        let clauses =
+            |locs: &[ClauseLoc]| sorted(locs.iter().map(|l| (scope(l.scope), doc(l.doc), l.index, l.global)).collect());
+        let refs = |locs: &[RefLoc]| sorted(locs.iter().map(|l| (None, doc(l.doc), l.index, false)).collect());
+        let mut definitions: Vec<_> = index.definitions.iter().map(|((ns, k), l)| (*ns, name(k), clauses(l))).collect();
+        definitions.sort();
+        let mut references: Vec<_> =
+            index.references.iter().map(|((ns, s, k), l)| (*ns, scope(*s), name(k), refs(l))).collect();
+        references.sort();
+        let mut mentions: Vec<_> = index.mentions.iter().map(|((ns, k), l)| (*ns, name(k), refs(l))).collect();
+        mentions.sort();
+        let mut scope_docs: Vec<_> = index
+            .scope_docs
+            .iter()
+            .map(|(s, d)| {
+                let mut d: Vec<PathBuf> = d.iter().map(|&d| doc(d)).collect();
+                d.sort();
+                (scope(*s), d)
+            })
+            .collect();
+        scope_docs.sort();
+        (definitions, references, mentions, scope_docs)
+    }
+
+    /// A key's definitions stay ordered by scope, document and position.
+    fn definitions_in_order(index: &WorkspaceIndex) -> bool {
+        index.definitions.values().all(|locs| {
+            locs.windows(2).all(|w| (w[0].scope, w[0].doc, w[0].index) < (w[1].scope, w[1].doc, w[1].index))
+        })
+    }
+
+    /// Each document's mentions of a key stay together and in model order, as a fresh index
+    /// keeps them.
+    fn mentions_in_model_order(index: &WorkspaceIndex) -> bool {
+        index.references.values().chain(index.mentions.values()).all(|locs| {
+            locs.windows(2).all(|w| w[0].doc != w[1].doc || w[0].index < w[1].index)
+                && locs
+                    .iter()
+                    .enumerate()
+                    .all(|(i, l)| locs[i..].iter().skip_while(|m| m.doc == l.doc).all(|m| m.doc != l.doc))
+        })
+    }
+
+    proptest::proptest! {
+        /// Verifies specs/007-edit-latency/spec.md FR-007: an index whose documents were replaced
+        /// edit after edit holds the same entries as one built fresh from the final texts.
+        #[test]
+        fn an_index_updated_edit_by_edit_equals_a_fresh_one(
+            edits in proptest::collection::vec(
+                (
+                    0..PATHS.len(),
+                    0usize..12,
+                    0usize..3,
+                    proptest::collection::vec(proptest::sample::select(LINES), 0..3),
+                    proptest::bool::weighted(0.1),
+                ),
+                1..30,
+            ),
+        ) {
+            let mut index = WorkspaceIndex::new(Grammar::builtin(), vec![PathBuf::from("/ws")]);
+            let mut texts: Vec<Option<Vec<&str>>> = vec![None; PATHS.len()];
+            for (doc, at, remove, insert, drop) in edits {
+                if drop {
+                    texts[doc] = None;
+                    index.remove(&Path::new("/ws").join(PATHS[doc]));
+                    continue;
+                }
+                let lines = texts[doc].get_or_insert_with(Vec::new);
+                let at = at.min(lines.len());
+                let remove = remove.min(lines.len() - at);
+                lines.splice(at..at + remove, insert);
+                // As an open document's versions are indexed: title characters taken over.
+                let (path, text) = (Path::new("/ws").join(PATHS[doc]), lines.concat());
+                let model = crate::model::from_text(&index.grammar.clone(), &path, PATHS[doc], &text);
+                index.upsert(IndexedDoc::edited(model, Arc::from(text)));
+                proptest::prop_assert!(mentions_in_model_order(&index) && definitions_in_order(&index));
+                let indexed = index.doc(&path).expect("indexed");
+                let fresh: Vec<CharSet> = indexed.model.clauses.iter().map(|c| CharSet::of(&c.title)).collect();
+                proptest::prop_assert_eq!(indexed.all_title_chars(), &fresh[..]);
+            }
+            let mut fresh = WorkspaceIndex::new(Grammar::builtin(), vec![PathBuf::from("/ws")]);
+            for (doc, lines) in texts.iter().enumerate() {
+                if let Some(lines) = lines {
+                    upsert(&mut fresh, PATHS[doc], &lines.concat());
+                }
+            }
+            proptest::prop_assert_eq!(index.len(), fresh.len());
+            proptest::prop_assert_eq!(tables(&index), tables(&fresh));
         }
     }
 }

@@ -257,7 +257,7 @@ impl State {
         let mut model_cache = std::mem::take(&mut snap.model_cache);
         let model = model::build_chunked(&grammar, &snap.path, &relative, &text, &chunks, &mut model_cache);
         self.docs.store_chunks(uri, snap.generation, chunks, model_cache);
-        self.store_open(uri, &snap, IndexedDoc::new(model, Arc::from(text)), &grammar)
+        self.store_open(uri, &snap, IndexedDoc::edited(model, Arc::from(text)), &grammar)
     }
 
     /// Put an open document's fresh model in the index, unless a newer one got there first.

@@ -19,6 +19,7 @@ use regex::Regex;
 
 use super::terms::terms;
 use crate::analysis::diagnostics::Severity;
+use crate::analysis::rules::memo::salt;
 use crate::analysis::rules::{Context, Emitter, Rule};
 
 pub const RULE: Rule = Rule {
@@ -34,39 +35,90 @@ const WORDS: [&str; 2] = ["$ARGUMENTS", "TKTK"];
 /// Longest bracketed token considered (template phrases can be long sentences).
 const MAX_TOKEN: usize = 200;
 
+/// Text is searched in pieces of a few lines, so an edit searches again the piece it changed.
+/// A piece ends after a line whose length is one less than a multiple of [`CUT`] (not after every
+/// blank line): where pieces end depends on the lines themselves, not on where the last piece
+/// ended, so the pieces after an edit are the same as before it. A piece that reaches
+/// [`MAX_PIECE`] ends at the next line break anyway. No placeholder crosses a line break.
+const CUT: usize = 16;
+const MAX_PIECE: usize = 16 * 1024;
+
 fn check(cx: &Context, out: &mut Emitter) {
     let model = &cx.doc.model;
     if model.kind == cx.index.grammar.generic {
         return;
     }
     let text = &*cx.doc.text;
-    // memchr's vectorised searches: this rule reads the whole text after every keystroke.
-    let words = WORDS.map(|word| (word, memchr::memmem::Finder::new(word)));
-    for segment in model.unmasked(0..text.len()) {
-        let part = &text[segment.clone()];
-        for offset in memchr::memchr_iter(b'[', part.as_bytes()) {
-            let Some(token) = placeholder_at(part, offset) else { continue };
-            let range = segment.start + token.start..segment.start + token.end;
+    let mut memo = cx.doc.memo.session(salt([RULE.code]));
+    let mut parts = Vec::new();
+    for piece in pieces(text) {
+        parts.clear();
+        parts.extend(model.unmasked(piece.clone()).map(|s| s.start - piece.start..s.end - piece.start));
+        let piece_text = &text[piece.clone()];
+        let found = memo.matches(piece_text, &parts, || {
+            let mut found = Vec::new();
+            for part in &parts {
+                let shift = |t: Range<usize>| part.start + t.start..part.start + t.end;
+                found.extend(placeholders(&piece_text[part.clone()]).into_iter().map(shift));
+            }
+            found
+        });
+        for token in found.iter() {
+            let range = piece.start + token.start..piece.start + token.end;
+            // A bracketed token is the text of a link when a link says so.
             let inside = range.start + 1..range.end - 1;
-            if model.links.iter().any(|l| l.text.start < inside.end.max(inside.start + 1) && inside.start < l.text.end)
+            if text[range.clone()].starts_with('[')
+                && model
+                    .links
+                    .iter()
+                    .any(|l| l.text.start < inside.end.max(inside.start + 1) && inside.start < l.text.end)
             {
                 continue;
             }
             out.emit(range.clone(), message(&text[range]));
         }
-        for (word, finder) in &words {
-            for offset in finder.find_iter(part.as_bytes()) {
-                let end = offset + word.len();
-                let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric() && c != '_');
-                if boundary(part[end..].chars().next())
-                    && (word.starts_with('$') || boundary(part[..offset].chars().next_back()))
-                {
-                    let range = segment.start + offset..segment.start + end;
-                    out.emit(range.clone(), message(&text[range]));
+    }
+}
+
+/// The text cut after line breaks into pieces.
+fn pieces(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut breaks = memchr::memchr_iter(b'\n', text.as_bytes());
+    let (mut at, mut line) = (0, 0);
+    std::iter::from_fn(move || {
+        if at >= text.len() {
+            return None;
+        }
+        let start = at;
+        at = loop {
+            match breaks.next() {
+                Some(end) if (end - line + 1) % CUT == 0 || end + 1 - start >= MAX_PIECE => {
+                    line = end + 1;
+                    break end + 1;
                 }
+                Some(end) => line = end + 1,
+                None => break text.len(),
+            }
+        };
+        Some(start..at)
+    })
+}
+
+/// The placeholders of unmasked text: bracketed tokens and placeholder words.
+fn placeholders(part: &str) -> Vec<Range<usize>> {
+    let mut found: Vec<Range<usize>> =
+        memchr::memchr_iter(b'[', part.as_bytes()).filter_map(|offset| placeholder_at(part, offset)).collect();
+    for word in WORDS {
+        for offset in memchr::memmem::find_iter(part.as_bytes(), word) {
+            let end = offset + word.len();
+            let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric() && c != '_');
+            if boundary(part[end..].chars().next())
+                && (word.starts_with('$') || boundary(part[..offset].chars().next_back()))
+            {
+                found.push(offset..end);
             }
         }
     }
+    found
 }
 
 fn message(token: &str) -> String {

@@ -15,6 +15,7 @@ use regex::Regex;
 
 use super::terms::terms;
 use crate::analysis::diagnostics::Severity;
+use crate::analysis::rules::memo::salt;
 use crate::analysis::rules::{Context, Emitter, Rule};
 
 pub const RULE: Rule = Rule {
@@ -61,27 +62,66 @@ fn check(cx: &Context, out: &mut Emitter) {
         .collect();
     keys.sort_by_key(|r| r.start);
     let text = &*cx.doc.text;
-    for clause in merged {
-        for segment in model.unmasked(clause.clone()) {
-            for m in pattern.find_iter(&text[segment.clone()]) {
-                let term = segment.start + m.start()..segment.start + m.end();
-                if in_heading(model, term.start) || compound_or_name(text, &term) {
-                    continue;
-                }
-                let end = sentence_end(text, term.end, clause.end);
-                if measured(text, term.end..end, &keys) {
-                    continue;
-                }
-                out.emit(
-                    term.clone(),
-                    format!(
-                        "`{}` cannot be tested as written; state a measurable target (a number, a unit, a limit)",
-                        &text[term]
-                    ),
-                );
+    // The regex is what costs: its matches are kept by the text of a few clauses at a time.
+    let mut memo = cx.doc.memo.session(salt([RULE.code, pattern.as_str()]));
+    let mut parts = Vec::new();
+    for group in groups(&merged) {
+        let piece = group[0].start..group[group.len() - 1].end;
+        parts.clear();
+        for clause in group {
+            parts.extend(model.unmasked(clause.clone()).map(|s| s.start - piece.start..s.end - piece.start));
+        }
+        let piece_text = &text[piece.clone()];
+        let found = memo.matches(piece_text, &parts, || {
+            let mut found = Vec::new();
+            for part in &parts {
+                let shift = |m: regex::Match| part.start + m.start()..part.start + m.end();
+                found.extend(pattern.find_iter(&piece_text[part.clone()]).map(shift));
             }
+            found
+        });
+        for m in found.iter() {
+            let term = piece.start + m.start..piece.start + m.end;
+            if in_heading(model, term.start) || compound_or_name(text, &term) {
+                continue;
+            }
+            let clause = &group[group.partition_point(|c| c.end <= term.start)];
+            let end = sentence_end(text, term.end, clause.end);
+            if measured(text, term.end..end, &keys) {
+                continue;
+            }
+            out.emit(
+                term.clone(),
+                format!(
+                    "`{}` cannot be tested as written; state a measurable target (a number, a unit, a limit)",
+                    &text[term]
+                ),
+            );
         }
     }
+}
+
+/// Clauses are looked up a few at a time: a group ends after a clause whose length is one less
+/// than a multiple of [`GROUP_CUT`], so where groups end depends on the clauses themselves and
+/// the groups after an edit are the same as before it; [`MAX_GROUP`] bounds a group anyway.
+const GROUP_CUT: usize = 8;
+const MAX_GROUP: usize = 64;
+
+fn groups(clauses: &[Range<usize>]) -> impl Iterator<Item = &[Range<usize>]> {
+    let mut rest = clauses;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let len = rest
+            .iter()
+            .take(MAX_GROUP)
+            .position(|c| (c.len() + 1) % GROUP_CUT == 0)
+            .map_or(rest.len().min(MAX_GROUP), |i| i + 1);
+        let (group, after) = rest.split_at(len);
+        rest = after;
+        Some(group)
+    })
 }
 
 fn in_heading(model: &crate::model::DocModel, offset: usize) -> bool {
