@@ -107,8 +107,6 @@ pub struct WorkspaceIndex {
     /// a key's definitions within one scope are a slice of them, found by binary search, rather
     /// than a map entry per key and scope.
     definitions: HashMap<(NamespaceId, KeyId), Vec<ClauseLoc>>,
-    /// The mentions of a key from documents of one scope (the citing document's scope).
-    references: HashMap<(NamespaceId, ScopeId, KeyId), Vec<RefLoc>>,
     /// Every mention of a key, workspace-wide.
     mentions: HashMap<(NamespaceId, KeyId), Vec<RefLoc>>,
 }
@@ -147,7 +145,6 @@ impl WorkspaceIndex {
             key_ids: HashMap::default(),
             key_names: Vec::new(),
             definitions: HashMap::default(),
-            references: HashMap::default(),
             mentions: HashMap::default(),
         }
     }
@@ -241,7 +238,6 @@ impl WorkspaceIndex {
         for (index, reference) in doc.model.references.iter().enumerate() {
             let loc = RefLoc { doc: id, index: index as u32 };
             let key = self.intern_key(&reference.id);
-            self.references.entry((reference.namespace, scope, key)).or_default().push(loc);
             self.mentions.entry((reference.namespace, key)).or_default().push(loc);
         }
         self.docs[id.0 as usize] = Some(Arc::new(doc));
@@ -264,7 +260,6 @@ impl WorkspaceIndex {
         }
         for reference in &old.model.references {
             let key = self.key_ids[reference.id.as_str()];
-            unlink(&mut self.references, (reference.namespace, scope, key), |l| l.doc != id);
             unlink(&mut self.mentions, (reference.namespace, key), |l| l.doc != id);
         }
         Some(old)
@@ -368,11 +363,6 @@ impl WorkspaceIndex {
         &locs[start..end]
     }
 
-    /// The mentions of a key written in documents of one scope.
-    pub fn references_in(&self, namespace: NamespaceId, scope: ScopeId, id: &str) -> &[RefLoc] {
-        self.key_id(id).and_then(|key| self.references.get(&(namespace, scope, key))).map_or(&[], Vec::as_slice)
-    }
-
     /// Every mention of a key, workspace-wide (specs and code).
     pub fn mentions(&self, namespace: NamespaceId, id: &str) -> &[RefLoc] {
         self.key_id(id).and_then(|key| self.mentions.get(&(namespace, key))).map_or(&[], Vec::as_slice)
@@ -457,24 +447,25 @@ mod tests {
     }
 
     #[test]
-    fn references_are_indexed_by_scope_and_key_and_forgotten_on_removal() {
+    fn mentions_are_indexed_by_key_and_forgotten_on_removal() {
         let mut index = WorkspaceIndex::new(Grammar::builtin(), vec![PathBuf::from("/ws")]);
         upsert(&mut index, "specs/001-a/tasks.md", "# Tasks: A\n\n- [ ] T001 Do it per FR-001 and FR-001\n");
         upsert(&mut index, "specs/002-b/tasks.md", "# Tasks: B\n\n- [ ] T001 Do it per FR-001\n");
         let ns = index.doc(Path::new("/ws/specs/001-a/tasks.md")).unwrap().model.references[0].namespace;
-        let a = index.scope_id(Some(Path::new("/ws/specs/001-a")));
-        let b = index.scope_id(Some(Path::new("/ws/specs/002-b")));
-        assert_eq!(index.references_in(ns, a, "FR-001").len(), 2);
-        assert_eq!(index.references_in(ns, b, "FR-001").len(), 1);
-        let (doc, reference) = index.reference(&index.references_in(ns, b, "FR-001")[0]).unwrap();
+        let a = index.doc_id(Path::new("/ws/specs/001-a/tasks.md")).unwrap();
+        let b = index.doc_id(Path::new("/ws/specs/002-b/tasks.md")).unwrap();
+        let docs =
+            |index: &WorkspaceIndex, key: &str| index.mentions(ns, key).iter().map(|l| l.doc).collect::<Vec<_>>();
+        assert_eq!(docs(&index, "FR-001"), [a, a, b]);
+        let (doc, reference) = index.reference(&index.mentions(ns, "FR-001")[2]).unwrap();
         assert_eq!(&doc.text[reference.range.clone()], "FR-001");
 
         upsert(&mut index, "specs/001-a/tasks.md", "# Tasks: A\n\n- [ ] T001 Do it per FR-002\n");
-        assert!(index.references_in(ns, a, "FR-001").is_empty());
-        assert_eq!(index.references_in(ns, a, "FR-002").len(), 1);
+        assert_eq!(docs(&index, "FR-001"), [b]);
+        assert_eq!(docs(&index, "FR-002"), [a]);
         index.remove(Path::new("/ws/specs/002-b/tasks.md"));
-        assert!(index.references_in(ns, b, "FR-001").is_empty());
-        assert!(!index.references.contains_key(&(ns, b, index.key_id("FR-001").expect("interned"))));
+        assert!(index.mentions(ns, "FR-001").is_empty());
+        assert!(!index.mentions.contains_key(&(ns, index.key_id("FR-001").expect("interned"))));
     }
 
     /// Verifies specs/003-navigation/spec.md FR-019: a feature's documents and a key's
