@@ -92,7 +92,7 @@ fn render(index: &WorkspaceIndex, root: &Path, doc: &IndexedDoc) -> String {
         .unwrap();
     }
     for clause in &model.clauses {
-        let parent = clause.parent.map_or("-".into(), |p| model.clauses[p].id.clone());
+        let parent = clause.parent.map_or("-".into(), |p| model.clauses[p as usize].id.clone());
         writeln!(
             out,
             "clause {} {} {} {:?} {:?} parent {parent:?}{}",
@@ -180,7 +180,7 @@ fn kiro_criteria_are_numbered_by_list_position() {
     let third = criteria[2];
     assert_eq!(&doc.text[third.id_range.clone()], "4.");
     assert!(third.title.starts_with("WHEN a member already owns 100 albums"), "{}", third.title);
-    let requirement = |c: &Clause| doc.model.clauses[c.parent.expect("criterion has a parent")].id.clone();
+    let requirement = |c: &Clause| doc.model.clauses[c.parent.expect("criterion has a parent") as usize].id.clone();
     assert_eq!(criteria.iter().map(|c| requirement(c)).collect::<Vec<_>>(), ["1", "1", "1", "2", "2", "2"]);
 }
 
@@ -315,8 +315,11 @@ fn kiro_explicitly_numbered_criteria_are_read() {
         ".kiro/specs/p/requirements.md",
         text,
     );
-    let criteria: Vec<(&str, Option<&str>)> =
-        model.clauses.iter().map(|c| (c.id.as_str(), c.parent.map(|p| model.clauses[p].id.as_str()))).collect();
+    let criteria: Vec<(&str, Option<&str>)> = model
+        .clauses
+        .iter()
+        .map(|c| (c.id.as_str(), c.parent.map(|p| model.clauses[p as usize].id.as_str())))
+        .collect();
     assert_eq!(criteria, [("3", None), ("3.1", Some("3")), ("3.2", Some("3"))]);
 }
 
@@ -354,7 +357,7 @@ fn openspec_main_spec_requirements_own_their_scenarios() {
     );
     let scenarios: Vec<(String, String)> = clauses_of(&spec.model, "scenario")
         .iter()
-        .map(|c| (spec.model.clauses[c.parent.expect("scenario parent")].id.clone(), c.id.clone()))
+        .map(|c| (spec.model.clauses[c.parent.expect("scenario parent") as usize].id.clone(), c.id.clone()))
         .collect();
     assert_eq!(
         scenarios,
@@ -398,7 +401,7 @@ fn openspec_delta_requirements_are_read_per_section() {
     );
     let parents: Vec<&str> = clauses_of(&delta.model, "scenario")
         .iter()
-        .map(|c| delta.model.clauses[c.parent.unwrap()].id.as_str())
+        .map(|c| delta.model.clauses[c.parent.unwrap() as usize].id.as_str())
         .collect();
     assert_eq!(parents, ["Link expiry", "Share link creation", "Share link creation"]);
     assert!(!delta.model.clauses.iter().any(|c| c.id.contains("revocation")));

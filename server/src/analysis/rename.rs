@@ -164,7 +164,7 @@ fn family(index: &WorkspaceIndex, root: ClauseLoc, new: &str) -> Vec<(ClauseLoc,
         next += 1;
         let Some((doc, p)) = index.clause(&parent) else { continue };
         for (i, c) in doc.model.clauses.iter().enumerate() {
-            if c.parent == Some(parent.index as usize)
+            if c.parent == Some(parent.index)
                 && let Some(rest) = c.id.strip_prefix(p.id.as_str())
                 && rest.starts_with(|ch: char| !ch.is_alphanumeric())
             {

@@ -61,7 +61,7 @@ fn check(cx: &Context, out: &mut Emitter) {
     let mut has_child = vec![false; model.clauses.len()];
     for clause in &model.clauses {
         if let Some(parent) = clause.parent {
-            has_child[parent] |= KINDS.contains(&clause.kind.as_str());
+            has_child[parent as usize] |= KINDS.contains(&clause.kind.as_str());
         }
     }
     for (i, clause) in model.clauses.iter().enumerate() {
@@ -91,7 +91,7 @@ fn ancestors(model: &DocModel, index: usize) -> impl Iterator<Item = &Clause> {
     let mut next = Some(index);
     std::iter::from_fn(move || {
         let clause = &model.clauses[next?];
-        next = clause.parent;
+        next = clause.parent.map(|p| p as usize);
         Some(clause)
     })
 }
