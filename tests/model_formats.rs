@@ -218,9 +218,9 @@ fn kiro_requirement_lists_resolve_within_the_spec_folder() {
         .iter()
         .filter(|r| tasks.lines().line_of(r.range.start) == tasks.lines().line_of(line))
         .collect();
-    assert_eq!(cited.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["1.1", "2.3"]);
+    assert_eq!(cited.iter().map(|r| &*r.id).collect::<Vec<_>>(), ["1.1", "2.3"]);
     for reference in cited {
-        assert_eq!(&tasks.text[reference.range.clone()], reference.id);
+        assert_eq!(&tasks.text[reference.range.clone()], &*reference.id);
         let Resolution::Resolved(loc) = resolve(&index, &tasks.model, reference) else {
             panic!("{} resolves", reference.id)
         };
@@ -231,7 +231,7 @@ fn kiro_requirement_lists_resolve_within_the_spec_folder() {
         .references
         .iter()
         .filter(|r| resolve(&index, &tasks.model, r) == Resolution::Unresolved)
-        .map(|r| r.id.as_str())
+        .map(|r| &*r.id)
         .collect();
     assert_eq!(unresolved, ["2.4"], "only the deliberately dangling criterion is unresolved");
 }
@@ -271,7 +271,7 @@ fn kiro_properties_and_validates_lines_link_design_tasks_and_requirements() {
     let validates = tasks.text.find("**Validates: Requirements 1.2**").unwrap();
     let reference =
         tasks.model.reference_at(validates + "**Validates: Requirements ".len()).expect("1.2 is a reference");
-    assert_eq!(reference.id, "1.2");
+    assert_eq!(&*reference.id, "1.2");
     assert!(matches!(resolve(&index, &tasks.model, reference), Resolution::Resolved(_)));
 }
 
@@ -339,7 +339,7 @@ fn kiro_labelled_requirements_and_bold_citations_are_read() {
     assert_eq!(defined, [("user-story", "US-1"), ("requirement", "NFR-2")]);
     let tasks = "# Implementation Tasks\n\n- [x] 1.1 Build the stack\n  - **Requirements**: Requirement 3.1, 3.2 (Deployment)\n  - **Validates**: US-1, NFR-2\n  - Replaces the old poller (Requirements 17 and 18)\n";
     let model = specls::model::from_text(&g, Path::new("/w/.kiro/specs/p/tasks.md"), ".kiro/specs/p/tasks.md", tasks);
-    let cited: Vec<&str> = model.references.iter().map(|r| r.id.as_str()).collect();
+    let cited: Vec<&str> = model.references.iter().map(|r| &*r.id).collect();
     assert_eq!(cited, ["3.1", "3.2", "US-1", "NFR-2", "17", "18"]);
 }
 
@@ -548,13 +548,8 @@ fn nothing_is_extracted_from_code_comments_or_front_matter() {
     }
     let (root, index) = workspace("speckit");
     let spec = doc(&index, &root, "specs/001-login/spec.md");
-    let keys: Vec<&str> = spec
-        .model
-        .clauses
-        .iter()
-        .map(|c| c.id.as_str())
-        .chain(spec.model.references.iter().map(|r| r.id.as_str()))
-        .collect();
+    let keys: Vec<&str> =
+        spec.model.clauses.iter().map(|c| c.id.as_str()).chain(spec.model.references.iter().map(|r| &*r.id)).collect();
     for hidden in ["FR-099", "FR-100", "FR-101"] {
         assert!(!keys.contains(&hidden), "{hidden} is inside code or a comment");
     }
@@ -607,6 +602,6 @@ fn speckit_references_stay_out_of_other_formats() {
     let text = "# Implementation Plan\n\n- [ ] 1. Harden the pipeline per NFR-2 and Principle II\n";
     let model = specls::model::from_text(&g, Path::new("/w/.kiro/specs/p/tasks.md"), ".kiro/specs/p/tasks.md", text);
     let cited: Vec<(&str, &str)> =
-        model.references.iter().map(|r| (g.namespace(r.namespace).id.as_str(), r.id.as_str())).collect();
+        model.references.iter().map(|r| (g.namespace(r.namespace).id.as_str(), &*r.id)).collect();
     assert_eq!(cited, [("kiro.requirement", "NFR-2")]);
 }

@@ -259,7 +259,7 @@ impl WorkspaceIndex {
             unlink(&mut self.definitions, (clause.namespace, key), |l| l.doc != id);
         }
         for reference in &old.model.references {
-            let key = self.key_ids[reference.id.as_str()];
+            let key = self.key_ids[&*reference.id];
             unlink(&mut self.mentions, (reference.namespace, key), |l| l.doc != id);
         }
         Some(old)

@@ -615,7 +615,7 @@ impl<'a> Assembler<'a> {
             }
             line_refs.insert(range.start, range.end);
             self.model.references.push(Reference {
-                id: key.key.clone(),
+                id: key.key.as_str().into(),
                 namespace: key.namespace,
                 range,
                 role: Role::Cites,

@@ -54,7 +54,7 @@ fn check(cx: &Context, out: &mut Emitter) {
     // The keys the task list mentions, read from its model: the index keeps no per-feature
     // table of mentions for this one question.
     let tasks_cite: HashSet<(NamespaceId, &str)> = if index.doc_scope(tasks_id) == scope {
-        tasks.model.references.iter().map(|r| (r.namespace, r.id.as_str())).collect()
+        tasks.model.references.iter().map(|r| (r.namespace, &*r.id)).collect()
     } else {
         HashSet::new()
     };
