@@ -92,7 +92,7 @@ fn render(index: &WorkspaceIndex, root: &Path, doc: &IndexedDoc) -> String {
         .unwrap();
     }
     for clause in &model.clauses {
-        let parent = clause.parent.map_or("-".into(), |p| model.clauses[p].id.clone());
+        let parent = clause.parent.map_or("-".into(), |p| model.clauses[p as usize].id.clone());
         writeln!(
             out,
             "clause {} {} {} {:?} {:?} parent {parent:?}{}",
@@ -180,7 +180,7 @@ fn kiro_criteria_are_numbered_by_list_position() {
     let third = criteria[2];
     assert_eq!(&doc.text[third.id_range.clone()], "4.");
     assert!(third.title.starts_with("WHEN a member already owns 100 albums"), "{}", third.title);
-    let requirement = |c: &Clause| doc.model.clauses[c.parent.expect("criterion has a parent")].id.clone();
+    let requirement = |c: &Clause| doc.model.clauses[c.parent.expect("criterion has a parent") as usize].id.clone();
     assert_eq!(criteria.iter().map(|c| requirement(c)).collect::<Vec<_>>(), ["1", "1", "1", "2", "2", "2"]);
 }
 
@@ -218,9 +218,9 @@ fn kiro_requirement_lists_resolve_within_the_spec_folder() {
         .iter()
         .filter(|r| tasks.lines().line_of(r.range.start) == tasks.lines().line_of(line))
         .collect();
-    assert_eq!(cited.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["1.1", "2.3"]);
+    assert_eq!(cited.iter().map(|r| &*r.id).collect::<Vec<_>>(), ["1.1", "2.3"]);
     for reference in cited {
-        assert_eq!(&tasks.text[reference.range.clone()], reference.id);
+        assert_eq!(&tasks.text[reference.range.clone()], &*reference.id);
         let Resolution::Resolved(loc) = resolve(&index, &tasks.model, reference) else {
             panic!("{} resolves", reference.id)
         };
@@ -231,7 +231,7 @@ fn kiro_requirement_lists_resolve_within_the_spec_folder() {
         .references
         .iter()
         .filter(|r| resolve(&index, &tasks.model, r) == Resolution::Unresolved)
-        .map(|r| r.id.as_str())
+        .map(|r| &*r.id)
         .collect();
     assert_eq!(unresolved, ["2.4"], "only the deliberately dangling criterion is unresolved");
 }
@@ -271,7 +271,7 @@ fn kiro_properties_and_validates_lines_link_design_tasks_and_requirements() {
     let validates = tasks.text.find("**Validates: Requirements 1.2**").unwrap();
     let reference =
         tasks.model.reference_at(validates + "**Validates: Requirements ".len()).expect("1.2 is a reference");
-    assert_eq!(reference.id, "1.2");
+    assert_eq!(&*reference.id, "1.2");
     assert!(matches!(resolve(&index, &tasks.model, reference), Resolution::Resolved(_)));
 }
 
@@ -315,8 +315,11 @@ fn kiro_explicitly_numbered_criteria_are_read() {
         ".kiro/specs/p/requirements.md",
         text,
     );
-    let criteria: Vec<(&str, Option<&str>)> =
-        model.clauses.iter().map(|c| (c.id.as_str(), c.parent.map(|p| model.clauses[p].id.as_str()))).collect();
+    let criteria: Vec<(&str, Option<&str>)> = model
+        .clauses
+        .iter()
+        .map(|c| (c.id.as_str(), c.parent.map(|p| model.clauses[p as usize].id.as_str())))
+        .collect();
     assert_eq!(criteria, [("3", None), ("3.1", Some("3")), ("3.2", Some("3"))]);
 }
 
@@ -336,7 +339,7 @@ fn kiro_labelled_requirements_and_bold_citations_are_read() {
     assert_eq!(defined, [("user-story", "US-1"), ("requirement", "NFR-2")]);
     let tasks = "# Implementation Tasks\n\n- [x] 1.1 Build the stack\n  - **Requirements**: Requirement 3.1, 3.2 (Deployment)\n  - **Validates**: US-1, NFR-2\n  - Replaces the old poller (Requirements 17 and 18)\n";
     let model = specls::model::from_text(&g, Path::new("/w/.kiro/specs/p/tasks.md"), ".kiro/specs/p/tasks.md", tasks);
-    let cited: Vec<&str> = model.references.iter().map(|r| r.id.as_str()).collect();
+    let cited: Vec<&str> = model.references.iter().map(|r| &*r.id).collect();
     assert_eq!(cited, ["3.1", "3.2", "US-1", "NFR-2", "17", "18"]);
 }
 
@@ -354,7 +357,7 @@ fn openspec_main_spec_requirements_own_their_scenarios() {
     );
     let scenarios: Vec<(String, String)> = clauses_of(&spec.model, "scenario")
         .iter()
-        .map(|c| (spec.model.clauses[c.parent.expect("scenario parent")].id.clone(), c.id.clone()))
+        .map(|c| (spec.model.clauses[c.parent.expect("scenario parent") as usize].id.clone(), c.id.clone()))
         .collect();
     assert_eq!(
         scenarios,
@@ -398,7 +401,7 @@ fn openspec_delta_requirements_are_read_per_section() {
     );
     let parents: Vec<&str> = clauses_of(&delta.model, "scenario")
         .iter()
-        .map(|c| delta.model.clauses[c.parent.unwrap()].id.as_str())
+        .map(|c| delta.model.clauses[c.parent.unwrap() as usize].id.as_str())
         .collect();
     assert_eq!(parents, ["Link expiry", "Share link creation", "Share link creation"]);
     assert!(!delta.model.clauses.iter().any(|c| c.id.contains("revocation")));
@@ -545,13 +548,8 @@ fn nothing_is_extracted_from_code_comments_or_front_matter() {
     }
     let (root, index) = workspace("speckit");
     let spec = doc(&index, &root, "specs/001-login/spec.md");
-    let keys: Vec<&str> = spec
-        .model
-        .clauses
-        .iter()
-        .map(|c| c.id.as_str())
-        .chain(spec.model.references.iter().map(|r| r.id.as_str()))
-        .collect();
+    let keys: Vec<&str> =
+        spec.model.clauses.iter().map(|c| c.id.as_str()).chain(spec.model.references.iter().map(|r| &*r.id)).collect();
     for hidden in ["FR-099", "FR-100", "FR-101"] {
         assert!(!keys.contains(&hidden), "{hidden} is inside code or a comment");
     }
@@ -604,6 +602,6 @@ fn speckit_references_stay_out_of_other_formats() {
     let text = "# Implementation Plan\n\n- [ ] 1. Harden the pipeline per NFR-2 and Principle II\n";
     let model = specls::model::from_text(&g, Path::new("/w/.kiro/specs/p/tasks.md"), ".kiro/specs/p/tasks.md", text);
     let cited: Vec<(&str, &str)> =
-        model.references.iter().map(|r| (g.namespace(r.namespace).id.as_str(), r.id.as_str())).collect();
+        model.references.iter().map(|r| (g.namespace(r.namespace).id.as_str(), &*r.id)).collect();
     assert_eq!(cited, [("kiro.requirement", "NFR-2")]);
 }

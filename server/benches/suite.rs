@@ -5,7 +5,8 @@
 //! servers driven by the same client (`peers`). Prints Markdown tables to stdout.
 //!
 //! `cargo bench -p specls --bench suite` runs the full plan (about 15 minutes on 2 cores);
-//! `cargo bench -p specls --bench suite -- --quick` runs small workspaces in about a minute.
+//! `cargo bench -p specls --bench suite -- --quick` runs small workspaces in about a minute;
+//! `-- --memory` runs the peak-memory table alone (with `--quick`, its small sizes).
 
 #![allow(
     clippy::duplicate_mod,
@@ -30,7 +31,12 @@ use serde_json::json;
 use client::{Client, INDEX_TIMEOUT, is_indexing_end, kib, machine};
 
 fn main() {
-    println!("{}", report(client::full_run()));
+    let full = client::full_run();
+    if std::env::args().any(|a| a == "--memory") {
+        println!("{}", memory_section(full));
+    } else {
+        println!("{}", report(full));
+    }
 }
 
 /// Every table of the suite, after the machine's description: the full plan or the quick one.

@@ -24,13 +24,28 @@ pub struct Client {
     stdin: ChildStdin,
     inbox: Receiver<Received>,
     next_id: i64,
+    /// Run under `SPECLS_BENCH_WRAPPER`: the exit status is the profiler's, not the server's.
+    wrapped: bool,
 }
 
 impl Client {
+    /// `SPECLS_BENCH_WRAPPER` (a command and its arguments, split at spaces) runs the server
+    /// under a profiler, e.g. `heaptrack -o /tmp/specls`.
     pub fn start(root: &Path) -> Client {
-        let mut command = Command::new(SERVER);
+        let wrapper = std::env::var("SPECLS_BENCH_WRAPPER").unwrap_or_default();
+        let mut words = wrapper.split_whitespace();
+        let mut command = match words.next() {
+            Some(program) => {
+                let mut command = Command::new(program);
+                command.args(words).arg(SERVER);
+                command
+            }
+            None => Command::new(SERVER),
+        };
         command.env("SPECLS_LOG", "warn").stderr(Stdio::inherit());
-        Client::spawn(command, root, Value::Null)
+        let mut client = Client::spawn(command, root, Value::Null);
+        client.wrapped = !wrapper.trim().is_empty();
+        client
     }
 
     /// Start any language server over stdio and initialize it with `root` as its one workspace
@@ -54,7 +69,7 @@ impl Client {
                 }
             }
         });
-        let mut client = Client { child, stdin, inbox, next_id: 0 };
+        let mut client = Client { child, stdin, inbox, next_id: 0, wrapped: false };
         let root_uri = file_uri(root);
         client.request(
             "initialize",
@@ -142,7 +157,7 @@ impl Client {
         self.request("shutdown", Value::Null);
         self.notify("exit", Value::Null);
         let status = self.child.wait().expect("wait for the server");
-        assert!(status.success(), "the server exited with {status} after shutdown and exit");
+        assert!(status.success() || self.wrapped, "the server exited with {status} after shutdown and exit");
     }
 
     /// Shut a peer server down, killing it if it does not exit on its own: a peer's exit code

@@ -122,8 +122,6 @@ pub struct WorkspaceIndex {
     /// a key's definitions within one scope are a slice of them, found by binary search, rather
     /// than a map entry per key and scope.
     definitions: HashMap<(NamespaceId, KeyId), Vec<ClauseLoc>>,
-    /// The mentions of a key from documents of one scope (the citing document's scope).
-    references: HashMap<(NamespaceId, ScopeId, KeyId), Vec<RefLoc>>,
     /// Every mention of a key, workspace-wide.
     mentions: HashMap<(NamespaceId, KeyId), Vec<RefLoc>>,
 }
@@ -210,7 +208,6 @@ impl WorkspaceIndex {
             key_ids: HashMap::default(),
             key_names: Vec::new(),
             definitions: HashMap::default(),
-            references: HashMap::default(),
             mentions: HashMap::default(),
         }
     }
@@ -321,7 +318,6 @@ impl WorkspaceIndex {
         for (index, reference) in model.references.iter().enumerate() {
             let loc = RefLoc { doc: id, index: index as u32 };
             let key = self.intern_key(&reference.id);
-            self.references.entry((reference.namespace, scope, key)).or_default().push(loc);
             self.mentions.entry((reference.namespace, key)).or_default().push(loc);
         }
     }
@@ -385,32 +381,23 @@ impl WorkspaceIndex {
 
         let window = ref_window;
         for (index, reference) in old.references.iter().enumerate().take(window.old_end).skip(window.start) {
-            let key = self.key_ids[reference.id.as_str()];
-            let other = |l: &RefLoc| !(l.doc == id && l.index == index as u32);
-            unlink(&mut self.references, (reference.namespace, scope, key), other);
-            unlink(&mut self.mentions, (reference.namespace, key), other);
+            let key = self.key_ids[&*reference.id];
+            unlink(&mut self.mentions, (reference.namespace, key), |l| !(l.doc == id && l.index == index as u32));
         }
         for index in window.shifted(old.references.len()) {
             let reference = &old.references[index];
-            let key = self.key_ids[reference.id.as_str()];
+            let key = self.key_ids[&*reference.id];
             let to = window.moved(index);
-            for locs in [
-                self.references.get_mut(&(reference.namespace, scope, key)),
-                self.mentions.get_mut(&(reference.namespace, key)),
-            ]
-            .into_iter()
-            .flatten()
+            if let Some(locs) = self.mentions.get_mut(&(reference.namespace, key))
+                && let Some(loc) = locs.iter_mut().find(|l| l.doc == id && l.index == index as u32)
             {
-                if let Some(loc) = locs.iter_mut().find(|l| l.doc == id && l.index == index as u32) {
-                    loc.index = to;
-                }
+                loc.index = to;
             }
         }
         for index in window.start..window.new_end {
             let reference = &new.references[index];
             let loc = RefLoc { doc: id, index: index as u32 };
             let key = self.intern_key(&reference.id);
-            insert_in_order(self.references.entry((reference.namespace, scope, key)).or_default(), loc);
             insert_in_order(self.mentions.entry((reference.namespace, key)).or_default(), loc);
         }
     }
@@ -436,8 +423,7 @@ impl WorkspaceIndex {
             unlink(&mut self.definitions, (clause.namespace, key), |l| l.doc != id);
         }
         for reference in &model.references {
-            let key = self.key_ids[reference.id.as_str()];
-            unlink(&mut self.references, (reference.namespace, scope, key), |l| l.doc != id);
+            let key = self.key_ids[&*reference.id];
             unlink(&mut self.mentions, (reference.namespace, key), |l| l.doc != id);
         }
     }
@@ -540,11 +526,6 @@ impl WorkspaceIndex {
         &locs[start..end]
     }
 
-    /// The mentions of a key written in documents of one scope.
-    pub fn references_in(&self, namespace: NamespaceId, scope: ScopeId, id: &str) -> &[RefLoc] {
-        self.key_id(id).and_then(|key| self.references.get(&(namespace, scope, key))).map_or(&[], Vec::as_slice)
-    }
-
     /// Every mention of a key, workspace-wide (specs and code).
     pub fn mentions(&self, namespace: NamespaceId, id: &str) -> &[RefLoc] {
         self.key_id(id).and_then(|key| self.mentions.get(&(namespace, key))).map_or(&[], Vec::as_slice)
@@ -629,24 +610,25 @@ mod tests {
     }
 
     #[test]
-    fn references_are_indexed_by_scope_and_key_and_forgotten_on_removal() {
+    fn mentions_are_indexed_by_key_and_forgotten_on_removal() {
         let mut index = WorkspaceIndex::new(Grammar::builtin(), vec![PathBuf::from("/ws")]);
         upsert(&mut index, "specs/001-a/tasks.md", "# Tasks: A\n\n- [ ] T001 Do it per FR-001 and FR-001\n");
         upsert(&mut index, "specs/002-b/tasks.md", "# Tasks: B\n\n- [ ] T001 Do it per FR-001\n");
         let ns = index.doc(Path::new("/ws/specs/001-a/tasks.md")).unwrap().model.references[0].namespace;
-        let a = index.scope_id(Some(Path::new("/ws/specs/001-a")));
-        let b = index.scope_id(Some(Path::new("/ws/specs/002-b")));
-        assert_eq!(index.references_in(ns, a, "FR-001").len(), 2);
-        assert_eq!(index.references_in(ns, b, "FR-001").len(), 1);
-        let (doc, reference) = index.reference(&index.references_in(ns, b, "FR-001")[0]).unwrap();
+        let a = index.doc_id(Path::new("/ws/specs/001-a/tasks.md")).unwrap();
+        let b = index.doc_id(Path::new("/ws/specs/002-b/tasks.md")).unwrap();
+        let docs =
+            |index: &WorkspaceIndex, key: &str| index.mentions(ns, key).iter().map(|l| l.doc).collect::<Vec<_>>();
+        assert_eq!(docs(&index, "FR-001"), [a, a, b]);
+        let (doc, reference) = index.reference(&index.mentions(ns, "FR-001")[2]).unwrap();
         assert_eq!(&doc.text[reference.range.clone()], "FR-001");
 
         upsert(&mut index, "specs/001-a/tasks.md", "# Tasks: A\n\n- [ ] T001 Do it per FR-002\n");
-        assert!(index.references_in(ns, a, "FR-001").is_empty());
-        assert_eq!(index.references_in(ns, a, "FR-002").len(), 1);
+        assert_eq!(docs(&index, "FR-001"), [b]);
+        assert_eq!(docs(&index, "FR-002"), [a]);
         index.remove(Path::new("/ws/specs/002-b/tasks.md"));
-        assert!(index.references_in(ns, b, "FR-001").is_empty());
-        assert!(!index.references.contains_key(&(ns, b, index.key_id("FR-001").expect("interned"))));
+        assert!(index.mentions(ns, "FR-001").is_empty());
+        assert!(!index.mentions.contains_key(&(ns, index.key_id("FR-001").expect("interned"))));
     }
 
     /// Verifies specs/003-navigation/spec.md FR-019: a feature's documents and a key's
@@ -706,7 +688,6 @@ mod tests {
     /// The index's tables by key name and paths, each entry's locations in a canonical order.
     type Tables = (
         Vec<(NamespaceId, String, Vec<Loc>)>,
-        Vec<(NamespaceId, Option<PathBuf>, String, Vec<Loc>)>,
         Vec<(NamespaceId, String, Vec<Loc>)>,
         Vec<(Option<PathBuf>, Vec<PathBuf>)>,
     );
@@ -724,9 +705,6 @@ mod tests {
         let refs = |locs: &[RefLoc]| sorted(locs.iter().map(|l| (None, doc(l.doc), l.index, false)).collect());
         let mut definitions: Vec<_> = index.definitions.iter().map(|((ns, k), l)| (*ns, name(k), clauses(l))).collect();
         definitions.sort();
-        let mut references: Vec<_> =
-            index.references.iter().map(|((ns, s, k), l)| (*ns, scope(*s), name(k), refs(l))).collect();
-        references.sort();
         let mut mentions: Vec<_> = index.mentions.iter().map(|((ns, k), l)| (*ns, name(k), refs(l))).collect();
         mentions.sort();
         let mut scope_docs: Vec<_> = index
@@ -739,7 +717,7 @@ mod tests {
             })
             .collect();
         scope_docs.sort();
-        (definitions, references, mentions, scope_docs)
+        (definitions, mentions, scope_docs)
     }
 
     /// A key's definitions stay ordered by scope, document and position.
@@ -752,7 +730,7 @@ mod tests {
     /// Each document's mentions of a key stay together and in model order, as a fresh index
     /// keeps them.
     fn mentions_in_model_order(index: &WorkspaceIndex) -> bool {
-        index.references.values().chain(index.mentions.values()).all(|locs| {
+        index.mentions.values().all(|locs| {
             locs.windows(2).all(|w| w[0].doc != w[1].doc || w[0].index < w[1].index)
                 && locs
                     .iter()

@@ -164,7 +164,7 @@ fn family(index: &WorkspaceIndex, root: ClauseLoc, new: &str) -> Vec<(ClauseLoc,
         next += 1;
         let Some((doc, p)) = index.clause(&parent) else { continue };
         for (i, c) in doc.model.clauses.iter().enumerate() {
-            if c.parent == Some(parent.index as usize)
+            if c.parent == Some(parent.index)
                 && let Some(rest) = c.id.strip_prefix(p.id.as_str())
                 && rest.starts_with(|ch: char| !ch.is_alphanumeric())
             {
@@ -189,7 +189,7 @@ fn renamed_clause(index: &WorkspaceIndex, target: Target) -> Result<ClauseLoc, R
     let clause = match target {
         Target::Clause(loc) => loc,
         Target::Reference(loc) => {
-            let id = index.reference(&loc).map(|(_, m)| m.id.clone()).unwrap_or_default();
+            let id = index.reference(&loc).map(|(_, m)| m.id.to_string()).unwrap_or_default();
             match resolve_ref(index, &loc) {
                 Resolution::Resolved(clause) => clause,
                 Resolution::Ambiguous(candidates) => {
@@ -278,9 +278,13 @@ fn read_back(index: &WorkspaceIndex, id: DocId, edits: &[Edit]) -> Result<(), Op
     let model = model_file(&index.grammar, path, &index.relative(path), &text);
     for (edit, &start) in edits.iter().zip(&starts) {
         let read = if edit.definition {
-            model.clauses.iter().find(|k| k.namespace == edit.namespace && k.id_range.start == start).map(|k| &k.id)
+            model
+                .clauses
+                .iter()
+                .find(|k| k.namespace == edit.namespace && k.id_range.start == start)
+                .map(|k| k.id.as_str())
         } else {
-            model.references.iter().find(|r| r.namespace == edit.namespace && r.range.start == start).map(|r| &r.id)
+            model.references.iter().find(|r| r.namespace == edit.namespace && r.range.start == start).map(|r| &*r.id)
         };
         match read {
             Some(key) if *key == edit.new => {}

@@ -115,8 +115,15 @@ pub fn link(index: &WorkspaceIndex) -> Links {
             });
             let mut clauses: Vec<ClauseLoc> = Vec::new();
             for (namespace, id, pin) in keys {
-                let pin = pin.or_else(|| file_pin.clone());
-                let reference = Reference { id, namespace, range: 0..0, role: Role::Verifies, pin, unit: None };
+                let pin = pin.map(String::into_boxed_str).or_else(|| file_pin.clone());
+                let reference = Reference {
+                    id: id.into_boxed_str(),
+                    namespace,
+                    range: 0..0,
+                    role: Role::Verifies,
+                    pin,
+                    unit: None,
+                };
                 if let Resolution::Resolved(clause) = resolve(index, from, &reference) {
                     clauses.push(clause);
                 }

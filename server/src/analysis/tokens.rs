@@ -77,7 +77,7 @@ fn keywords<'a>(grammar: &'a Grammar, model: &'a DocModel, text: &'a str) -> imp
         model
             .clauses
             .iter()
-            .filter(|c| rule.clauses.contains(&c.kind) && c.range.end <= text.len())
+            .filter(|c| rule.clauses.iter().any(|k| c.kind == k.as_str()) && c.range.end <= text.len())
             .flat_map(|c| model.unmasked(c.range.clone()))
             .flat_map(move |piece| {
                 let start = piece.start;

@@ -296,7 +296,7 @@ fn row(index: &WorkspaceIndex, links: &Links, loc: ClauseLoc) -> Option<Row> {
     }
     Some(Row {
         key: display_key(clause),
-        kind: clause.kind.clone(),
+        kind: clause.kind.to_string(),
         title: clause.title.clone(),
         path: index.relative(&doc.model.path),
         line: doc.lines().line_of(clause.id_range.start) + 1,

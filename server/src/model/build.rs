@@ -663,7 +663,7 @@ impl<'a> Assembler<'a> {
                 continue;
             }
             let parent = rule.parent.as_ref().and_then(|kind| {
-                self.open_clauses.iter().rev().copied().find(|&c| self.model.clauses[c].kind == *kind)
+                self.open_clauses.iter().rev().copied().find(|&c| self.model.clauses[c].kind == kind.as_str())
             });
             if rule.parent.is_some() && parent.is_none() {
                 continue;
@@ -692,7 +692,7 @@ impl<'a> Assembler<'a> {
                 id_range: line.start + candidate.id.start..line.start + candidate.id.end,
                 range: self.clause_range(line),
                 global: rule.global,
-                parent,
+                parent: parent.map(|p| p as u32),
             });
         }
         None
@@ -761,7 +761,7 @@ impl<'a> Assembler<'a> {
             }
             line_refs.insert(range.start, range.end);
             self.model.references.push(Reference {
-                id: key.key.clone(),
+                id: key.key.as_str().into(),
                 namespace: key.namespace,
                 range,
                 role: Role::Cites,

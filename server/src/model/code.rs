@@ -7,6 +7,7 @@
 
 use std::ops::Range;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use anyhow::{Context, Result, bail};
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -29,10 +30,10 @@ pub struct Language {
     line_comments: Vec<String>,
     block_comments: Vec<(String, String)>,
     strings: Vec<(String, String)>,
-    functions: Option<Regex>,
+    functions: Option<LazyRegex>,
     /// Module items: a tag on one covers the tests in it (Rust's `mod tests`).
-    modules: Option<Regex>,
-    test_region: Option<Regex>,
+    modules: Option<LazyRegex>,
+    test_region: Option<LazyRegex>,
     /// `'x'` is a character, not a string (languages without `'` strings).
     char_literals: bool,
     /// The bytes that may start a comment, a string or a character: the lexer jumps between them.
@@ -155,6 +156,26 @@ fn regex(pattern: &str) -> Result<Regex> {
     regex::RegexBuilder::new(pattern).size_limit(1 << 20).build().with_context(|| format!("pattern {pattern}"))
 }
 
+/// A language's own pattern, compiled on the first file of that language: a Unicode-aware
+/// pattern takes a few hundred KB compiled, and a workspace holds a few of the languages.
+#[derive(Debug)]
+struct LazyRegex {
+    pattern: String,
+    compiled: OnceLock<Regex>,
+}
+
+impl LazyRegex {
+    /// Checked now (compiled and dropped), so that a bad pattern fails the grammar's load.
+    fn new(pattern: &str) -> Result<LazyRegex> {
+        regex(pattern)?;
+        Ok(LazyRegex { pattern: pattern.to_string(), compiled: OnceLock::new() })
+    }
+
+    fn get(&self) -> &Regex {
+        self.compiled.get_or_init(|| regex(&self.pattern).expect("the pattern compiled when the grammar was loaded"))
+    }
+}
+
 impl CodeGrammar {
     /// Compile `text` (the schema of `grammar/code.toml`); `namespace` maps a namespace name to
     /// its id in the spec grammar.
@@ -189,9 +210,9 @@ impl CodeGrammar {
                 line_comments: def.line_comments.clone(),
                 block_comments: def.block_comments.clone(),
                 strings: def.strings.clone(),
-                functions: def.functions.as_deref().map(regex).transpose()?,
-                modules: def.modules.as_deref().map(regex).transpose()?,
-                test_region: def.test_region.as_deref().map(regex).transpose()?,
+                functions: def.functions.as_deref().map(LazyRegex::new).transpose()?,
+                modules: def.modules.as_deref().map(LazyRegex::new).transpose()?,
+                test_region: def.test_region.as_deref().map(LazyRegex::new).transpose()?,
             });
         }
         let mut tests = GlobSetBuilder::new();
@@ -319,20 +340,22 @@ impl CodeGrammar {
 
     /// The name of the function whose definition starts at `start` (a mention's `unit`).
     pub fn function_name_at(&self, path: &Path, text: &str, start: usize) -> Option<Range<usize>> {
-        let re = self.language(path)?.functions.as_ref()?;
+        let re = self.language(path)?.functions.as_ref()?.get();
         let caps = re.captures_at(text, start).filter(|c| c.get(0).is_some_and(|m| m.start() == start))?;
         caps.name("name").map(|m| m.range())
     }
 
     /// Every function definition of a file (its start and name), comments and strings not excluded.
     pub fn functions_in(&self, path: &Path, text: &str) -> Vec<(usize, Range<usize>)> {
-        let Some(re) = self.language(path).and_then(|l| l.functions.as_ref()) else { return Vec::new() };
+        let Some(re) = self.language(path).and_then(|l| l.functions.as_ref()).map(LazyRegex::get) else {
+            return Vec::new();
+        };
         re.captures_iter(text).filter_map(|caps| Some((caps.get(0)?.start(), caps.name("name")?.range()))).collect()
     }
 
     /// Where the last module item before `at` starts: a tag there covers a test at `at`.
     pub fn module_before(&self, path: &Path, text: &str, at: usize) -> Option<usize> {
-        let re = self.language(path)?.modules.as_ref()?;
+        let re = self.language(path)?.modules.as_ref()?.get();
         re.find_iter(&text[..at.min(text.len())]).last().map(|m| m.start())
     }
 
@@ -500,7 +523,7 @@ impl Scanner<'_> {
 
     /// Where test code starts: the first test-region marker outside comments and strings.
     fn test_region(&self, regions: &[(Range<usize>, Region)]) -> Option<usize> {
-        let re = self.language.test_region.as_ref()?;
+        let re = self.language.test_region.as_ref()?.get();
         re.find_iter(self.text).map(|m| m.start()).find(|&at| !inside(regions, at))
     }
 
@@ -583,12 +606,12 @@ impl Scanner<'_> {
                     return;
                 }
                 references.push(Reference {
-                    id: found.key,
+                    id: found.key.into_boxed_str(),
                     namespace: rule.namespace,
                     range,
                     role: role_at(found.range.start),
                     unit,
-                    pin: found.pin.map(|m| m.as_str()).or(pin).map(str::to_string),
+                    pin: found.pin.map(|m| m.as_str()).or(pin).map(Box::from),
                 });
             });
         }
@@ -598,7 +621,7 @@ impl Scanner<'_> {
     /// whether each is a test: a function in a test file or test region, or named as one
     /// (`test_…`, `Test…`).
     fn functions(&self, regions: &[(Range<usize>, Region)], test_region: Option<usize>) -> Vec<Function> {
-        let Some(re) = &self.language.functions else { return Vec::new() };
+        let Some(re) = self.language.functions.as_ref().map(LazyRegex::get) else { return Vec::new() };
         let mut out: Vec<Function> = re
             .captures_iter(self.text)
             .filter_map(|caps| {
@@ -615,7 +638,7 @@ impl Scanner<'_> {
             .collect();
         // Modules own the comments that document them (`/// Verifies …` above `#[cfg(test)]
         // mod tests`): test code when in a test file or region; their names are not test names.
-        if let Some(modules) = &self.language.modules {
+        if let Some(modules) = self.language.modules.as_ref().map(LazyRegex::get) {
             out.extend(modules.captures_iter(self.text).filter_map(|caps| {
                 let name = caps.name("name")?;
                 let start = caps.get(0).map_or(name.start(), |m| m.start());
@@ -644,12 +667,12 @@ impl Scanner<'_> {
                     let start = m.name("prefix").map_or(m.get(0).map_or(0, |g| g.start()), |p| p.start());
                     let end = m.name("n").map_or(m.get(0).map_or(0, |g| g.end()), |n| n.end());
                     self.model.references.push(Reference {
-                        id: id.to_ascii_uppercase(),
+                        id: id.to_ascii_uppercase().into_boxed_str(),
                         namespace: rule.namespace,
                         range: at + start..at + end,
                         role: Role::Verifies,
                         unit: Some(function.start),
-                        pin: pin.map(str::to_string),
+                        pin: pin.map(Box::from),
                     });
                 }
             }
@@ -768,7 +791,9 @@ mod tests {
         model
             .references
             .iter()
-            .map(|r| (text[r.range.clone()].to_string(), r.id.clone(), r.role, r.pin.clone()))
+            .map(|r| {
+                (text[r.range.clone()].to_string(), r.id.to_string(), r.role, r.pin.as_deref().map(str::to_string))
+            })
             .collect()
     }
 

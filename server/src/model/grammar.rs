@@ -235,7 +235,7 @@ impl Template {
 
 #[derive(Debug)]
 pub struct ClauseRule {
-    pub kind: String,
+    pub kind: super::ClauseKind,
     pub namespace: NamespaceId,
     pub pattern: Regex,
     /// The pattern ended in `(?P<title>.*)$`, which always matches the rest of the line: it is
@@ -878,7 +878,7 @@ impl Grammar {
                 let index = grammar.clause_rules.len();
                 let (pattern, title_rest) = split_title_rest(&def.pattern);
                 grammar.clause_rules.push(ClauseRule {
-                    kind: def.kind.clone(),
+                    kind: super::ClauseKind::new(&def.kind),
                     namespace: namespace(&def.namespace)?,
                     pattern: regex(pattern)?,
                     title_rest,

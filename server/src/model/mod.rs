@@ -9,6 +9,7 @@ pub mod results;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use build::{ModelCache, build, build_chunked};
 pub use code::{CodeGrammar, build_code};
@@ -32,7 +33,7 @@ pub struct Clause {
     /// The key as references spell it (`FR-001`, `US1`, `2.3`, a requirement name).
     pub id: String,
     /// From the grammar: `requirement`, `task`, `user-story`, ….
-    pub kind: String,
+    pub kind: ClauseKind,
     pub namespace: NamespaceId,
     pub title: String,
     /// Where the key is written (for a computed key, the item's list marker line).
@@ -42,7 +43,55 @@ pub struct Clause {
     /// Defined for the whole workspace rather than its feature scope.
     pub global: bool,
     /// Index of the enclosing clause in [`DocModel::clauses`].
-    pub parent: Option<usize>,
+    pub parent: Option<u32>,
+}
+
+/// A clause kind's name from the grammar (`requirement`, `task`, …), shared by every clause of
+/// that kind: a workspace has tens of thousands of clauses and a handful of kinds.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ClauseKind(Arc<str>);
+
+impl ClauseKind {
+    pub fn new(name: &str) -> Self {
+        ClauseKind(Arc::from(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for ClauseKind {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for ClauseKind {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for ClauseKind {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+/// Printed as the name alone, as a string would be.
+impl std::fmt::Debug for ClauseKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for ClauseKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// What a mention says about the clause it names.
@@ -59,13 +108,14 @@ pub enum Role {
 /// A mention of a key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reference {
-    pub id: String,
+    /// Boxed, as `pin`: built once, never grown, and one word smaller.
+    pub id: Box<str>,
     pub namespace: NamespaceId,
     pub range: Range<usize>,
     pub role: Role,
     /// The feature folder name the mention is pinned to (`specs/002-billing/…` nearby, or a
     /// qualifier such as `002-billing/FR-001`), resolved there instead of the document's scope.
-    pub pin: Option<String>,
+    pub pin: Option<Box<str>>,
     /// In code, where the function the mention belongs to starts (a test's doc comment and its
     /// name are one test): coverage counts a function once.
     pub unit: Option<usize>,

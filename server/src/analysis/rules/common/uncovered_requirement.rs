@@ -1,7 +1,7 @@
 //! `uncovered-requirement`: a requirement, success criterion or acceptance criterion that no task
 //! cites (Spec Kit FR and SC, Kiro criteria).
 //!
-//! Coverage is read from the index's reverse table: a clause is covered when the feature's
+//! Coverage is read from the task list's model: a clause is covered when the feature's
 //! `tasks.md` mentions its key, or the key of a clause enclosing it (a Kiro task citing `2` covers
 //! criteria `2.1`, `2.2`, …). Only leaf clauses are checked (a Kiro requirement is covered through
 //! its criteria), only when the feature has a `tasks.md` that defines at least one task (no tasks
@@ -14,7 +14,7 @@ use std::collections::HashSet;
 
 use crate::analysis::diagnostics::Severity;
 use crate::analysis::rules::{Context, Emitter, Rule};
-use crate::model::{Clause, DocModel};
+use crate::model::{Clause, DocModel, NamespaceId};
 
 pub const RULE: Rule = Rule {
     code: "uncovered-requirement",
@@ -51,10 +51,17 @@ fn check(cx: &Context, out: &mut Emitter) {
             }
         }
     }
+    // The keys the task list mentions, read from its model: the index keeps no per-feature
+    // table of mentions for this one question.
+    let tasks_cite: HashSet<(NamespaceId, &str)> = if index.doc_scope(tasks_id) == scope {
+        tasks.model.references.iter().map(|r| (r.namespace, &*r.id)).collect()
+    } else {
+        HashSet::new()
+    };
     let mut has_child = vec![false; model.clauses.len()];
     for clause in &model.clauses {
         if let Some(parent) = clause.parent {
-            has_child[parent] |= KINDS.contains(&clause.kind.as_str());
+            has_child[parent as usize] |= KINDS.contains(&clause.kind.as_str());
         }
     }
     for (i, clause) in model.clauses.iter().enumerate() {
@@ -64,7 +71,7 @@ fn check(cx: &Context, out: &mut Emitter) {
         {
             continue;
         }
-        let cited = |c: &Clause| index.references_in(c.namespace, scope, &c.id).iter().any(|r| r.doc == tasks_id);
+        let cited = |c: &Clause| tasks_cite.contains(&(c.namespace, c.id.as_str()));
         if ancestors(model, i).any(cited) {
             continue;
         }
@@ -84,7 +91,7 @@ fn ancestors(model: &DocModel, index: usize) -> impl Iterator<Item = &Clause> {
     let mut next = Some(index);
     std::iter::from_fn(move || {
         let clause = &model.clauses[next?];
-        next = clause.parent;
+        next = clause.parent.map(|p| p as usize);
         Some(clause)
     })
 }
