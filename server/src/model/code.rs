@@ -14,7 +14,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::{Regex, RegexSet};
 use serde::Deserialize;
 
-use super::grammar::{Groups, Guarded, NamespaceId, Template, keys_in};
+use super::grammar::{Groups, Guarded, NamespaceId, Template, keys_in, required_literals, required_piece};
 use super::{DocModel, KindId, Link, LinkKind, Reference, Role};
 
 /// Most mentions kept per source file: memory stays bounded on generated or hostile files (a
@@ -91,9 +91,60 @@ pub struct CodeGrammar {
     file_path: Regex,
     mentions: Vec<MentionRule>,
     test_names: Vec<TestNameRule>,
-    /// The mention patterns, then the test-name patterns, as one set: whether a file, a comment
-    /// or a line may mention a key, and which mention patterns to run on a line.
+    /// The mention patterns, then the test-name patterns, as one set: whether a file may mention
+    /// a key, and which mention patterns to run on a line.
     prefilter: RegexSet,
+    /// The mention patterns alone, searched leftmost-first over a file's comments and strings at
+    /// once: which lines may hold a mention.
+    mention_search: regex_automata::meta::Regex,
+    /// Whether a file may hold anything the scanner keeps, at the speed of a literal search;
+    /// `None` when some pattern has no literals to look for.
+    gate: Option<Gate>,
+}
+
+/// Literals of which every mention and spec path holds one (`FR-`, `T0` … `T9`, `specs/`): a
+/// file with none of them and no function named as a test yields nothing, and is passed over
+/// without being lexed.
+#[derive(Debug)]
+struct Gate {
+    literals: regex::bytes::Regex,
+    /// A piece of every test name (`[0-9]{3}`): a file without one names no test after a key.
+    test_name_pieces: Option<Regex>,
+    /// The test-name patterns, searched in each function definition (`fn fr_003_rejects`): its
+    /// name follows a keyword and a non-word character, so a name that matches alone matches
+    /// there too.
+    test_names: RegexSet,
+}
+
+impl Gate {
+    fn may_yield(&self, language: &Language, text: &str) -> bool {
+        if self.literals.is_match(text.as_bytes()) {
+            return true;
+        }
+        let Some(functions) = language.functions.as_ref().map(LazyRegex::get) else { return false };
+        if self.test_name_pieces.as_ref().is_some_and(|pieces| !pieces.is_match(text)) {
+            return false;
+        }
+        functions.find_iter(text).any(|m| self.test_names.is_match(m.as_str()))
+    }
+}
+
+/// One search for the literals of every pattern ([`required_literals`]); `None` when a pattern
+/// has none. A literal that holds another is left out: the shorter one finds it.
+fn literal_search<'p>(patterns: impl Iterator<Item = &'p str>) -> Option<regex::bytes::Regex> {
+    let mut literals = Vec::new();
+    for pattern in patterns {
+        literals.extend(required_literals(pattern)?);
+    }
+    literals.sort_by_key(Vec::len);
+    let mut kept: Vec<Vec<u8>> = Vec::new();
+    for literal in literals {
+        if !kept.iter().any(|k| memchr::memmem::find(&literal, k).is_some()) {
+            kept.push(literal);
+        }
+    }
+    let escaped: Vec<String> = kept.iter().map(|l| l.iter().map(|b| format!("\\x{b:02X}")).collect()).collect();
+    regex::bytes::Regex::new(&format!("(?-u:{})", escaped.join("|"))).ok()
 }
 
 // ------------------------------------------------------------------ TOML shape
@@ -255,6 +306,27 @@ impl CodeGrammar {
             mentions.iter().map(|m| m.pattern.as_str()).chain(test_names.iter().map(|t| t.pattern.as_str())),
         )
         .context("mention prefilter")?;
+        if let Some(rule) = mentions.iter().find(|m| !super::grammar::searches_across_lines(m.pattern.as_str())) {
+            bail!("mention pattern {} must assert nothing but word boundaries and match no empty text", rule.pattern);
+        }
+        let pins: Vec<Guarded> =
+            file.pins.iter().map(|p| regex(&p.pattern).map(Guarded::new)).collect::<Result<_>>()?;
+        // Only a pin with a `path` group makes a link of its own.
+        let paths = pins.iter().map(|p| &p.regex).filter(|re| re.capture_names().any(|n| n == Some("path")));
+        let gate = literal_search(mentions.iter().map(|m| m.pattern.as_str()).chain(paths.map(Regex::as_str)))
+            .map(|literals| -> Result<Gate> {
+                let patterns = || test_names.iter().map(|t| t.pattern.as_str());
+                let pieces: Option<Vec<String>> = patterns().map(required_piece).collect();
+                Ok(Gate {
+                    literals,
+                    test_name_pieces: pieces.map(|p| regex(&p.join("|"))).transpose()?,
+                    test_names: RegexSet::new(patterns()).context("test names")?,
+                })
+            })
+            .transpose()?;
+        let mention_search =
+            regex_automata::meta::Regex::new_many(&mentions.iter().map(|m| m.pattern.as_str()).collect::<Vec<_>>())
+                .context("mention search")?;
         Ok(CodeGrammar {
             languages,
             files: files.build().context("language file globs")?,
@@ -263,7 +335,7 @@ impl CodeGrammar {
             tests: tests.build().context("test globs")?,
             vendored: file.vendored,
             roles,
-            pins: file.pins.iter().map(|p| regex(&p.pattern).map(Guarded::new)).collect::<Result<_>>()?,
+            pins,
             suppress_line: regex(&file.suppress_line)?,
             suppress_off: regex(&file.suppress_off)?,
             suppress_on: regex(&file.suppress_on)?,
@@ -271,6 +343,8 @@ impl CodeGrammar {
             mentions,
             test_names,
             prefilter,
+            mention_search,
+            gate,
         })
     }
 
@@ -300,9 +374,13 @@ impl CodeGrammar {
         self.tests.is_match(relative)
     }
 
-    /// Whether the text may mention a key at all (cheap; decides whether to lex).
-    pub fn may_mention(&self, text: &str) -> bool {
-        self.prefilter.is_match(text)
+    /// Whether a file of `language` may hold a mention or a spec path at all (cheap; decides
+    /// whether to lex).
+    fn may_yield(&self, language: &Language, text: &str) -> bool {
+        match &self.gate {
+            Some(gate) => gate.may_yield(language, text),
+            None => self.prefilter.is_match(text) || self.pins.iter().any(|p| p.may_match(text)),
+        }
     }
 
     /// The comments of a source file, in order (empty when no language claims it). The model
@@ -377,7 +455,7 @@ pub fn build_code(
 ) -> Option<DocModel> {
     let language = code.language(path)?;
     let mut model = DocModel::empty(path, kind, None, text.len());
-    if !code.may_mention(text) {
+    if !code.may_yield(language, text) {
         return Some(model);
     }
     let test_file = test_globs.map_or_else(|| code.is_test_path(relative), |g| g.is_match(relative));
@@ -498,9 +576,11 @@ impl Scanner<'_> {
             .take_while(|b| b.start < first_code && b.region == Region::Comment)
             .find_map(|b| self.pin(b.range.clone()));
         let functions = self.functions(&regions, test_region);
+        let candidates = self.candidate_lines(&blocks);
+        let mut next = candidates.iter().peekable();
         for block in &blocks {
             self.links(block.range.clone());
-            if !self.code.may_mention(&self.text[block.range.clone()]) {
+            if next.peek().is_none_or(|line| line.start >= block.range.end) {
                 continue;
             }
             let pin = self.pin(block.range.clone()).or_else(|| file_pin.clone());
@@ -510,6 +590,10 @@ impl Scanner<'_> {
             let unit = owner(self.text, &functions, block).map(|f| f.start);
             let context = if in_test { Role::Verifies } else { Role::Implements };
             for line in lines(self.text, block.range.clone()) {
+                while next.next_if(|candidate| candidate.start < line.start).is_some() {}
+                if next.next_if(|candidate| candidate.start == line.start).is_none() {
+                    continue;
+                }
                 let line_text = &self.text[line.clone()];
                 if self.code.suppress_line.is_match(line_text) || in_any(&suppressed, line.start) {
                     continue;
@@ -519,6 +603,53 @@ impl Scanner<'_> {
         }
         self.test_names(&functions, &suppressed, file_pin.as_deref());
         self.model.references.sort_by_key(|r| r.range.start);
+    }
+
+    /// The lines of `blocks` (as [`lines`] cuts them) that a search of each line alone with some
+    /// mention pattern may match, in order: one search over the blocks laid end to end, a line
+    /// break between two, instead of one per block or line.
+    ///
+    /// The patterns assert nothing but word boundaries (checked when the grammar is compiled), and
+    /// a line break is no word character, so a line that holds a match alone holds the same match
+    /// in the joined text. A leftmost search from a line's start then stops at a match that starts
+    /// in that line or in one before it; each line that holds a match's start is kept and the
+    /// search goes on at the next line, so no line with a match is passed over (a kept line may
+    /// still hold none: its match ran past its end).
+    ///
+    /// Text outside ASCII makes the fast engine give up on a Unicode word boundary and the
+    /// search fall back to a slow one for the rest of the haystack; such a file is searched one
+    /// block at a time, and every line of a block that may hold a mention is kept.
+    fn candidate_lines(&self, blocks: &[Block]) -> Vec<Range<usize>> {
+        let search = &self.code.mention_search;
+        let mut joined = String::with_capacity(blocks.iter().map(|b| b.range.len() + 1).sum());
+        // Where each block starts in `joined`, and in the text.
+        let mut starts = Vec::with_capacity(blocks.len());
+        for block in blocks {
+            starts.push((joined.len(), block.range.start));
+            joined.push_str(&self.text[block.range.clone()]);
+            joined.push('\n');
+        }
+        if !joined.is_ascii() {
+            return blocks
+                .iter()
+                .filter(|block| search.is_match(&self.text[block.range.clone()]))
+                .flat_map(|block| lines(self.text, block.range.clone()))
+                .collect();
+        }
+        let bytes = joined.as_bytes();
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < joined.len()
+            && let Some(found) = search.search(&regex_automata::Input::new(&joined).range(at..))
+        {
+            let start = found.start();
+            let line_start = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |n| n + 1);
+            let line_end = memchr::memchr(b'\n', &bytes[start..]).map_or(joined.len(), |n| start + n);
+            let (joined_start, start_in_text) = starts[starts.partition_point(|(s, _)| *s <= line_start) - 1];
+            out.push(line_start - joined_start + start_in_text..line_end - joined_start + start_in_text);
+            at = line_end + 1;
+        }
+        out
     }
 
     /// Where test code starts: the first test-region marker outside comments and strings.
@@ -894,6 +1025,152 @@ mod tests {
         let model =
             build_code(&grammar.code, grammar.code_kind, Path::new("/ws/a.rs"), "a.rs", &text, None).expect("rust");
         assert!(model.references.len() >= MAX_MENTIONS && model.references.len() < MAX_MENTIONS + 10);
+    }
+
+    /// Pieces of source text: comment and string delimiters, keys in every mention form, text
+    /// outside ASCII, line breaks.
+    const PIECES: &[&str] = &[
+        "// ",
+        "/* ",
+        " */",
+        "\"",
+        "# ",
+        "\n",
+        "\n",
+        " ",
+        "fn a() {}",
+        "x",
+        "_",
+        "-",
+        "FR-001",
+        "T012",
+        "US1",
+        "CHK001",
+        "Principle IV",
+        "Property 3",
+        "Requirements 1.2",
+        ", 3",
+        " and ",
+        "openspec:auth#Session ",
+        "specs/001-a/",
+        "001-a/",
+        "é",
+        "—",
+        "fn ",
+        "def ",
+        "t123",
+        "fr_002",
+        "Test",
+        "int32",
+        "STATUS",
+        "see ",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 512, ..Default::default() })]
+
+        /// Verifies specs/003-navigation/spec.md FR-002: the one search over a file's comments
+        /// and strings keeps every line that a search of the line alone matches.
+        #[test]
+        fn one_search_keeps_every_line_with_a_mention(
+            pieces in proptest::collection::vec(proptest::sample::select(PIECES), 0..60),
+            python in proptest::bool::ANY,
+        ) {
+            let text: String = pieces.concat();
+            let grammar = Grammar::builtin();
+            let code = &grammar.code;
+            let path = Path::new(if python { "/ws/a.py" } else { "/ws/a.rs" });
+            let language = code.language(path).expect("a language");
+            let mut model = DocModel::empty(path, grammar.code_kind, None, text.len());
+            let scanner = Scanner { code, language, text: &text, test_file: false, model: &mut model };
+            let blocks = blocks(&text, &lex(language, &text).0);
+            let candidates = scanner.candidate_lines(&blocks);
+            let every_line: Vec<Range<usize>> = blocks.iter().flat_map(|b| lines(&text, b.range.clone())).collect();
+            let matching = every_line.iter().filter(|line| code.mention_search.is_match(&text[(*line).clone()]));
+            for line in matching {
+                proptest::prop_assert!(candidates.contains(line), "{:?} of {:?}", &text[line.clone()], text);
+            }
+            proptest::prop_assert!(candidates.iter().all(|c| every_line.contains(c)));
+            proptest::prop_assert!(candidates.windows(2).all(|w| w[0].start < w[1].start && w[0].end <= w[1].start));
+        }
+    }
+
+    /// Parts of keys, markers and paths, which make whole ones only now and then.
+    const PARTS: &[&str] = &[
+        "// ",
+        "/* ",
+        " */",
+        "\"",
+        "# ",
+        "\n",
+        " ",
+        "fn ",
+        "def ",
+        "function ",
+        "func ",
+        "x",
+        "_",
+        "-",
+        "1",
+        "2",
+        "FR",
+        "T",
+        "US",
+        "CHK",
+        "SC",
+        "Requirements ",
+        "Property ",
+        "Principle ",
+        "I",
+        "openspec:",
+        "a#b",
+        "spec",
+        "s/",
+        "001-a/",
+        "t12",
+        "fr_0",
+        "é",
+        "—",
+        "int32",
+        "STATUS",
+        "specs/001-a/spec.md",
+        "fn t123() {}",
+        "def test_fr_002():",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 1024, ..Default::default() })]
+
+        /// Verifies specs/003-navigation/spec.md FR-002: a file the literal gate passes over is
+        /// one in which the scanner finds no mention, test name or spec path.
+        #[test]
+        fn the_gate_passes_over_only_files_that_yield_nothing(
+            pieces in proptest::collection::vec(proptest::sample::select(PARTS), 0..40),
+            language in proptest::sample::select(vec!["a.rs", "a.py", "a.ts", "a.go"]),
+        ) {
+            let text: String = pieces.concat();
+            let grammar = Grammar::builtin();
+            let code = &grammar.code;
+            let path = Path::new("/ws").join(language);
+            let language = code.language(&path).expect("a language");
+            let mut model = DocModel::empty(&path, grammar.code_kind, None, text.len());
+            Scanner { code, language, text: &text, test_file: true, model: &mut model }.run();
+            let yields = !model.references.is_empty() || !model.links.is_empty();
+            proptest::prop_assert!(!yields || code.may_yield(language, &text), "{:?}", text);
+        }
+    }
+
+    #[test]
+    fn spec_paths_alone_are_links() {
+        let grammar = Grammar::builtin();
+        let text = "// The rules: specs/001-a/spec.md\nfn main() {}\n";
+        let model = build_code(&grammar.code, grammar.code_kind, Path::new("/ws/a.rs"), "a.rs", text, None).unwrap();
+        assert_eq!(model.links.iter().map(|l| l.destination.as_str()).collect::<Vec<_>>(), ["specs/001-a/spec.md"]);
+    }
+
+    #[test]
+    fn the_builtin_grammar_has_a_literal_gate() {
+        assert!(Grammar::builtin().code.gate.is_some());
     }
 
     #[test]

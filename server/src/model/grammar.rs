@@ -366,6 +366,60 @@ fn required_literal(pattern: &str) -> Option<Vec<u8>> {
     literals.into_iter().filter(|l| l.len() >= 2).max_by_key(Vec::len)
 }
 
+/// Literals of which every match of `pattern` holds one, each at least two bytes long, at most
+/// 64 of them: the prefixes of the matches of some tail of the pattern's top-level sequence (a
+/// match holds a match of each of its tails), with small classes expanded (`T[0-9]` gives `T0`
+/// … `T9`) or not. Three bytes are selective enough: past them, fewer literals are better.
+/// `None` when no tail has such a set (a pattern that may start with any letter).
+pub(crate) fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    use regex_syntax::hir::{Hir, HirKind};
+    let mut hir = regex_syntax::parse(pattern).ok()?;
+    while let HirKind::Capture(capture) = hir.kind() {
+        hir = (*capture.sub).clone();
+    }
+    let parts = match hir.kind() {
+        HirKind::Concat(parts) => parts.clone(),
+        _ => vec![hir],
+    };
+    let tails = (0..parts.len()).map(|i| Hir::concat(parts[i..].to_vec()));
+    tails
+        .flat_map(|tail| {
+            [1, 10].map(|class| {
+                let mut extractor = Extractor::new();
+                extractor.kind(ExtractKind::Prefix).limit_class(class).limit_total(64);
+                let seq = extractor.extract(&tail);
+                let literals: Vec<Vec<u8>> = seq.literals()?.iter().map(|l| l.as_bytes().to_vec()).collect();
+                let shortest = literals.iter().map(Vec::len).min()?;
+                (shortest >= 2 && literals.len() <= 64).then_some((shortest.min(3), literals))
+            })
+        })
+        .flatten()
+        .max_by_key(|(shortest, literals)| (*shortest, std::cmp::Reverse(literals.len())))
+        .map(|(_, literals)| literals)
+}
+
+/// A piece of `pattern` that every match holds: the part of its top-level sequence with the
+/// longest shortest match (`[0-9]{3}` in `(?i)(?:\b|_)t(?P<n>[0-9]{3,})`), written as a pattern;
+/// `None` when no part is at least two characters long.
+pub(crate) fn required_piece(pattern: &str) -> Option<String> {
+    use regex_syntax::hir::{Hir, HirKind};
+    fn unwrap(mut hir: &Hir) -> &Hir {
+        while let HirKind::Capture(capture) = hir.kind() {
+            hir = &capture.sub;
+        }
+        hir
+    }
+    let hir = regex_syntax::parse(pattern).ok()?;
+    let parts = match unwrap(&hir).kind() {
+        HirKind::Concat(parts) => parts.iter().map(unwrap).collect(),
+        _ => vec![unwrap(&hir)],
+    };
+    let (shortest, piece) =
+        parts.into_iter().filter_map(|p| Some((p.properties().minimum_len()?, p))).max_by_key(|(n, _)| *n)?;
+    (shortest >= 2).then(|| piece.to_string())
+}
+
 /// One key a pattern found: the key, its range in the haystack, and the pin its match names.
 pub struct KeyMatch<'h> {
     pub key: String,
@@ -483,7 +537,7 @@ pub struct MarkerRule {
 /// that line alone finds, wherever no match crosses the line's end: the pattern asserts nothing
 /// but word boundaries (a line break, like a line's edges, is not a word character) and never
 /// matches the empty string. Lines where a match does cross are searched alone.
-fn searches_across_lines(pattern: &str) -> bool {
+pub(crate) fn searches_across_lines(pattern: &str) -> bool {
     regex_syntax::parse(pattern).is_ok_and(|hir| {
         let properties = hir.properties();
         !properties.look_set().contains_anchor() && properties.minimum_len().is_some_and(|n| n > 0)
@@ -1103,6 +1157,24 @@ mod tests {
 
     /// Only literals every match holds guard a pattern: none behind an alternation, an optional
     /// group or a case-insensitive flag.
+    #[test]
+    fn required_literals_are_found_in_some_tail_of_the_pattern() {
+        let literals = |p: &str| {
+            required_literals(p).map(|ls| ls.into_iter().map(|l| String::from_utf8(l).unwrap()).collect::<Vec<_>>())
+        };
+        let keys = literals(r"(?:\b(?P<pin>\d{3}-[\w.-]+)/)?\b(?P<id>(?:FR|NFR|SC)-\d+[a-z]?)\b").unwrap();
+        assert!(keys.iter().all(|l| ["FR-", "NFR-", "SC-"].iter().any(|p| l.starts_with(p))), "{keys:?}");
+        let words = literals(r"\b(?:Constitution|Principle|Article)\s+(?P<id>[IVXLCDM]+)\b").unwrap();
+        assert!(["Constitution", "Principle", "Article"].iter().all(|w| words.iter().any(|l| l.starts_with(w))));
+        assert_eq!(literals(r"(?i)\b\w+ed\b"), Some(vec!["ED".into(), "Ed".into(), "eD".into(), "ed".into()]));
+        assert_eq!(literals(r"\b\w+\b"), None);
+        assert_eq!(literals(r"\bT[0-9]"), Some((0..10).map(|d| format!("T{d}")).collect()));
+        assert_eq!(literals(r"\bCHK[0-9]"), Some(vec!["CHK".into()]));
+        let piece = required_piece(r"(?i)(?:\b|_)(?P<prefix>t)(?P<n>[0-9]{3,})(?:_|\b)").unwrap();
+        assert!(Regex::new(&piece).unwrap().is_match("412") && !Regex::new(&piece).unwrap().is_match("t41"), "{piece}");
+        assert_eq!(required_piece(r"\b\w+\b"), None);
+    }
+
     #[test]
     fn the_required_literal_is_in_every_match() {
         let literal = |p: &str| required_literal(p).map(|l| String::from_utf8(l).unwrap());
