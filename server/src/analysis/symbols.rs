@@ -1,6 +1,7 @@
 //! Document symbols (sections holding clauses) and workspace symbols (every clause, fuzzy).
 
 use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -136,6 +137,7 @@ pub struct WorkspaceSymbol {
 }
 
 /// A matching clause and what orders it: score (higher first), then path, then position.
+#[derive(PartialEq, Eq)]
 struct Candidate {
     score: i64,
     rank: u32,
@@ -149,21 +151,71 @@ impl Candidate {
     }
 }
 
+/// Worse candidates are greater: the heap of the best ones keeps its worst on top.
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.order().cmp(&other.order())
+    }
+}
+
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A key's definitions with its part of the match: `base` (the key's score and the exact bonus),
+/// how many query characters the key took, and the most any of its clauses can score.
+struct Group<'a> {
+    base: i64,
+    taken: usize,
+    bound: i64,
+    locs: &'a [ClauseLoc],
+}
+
 /// Every clause whose `ID title` fuzzily matches `query`, best first, at most `limit`.
 ///
 /// The index groups clauses by key, so the key's part of the match is scored once per distinct
 /// key (every feature has its `FR-001`), a clause whose key takes the whole query is scored
 /// without reading its title, and a title that lacks some character of the rest of the query is
-/// skipped on its [`CharSet`]. Ties order by the index's path ranks, integers rather than paths.
+/// skipped on its [`CharSet`]. Groups are visited by the most their clauses can score, and once
+/// `limit` clauses are kept, a clause that could not beat the worst of them on its group's bound
+/// and its path rank is skipped on its location alone: a query that a key answers (`FR-001`)
+/// reads that key's clauses, and a title query reads few documents beyond the first ones in path
+/// order that hold its best matches.
 pub fn workspace_symbols(index: &WorkspaceIndex, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
     let query: Vec<char> = query.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
-    let mut found: Vec<Candidate> = Vec::new();
-    for (_, key, locs) in index.keys() {
-        let (key_score, taken) = greedy(&query, key.chars(), ID_BONUS);
-        let exact = if key.chars().flat_map(char::to_lowercase).eq(query.iter().copied()) { EXACT_BONUS } else { 0 };
-        let rest = &query[taken..];
+    if limit == 0 {
+        return Vec::new();
+    }
+    let mut groups: Vec<Group> = index
+        .keys()
+        .map(|(_, key, locs)| {
+            let (key_score, taken) = greedy(&query, key.chars(), ID_BONUS);
+            let exact =
+                if key.chars().flat_map(char::to_lowercase).eq(query.iter().copied()) { EXACT_BONUS } else { 0 };
+            let base = key_score + exact;
+            Group { base, taken, bound: base + title_bound(&query[taken..]), locs }
+        })
+        .collect();
+    groups.sort_unstable_by_key(|g| Reverse(g.bound));
+    let mut best: BinaryHeap<Candidate> = BinaryHeap::new();
+    for group in &groups {
+        // The worst kept candidate once `limit` are kept, as a bound and a path to compare with.
+        let worst = |best: &BinaryHeap<Candidate>| {
+            best.peek().filter(|_| best.len() == limit).map(|w| (Reverse(w.score), w.rank))
+        };
+        if worst(&best).is_some_and(|(score, _)| Reverse(group.bound) > score) {
+            break;
+        }
+        let rest = &query[group.taken..];
         let needed = CharSet::of_query(rest);
-        for loc in locs {
+        for loc in group.locs {
+            let rank = index.path_rank(loc.doc);
+            // Equal on score and path, the position decides: only a worse path is skipped here.
+            if worst(&best).is_some_and(|worst| (Reverse(group.bound), rank) > worst) {
+                continue;
+            }
             let Some(doc) = index.doc_by_id(loc.doc) else { continue };
             let i = loc.index as usize;
             if !rest.is_empty() && !doc.title_chars(i).holds(needed) {
@@ -171,23 +223,19 @@ pub fn workspace_symbols(index: &WorkspaceIndex, query: &str, limit: usize) -> V
             }
             let Some(clause) = doc.model.clauses.get(i) else { continue };
             let title_score = if rest.is_empty() { Some(0) } else { title_score(rest, &clause.title) };
-            if let Some(title_score) = title_score {
-                let score = key_score + title_score + exact;
-                found.push(Candidate {
-                    score,
-                    rank: index.path_rank(loc.doc),
-                    start: clause.id_range.start,
-                    loc: *loc,
-                });
+            let Some(title_score) = title_score else { continue };
+            let candidate =
+                Candidate { score: group.base + title_score, rank, start: clause.id_range.start, loc: *loc };
+            if best.len() < limit {
+                best.push(candidate);
+            } else if let Some(mut worst) = best.peek_mut()
+                && candidate < *worst
+            {
+                *worst = candidate;
             }
         }
     }
-    if found.len() > limit {
-        found.select_nth_unstable_by_key(limit, Candidate::order);
-        found.truncate(limit);
-    }
-    found.sort_unstable_by_key(Candidate::order);
-    found
+    best.into_sorted_vec()
         .into_iter()
         .filter_map(|candidate| {
             let (doc, clause) = index.clause(&candidate.loc)?;
@@ -290,6 +338,16 @@ fn greedy(query: &[char], text: impl Iterator<Item = char>, in_key: i64) -> (i64
         word_start = !c.is_alphanumeric();
     }
     (score, taken)
+}
+
+/// The most a title can add to the score for `rest` (see [`greedy`]): 1 per character, 3 more at a
+/// word start and 5 more right after the previous match. Both bonuses at once need the previous
+/// text character to be matched and not alphanumeric, so the previous query character must not
+/// be alphanumeric either (no character that is not alphanumeric lowercases to one that is; a
+/// test checks every character).
+fn title_bound(rest: &[char]) -> i64 {
+    let after = |k: usize| if rest[k - 1].is_alphanumeric() { 6 } else { 9 };
+    (0..rest.len()).map(|k| if k == 0 { 4 } else { after(k) }).sum()
 }
 
 /// The title's part of the score when it must match all of `rest`. An ASCII title is searched
@@ -399,6 +457,20 @@ mod tests {
         s.chars().flat_map(char::to_lowercase).collect()
     }
 
+    /// Verifies specs/003-navigation/spec.md FR-021: [`title_bound`] relies on this.
+    #[test]
+    fn no_character_that_is_not_alphanumeric_lowercases_to_one_that_is() {
+        let offenders: Vec<char> = (0..=u32::from(char::MAX))
+            .filter_map(char::from_u32)
+            .filter(|c| !c.is_alphanumeric())
+            .filter(|c| {
+                let mut lower = c.to_lowercase();
+                matches!((lower.next(), lower.next()), (Some(l), None) if l.is_alphanumeric())
+            })
+            .collect();
+        assert_eq!(offenders, []);
+    }
+
     #[test]
     fn fuzzy_prefers_exact_ids_then_id_prefixes_then_titles() {
         let exact = fuzzy_score(&q("fr-001"), "FR-001", "Sign in").unwrap();
@@ -468,6 +540,25 @@ mod tests {
             let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
             let index = test_workspace(&files);
             prop_assert_eq!(searched(&index, &query, limit), brute_force(&index, &query, limit));
+        }
+
+        /// Verifies specs/003-navigation/spec.md FR-021: no title scores more than the bound the
+        /// search skips clauses by, whichever of its characters the query picks.
+        #[test]
+        fn no_title_scores_above_its_bound(
+            (title, picked) in prop::collection::vec(prop::sample::select(WORDS.to_vec()), 0..5)
+                .prop_map(|w| w.join(" -"))
+                .prop_flat_map(|t| { let n = t.chars().count(); (Just(t), prop::collection::vec(any::<bool>(), n)) }),
+        ) {
+            let rest: Vec<char> = title
+                .chars()
+                .zip(picked)
+                .filter(|&(c, pick)| pick && !c.is_whitespace())
+                .flat_map(|(c, _)| c.to_lowercase())
+                .collect();
+            if let Some(score) = title_score(&rest, &title) {
+                prop_assert!(score <= title_bound(&rest), "{} > {}", score, title_bound(&rest));
+            }
         }
     }
 }
