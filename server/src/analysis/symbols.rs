@@ -165,24 +165,59 @@ impl PartialOrd for Candidate {
 }
 
 /// A key's definitions with its part of the match: `base` (the key's score and the exact bonus),
-/// how many query characters the key took, and the most any of its clauses can score.
+/// the rest of the query its titles must match, and the most any of its clauses can score.
 struct Group<'a> {
     base: i64,
     taken: usize,
+    needed: CharSet,
     bound: i64,
     locs: &'a [ClauseLoc],
 }
+
+/// The best candidates so far, at most `limit`, with the worst of them once there are that many.
+struct Best {
+    heap: BinaryHeap<Candidate>,
+    limit: usize,
+    worst: Option<(Reverse<i64>, u32)>,
+}
+
+impl Best {
+    /// Whether a clause scoring at most `bound`, in the document ranked `rank`, could be kept: a
+    /// better bound, or the same bound and a path not after the worst's (the position decides
+    /// between equal paths).
+    fn admits(&self, bound: i64, rank: u32) -> bool {
+        self.worst.is_none_or(|worst| (Reverse(bound), rank) <= worst)
+    }
+
+    fn offer(&mut self, candidate: Candidate) {
+        if self.heap.len() < self.limit {
+            self.heap.push(candidate);
+        } else if let Some(mut worst) = self.heap.peek_mut()
+            && candidate < *worst
+        {
+            *worst = candidate;
+        }
+        if self.heap.len() == self.limit {
+            self.worst = self.heap.peek().map(|w| (Reverse(w.score), w.rank));
+        }
+    }
+}
+
+/// Clauses of one key visited per turn, when keys of the same bound take turns.
+const TURN: usize = 8;
 
 /// Every clause whose `ID title` fuzzily matches `query`, best first, at most `limit`.
 ///
 /// The index groups clauses by key, so the key's part of the match is scored once per distinct
 /// key (every feature has its `FR-001`), a clause whose key takes the whole query is scored
 /// without reading its title, and a title that lacks some character of the rest of the query is
-/// skipped on its [`CharSet`]. Groups are visited by the most their clauses can score, and once
-/// `limit` clauses are kept, a clause that could not beat the worst of them on its group's bound
-/// and its path rank is skipped on its location alone: a query that a key answers (`FR-001`)
-/// reads that key's clauses, and a title query reads few documents beyond the first ones in path
-/// order that hold its best matches.
+/// skipped on its [`CharSet`]. Keys are visited by the most their clauses can score, and once
+/// `limit` clauses are kept, a clause that could not beat the worst of them on its key's bound
+/// and its path rank is skipped on its location alone. Keys of the same bound take turns, a few
+/// clauses each: a key's definitions are ordered by feature, which a cold index interns in path
+/// order, so the turns meet the best paths first and the rank check skips the rest. A query that
+/// a key answers (`FR-001`) reads that key's clauses; a title query reads the documents that hold
+/// its best matches and few more.
 pub fn workspace_symbols(index: &WorkspaceIndex, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
     let query: Vec<char> = query.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
     if limit == 0 {
@@ -195,47 +230,32 @@ pub fn workspace_symbols(index: &WorkspaceIndex, query: &str, limit: usize) -> V
             let exact =
                 if key.chars().flat_map(char::to_lowercase).eq(query.iter().copied()) { EXACT_BONUS } else { 0 };
             let base = key_score + exact;
-            Group { base, taken, bound: base + title_bound(&query[taken..]), locs }
+            let rest = &query[taken..];
+            Group { base, taken, needed: CharSet::of_query(rest), bound: base + title_bound(rest), locs }
         })
         .collect();
     groups.sort_unstable_by_key(|g| Reverse(g.bound));
-    let mut best: BinaryHeap<Candidate> = BinaryHeap::new();
-    for group in &groups {
-        // The worst kept candidate once `limit` are kept, as a bound and a path to compare with.
-        let worst = |best: &BinaryHeap<Candidate>| {
-            best.peek().filter(|_| best.len() == limit).map(|w| (Reverse(w.score), w.rank))
-        };
-        if worst(&best).is_some_and(|(score, _)| Reverse(group.bound) > score) {
+    let mut best = Best { heap: BinaryHeap::new(), limit, worst: None };
+    for tier in groups.chunk_by(|a, b| a.bound == b.bound) {
+        if !best.admits(tier[0].bound, 0) {
             break;
         }
-        let rest = &query[group.taken..];
-        let needed = CharSet::of_query(rest);
-        for loc in group.locs {
-            let rank = index.path_rank(loc.doc);
-            // Equal on score and path, the position decides: only a worse path is skipped here.
-            if worst(&best).is_some_and(|worst| (Reverse(group.bound), rank) > worst) {
-                continue;
+        for turn in (0..).step_by(TURN) {
+            let mut visited = false;
+            for group in tier {
+                let Some(locs) = group.locs.get(turn..).filter(|l| !l.is_empty()) else { continue };
+                visited = true;
+                for loc in &locs[..locs.len().min(TURN)] {
+                    consider(index, &query, group, loc, &mut best);
+                }
             }
-            let Some(doc) = index.doc_by_id(loc.doc) else { continue };
-            let i = loc.index as usize;
-            if !rest.is_empty() && !doc.title_chars(i).holds(needed) {
-                continue;
-            }
-            let Some(clause) = doc.model.clauses.get(i) else { continue };
-            let title_score = if rest.is_empty() { Some(0) } else { title_score(rest, &clause.title) };
-            let Some(title_score) = title_score else { continue };
-            let candidate =
-                Candidate { score: group.base + title_score, rank, start: clause.id_range.start, loc: *loc };
-            if best.len() < limit {
-                best.push(candidate);
-            } else if let Some(mut worst) = best.peek_mut()
-                && candidate < *worst
-            {
-                *worst = candidate;
+            if !visited {
+                break;
             }
         }
     }
-    best.into_sorted_vec()
+    best.heap
+        .into_sorted_vec()
         .into_iter()
         .filter_map(|candidate| {
             let (doc, clause) = index.clause(&candidate.loc)?;
@@ -251,6 +271,26 @@ pub fn workspace_symbols(index: &WorkspaceIndex, query: &str, limit: usize) -> V
             })
         })
         .collect()
+}
+
+/// Score one clause of `group` and offer it, unless its key's bound and its path rank, or its
+/// title's characters, already rule it out.
+fn consider(index: &WorkspaceIndex, query: &[char], group: &Group, loc: &ClauseLoc, best: &mut Best) {
+    let rank = index.path_rank(loc.doc);
+    if !best.admits(group.bound, rank) {
+        return;
+    }
+    let Some(doc) = index.doc_by_id(loc.doc) else { return };
+    let i = loc.index as usize;
+    let rest = &query[group.taken..];
+    if !rest.is_empty() && !doc.title_chars(i).holds(group.needed) {
+        return;
+    }
+    let Some(clause) = doc.model.clauses.get(i) else { return };
+    let title_score = if rest.is_empty() { Some(0) } else { title_score(rest, &clause.title) };
+    if let Some(title_score) = title_score {
+        best.offer(Candidate { score: group.base + title_score, rank, start: clause.id_range.start, loc: *loc });
+    }
 }
 
 /// Which characters a text holds, as far as a fuzzy match can tell: one bit per ASCII letter
@@ -482,6 +522,32 @@ mod tests {
             fuzzy_score(&q("lockout"), "T004", "Lockout counter").unwrap()
                 > fuzzy_score(&q("lockout"), "T009", "l o c k o u t").unwrap()
         );
+    }
+
+    /// Verifies specs/003-navigation/spec.md FR-018, FR-021: keys defined in more features than a
+    /// turn visits (every feature has its `FR-001`) give what scoring every clause gives.
+    #[test]
+    fn keys_of_many_features_agree_with_scoring_every_clause() {
+        let mut files = Vec::new();
+        for n in 0..40 {
+            let word = |k: usize| WORDS[(n * 7 + k * 5) % WORDS.len()];
+            let spec = format!(
+                "# Feature Specification: F{n}\n\n## Requirements\n\n- **FR-001**: System MUST {} {}\n- **FR-002**: System MUST {}\n- **FR-{:03}**: System MUST {}\n",
+                word(0),
+                word(1),
+                word(2),
+                n % 5 + 1,
+                word(3)
+            );
+            files.push((format!("specs/{:03}-f/spec.md", 40 - n), spec));
+        }
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+        let index = test_workspace(&files);
+        for query in ["FR-001", "fr-00", "export", "xport", "invoice", "sign", "FR-00lockout", "", "zzz"] {
+            for limit in [1, 3, 9, 20, 128] {
+                assert_eq!(searched(&index, query, limit), brute_force(&index, query, limit), "{query} {limit}");
+            }
+        }
     }
 
     /// Words for generated titles: mixed case, digits, punctuation and characters whose lowercase
