@@ -7,6 +7,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use crate::model::{Clause, NamespaceId};
+use crate::text::PositionEncoding;
 
 use super::index::{ClauseLoc, DocId, IndexedDoc, RefLoc, WorkspaceIndex};
 use super::navigate::{Target, coverage, display_key, resolve_ref, target_at, task_of};
@@ -283,9 +284,11 @@ fn mention(index: &WorkspaceIndex, loc: &RefLoc, with_task: bool) -> Option<Stri
     }
 }
 
-/// `relative/path:line` of an offset, the line counted from 1.
+/// `relative/path:line` of an offset, the line counted from 1 and told as a position, so that
+/// listing the hundreds of candidates of an ambiguous key does not index every line of each of
+/// their documents.
 fn at(index: &WorkspaceIndex, id: DocId, doc: &IndexedDoc, offset: usize) -> String {
-    format!("{}:{}", index.relative(index.path(id)), doc.lines().line_of(offset) + 1)
+    format!("{}:{}", index.relative(index.path(id)), doc.position(offset, PositionEncoding::Utf8).line + 1)
 }
 
 /// A clause's feature folder (relative), or `workspace` for global clauses and documents outside

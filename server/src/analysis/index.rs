@@ -8,6 +8,7 @@
 
 use foldhash::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crate::model::{Clause, DocModel, Grammar, NamespaceId, Reference};
@@ -16,7 +17,7 @@ use super::config::Config;
 use super::rules::TextMemo;
 use super::symbols::CharSet;
 use super::test_state::TestResults;
-use crate::text::LineIndex;
+use crate::text::{LineIndex, Position, PositionEncoding};
 
 /// One indexed document: its model, and the text it was built from (for positions and previews).
 #[derive(Debug)]
@@ -25,6 +26,8 @@ pub struct IndexedDoc {
     pub text: Arc<str>,
     /// Built on the first position asked: most documents of a cold index never answer one.
     lines: OnceLock<LineIndex>,
+    /// Bytes read by positions told without `lines` (see [`IndexedDoc::position`]).
+    counted: AtomicUsize,
     /// The characters of each clause's title, by clause, so that workspace symbols skip a title
     /// that lacks some of the query's without reading it.
     title_chars: OnceLock<Box<[CharSet]>>,
@@ -43,7 +46,14 @@ impl IndexedDoc {
     /// of unchanged titles over from the version it replaces, rather than reading every title
     /// after each keystroke.
     pub fn edited(model: DocModel, text: Arc<str>) -> Self {
-        IndexedDoc { model, text, lines: OnceLock::new(), title_chars: OnceLock::new(), memo: TextMemo::default() }
+        IndexedDoc {
+            model,
+            text,
+            lines: OnceLock::new(),
+            counted: AtomicUsize::new(0),
+            title_chars: OnceLock::new(),
+            memo: TextMemo::default(),
+        }
     }
 
     /// The characters of the title of the clause at `index` in the model.
@@ -53,6 +63,19 @@ impl IndexedDoc {
 
     fn all_title_chars(&self) -> &[CharSet] {
         self.title_chars.get_or_init(|| self.model.clauses.iter().map(|c| CharSet::of(&c.title)).collect())
+    }
+
+    /// The position of a byte offset. A document asked a position or two (one of hundreds a
+    /// request lands in) counts the line breaks before it instead of indexing its lines; once
+    /// those counts have read twice the text, the lines are indexed.
+    pub fn position(&self, offset: usize, enc: PositionEncoding) -> Position {
+        if self.lines.get().is_none()
+            && self.counted.fetch_add(offset, Ordering::Relaxed) < 2 * self.text.len()
+            && let Some(position) = LineIndex::position_unindexed(&self.text, offset)
+        {
+            return position;
+        }
+        self.lines().position(&self.text, offset, enc)
     }
 
     /// Line starts, for positions.
@@ -629,6 +652,24 @@ mod tests {
         index.remove(Path::new("/ws/specs/002-b/tasks.md"));
         assert!(index.mentions(ns, "FR-001").is_empty());
         assert!(!index.mentions.contains_key(&(ns, index.key_id("FR-001").expect("interned"))));
+    }
+
+    /// Verifies specs/001-core-engine/spec.md FR-001: positions told before and after the line
+    /// index is built are the index's, whatever the encoding.
+    #[test]
+    fn positions_agree_with_the_line_index_before_and_after_it_is_built() {
+        let text = "# Spec\n\n- **FR-001**: pay\n- **FR-002**: caf\u{e9} FR-001\r\n- end\n";
+        let enc = [PositionEncoding::Utf8, PositionEncoding::Utf16, PositionEncoding::Utf32];
+        let model =
+            crate::model::DocModel::empty(Path::new("/ws/spec.md"), Grammar::builtin().code_kind, None, text.len());
+        let doc = IndexedDoc::new(model, Arc::from(text));
+        let expected = LineIndex::new(text);
+        for offset in (0..=text.len() + 1).chain((0..=text.len()).rev()) {
+            for enc in enc {
+                assert_eq!(doc.position(offset, enc), expected.position(text, offset, enc), "{offset} {enc:?}");
+            }
+        }
+        assert!(doc.lines.get().is_some(), "many positions index the lines");
     }
 
     /// Verifies specs/003-navigation/spec.md FR-019: a feature's documents and a key's

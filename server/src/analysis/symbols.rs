@@ -1,6 +1,7 @@
 //! Document symbols (sections holding clauses) and workspace symbols (every clause, fuzzy).
 
 use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -136,6 +137,7 @@ pub struct WorkspaceSymbol {
 }
 
 /// A matching clause and what orders it: score (higher first), then path, then position.
+#[derive(PartialEq, Eq)]
 struct Candidate {
     score: i64,
     rank: u32,
@@ -149,45 +151,111 @@ impl Candidate {
     }
 }
 
+/// Worse candidates are greater: the heap of the best ones keeps its worst on top.
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.order().cmp(&other.order())
+    }
+}
+
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A key's definitions with its part of the match: `base` (the key's score and the exact bonus),
+/// the rest of the query its titles must match, and the most any of its clauses can score.
+struct Group<'a> {
+    base: i64,
+    taken: usize,
+    needed: CharSet,
+    bound: i64,
+    locs: &'a [ClauseLoc],
+}
+
+/// The best candidates so far, at most `limit`, with the worst of them once there are that many.
+struct Best {
+    heap: BinaryHeap<Candidate>,
+    limit: usize,
+    worst: Option<(Reverse<i64>, u32)>,
+}
+
+impl Best {
+    /// Whether a clause scoring at most `bound`, in the document ranked `rank`, could be kept: a
+    /// better bound, or the same bound and a path not after the worst's (the position decides
+    /// between equal paths).
+    fn admits(&self, bound: i64, rank: u32) -> bool {
+        self.worst.is_none_or(|worst| (Reverse(bound), rank) <= worst)
+    }
+
+    fn offer(&mut self, candidate: Candidate) {
+        if self.heap.len() < self.limit {
+            self.heap.push(candidate);
+        } else if let Some(mut worst) = self.heap.peek_mut()
+            && candidate < *worst
+        {
+            *worst = candidate;
+        }
+        if self.heap.len() == self.limit {
+            self.worst = self.heap.peek().map(|w| (Reverse(w.score), w.rank));
+        }
+    }
+}
+
+/// Clauses of one key visited per turn, when keys of the same bound take turns.
+const TURN: usize = 8;
+
 /// Every clause whose `ID title` fuzzily matches `query`, best first, at most `limit`.
 ///
 /// The index groups clauses by key, so the key's part of the match is scored once per distinct
 /// key (every feature has its `FR-001`), a clause whose key takes the whole query is scored
 /// without reading its title, and a title that lacks some character of the rest of the query is
-/// skipped on its [`CharSet`]. Ties order by the index's path ranks, integers rather than paths.
+/// skipped on its [`CharSet`]. Keys are visited by the most their clauses can score, and once
+/// `limit` clauses are kept, a clause that could not beat the worst of them on its key's bound
+/// and its path rank is skipped on its location alone. Keys of the same bound take turns, a few
+/// clauses each: a key's definitions are ordered by feature, which a cold index interns in path
+/// order, so the turns meet the best paths first and the rank check skips the rest. A query that
+/// a key answers (`FR-001`) reads that key's clauses; a title query reads the documents that hold
+/// its best matches and few more.
 pub fn workspace_symbols(index: &WorkspaceIndex, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
     let query: Vec<char> = query.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
-    let mut found: Vec<Candidate> = Vec::new();
-    for (_, key, locs) in index.keys() {
-        let (key_score, taken) = greedy(&query, key.chars(), ID_BONUS);
-        let exact = if key.chars().flat_map(char::to_lowercase).eq(query.iter().copied()) { EXACT_BONUS } else { 0 };
-        let rest = &query[taken..];
-        let needed = CharSet::of_query(rest);
-        for loc in locs {
-            let Some(doc) = index.doc_by_id(loc.doc) else { continue };
-            let i = loc.index as usize;
-            if !rest.is_empty() && !doc.title_chars(i).holds(needed) {
-                continue;
+    if limit == 0 {
+        return Vec::new();
+    }
+    let mut groups: Vec<Group> = index
+        .keys()
+        .map(|(_, key, locs)| {
+            let (key_score, taken) = greedy(&query, key.chars(), ID_BONUS);
+            let exact =
+                if key.chars().flat_map(char::to_lowercase).eq(query.iter().copied()) { EXACT_BONUS } else { 0 };
+            let base = key_score + exact;
+            let rest = &query[taken..];
+            Group { base, taken, needed: CharSet::of_query(rest), bound: base + title_bound(rest), locs }
+        })
+        .collect();
+    groups.sort_unstable_by_key(|g| Reverse(g.bound));
+    let mut best = Best { heap: BinaryHeap::new(), limit, worst: None };
+    for tier in groups.chunk_by(|a, b| a.bound == b.bound) {
+        if !best.admits(tier[0].bound, 0) {
+            break;
+        }
+        for turn in (0..).step_by(TURN) {
+            let mut visited = false;
+            for group in tier {
+                let Some(locs) = group.locs.get(turn..).filter(|l| !l.is_empty()) else { continue };
+                visited = true;
+                for loc in &locs[..locs.len().min(TURN)] {
+                    consider(index, &query, group, loc, &mut best);
+                }
             }
-            let Some(clause) = doc.model.clauses.get(i) else { continue };
-            let title_score = if rest.is_empty() { Some(0) } else { title_score(rest, &clause.title) };
-            if let Some(title_score) = title_score {
-                let score = key_score + title_score + exact;
-                found.push(Candidate {
-                    score,
-                    rank: index.path_rank(loc.doc),
-                    start: clause.id_range.start,
-                    loc: *loc,
-                });
+            if !visited {
+                break;
             }
         }
     }
-    if found.len() > limit {
-        found.select_nth_unstable_by_key(limit, Candidate::order);
-        found.truncate(limit);
-    }
-    found.sort_unstable_by_key(Candidate::order);
-    found
+    best.heap
+        .into_sorted_vec()
         .into_iter()
         .filter_map(|candidate| {
             let (doc, clause) = index.clause(&candidate.loc)?;
@@ -203,6 +271,26 @@ pub fn workspace_symbols(index: &WorkspaceIndex, query: &str, limit: usize) -> V
             })
         })
         .collect()
+}
+
+/// Score one clause of `group` and offer it, unless its key's bound and its path rank, or its
+/// title's characters, already rule it out.
+fn consider(index: &WorkspaceIndex, query: &[char], group: &Group, loc: &ClauseLoc, best: &mut Best) {
+    let rank = index.path_rank(loc.doc);
+    if !best.admits(group.bound, rank) {
+        return;
+    }
+    let Some(doc) = index.doc_by_id(loc.doc) else { return };
+    let i = loc.index as usize;
+    let rest = &query[group.taken..];
+    if !rest.is_empty() && !doc.title_chars(i).holds(group.needed) {
+        return;
+    }
+    let Some(clause) = doc.model.clauses.get(i) else { return };
+    let title_score = if rest.is_empty() { Some(0) } else { title_score(rest, &clause.title) };
+    if let Some(title_score) = title_score {
+        best.offer(Candidate { score: group.base + title_score, rank, start: clause.id_range.start, loc: *loc });
+    }
 }
 
 /// Which characters a text holds, as far as a fuzzy match can tell: one bit per ASCII letter
@@ -290,6 +378,16 @@ fn greedy(query: &[char], text: impl Iterator<Item = char>, in_key: i64) -> (i64
         word_start = !c.is_alphanumeric();
     }
     (score, taken)
+}
+
+/// The most a title can add to the score for `rest` (see [`greedy`]): 1 per character, 3 more at a
+/// word start and 5 more right after the previous match. Both bonuses at once need the previous
+/// text character to be matched and not alphanumeric, so the previous query character must not
+/// be alphanumeric either (no character that is not alphanumeric lowercases to one that is; a
+/// test checks every character).
+fn title_bound(rest: &[char]) -> i64 {
+    let after = |k: usize| if rest[k - 1].is_alphanumeric() { 6 } else { 9 };
+    (0..rest.len()).map(|k| if k == 0 { 4 } else { after(k) }).sum()
 }
 
 /// The title's part of the score when it must match all of `rest`. An ASCII title is searched
@@ -399,6 +497,20 @@ mod tests {
         s.chars().flat_map(char::to_lowercase).collect()
     }
 
+    /// Verifies specs/003-navigation/spec.md FR-021: [`title_bound`] relies on this.
+    #[test]
+    fn no_character_that_is_not_alphanumeric_lowercases_to_one_that_is() {
+        let offenders: Vec<char> = (0..=u32::from(char::MAX))
+            .filter_map(char::from_u32)
+            .filter(|c| !c.is_alphanumeric())
+            .filter(|c| {
+                let mut lower = c.to_lowercase();
+                matches!((lower.next(), lower.next()), (Some(l), None) if l.is_alphanumeric())
+            })
+            .collect();
+        assert_eq!(offenders, []);
+    }
+
     #[test]
     fn fuzzy_prefers_exact_ids_then_id_prefixes_then_titles() {
         let exact = fuzzy_score(&q("fr-001"), "FR-001", "Sign in").unwrap();
@@ -410,6 +522,32 @@ mod tests {
             fuzzy_score(&q("lockout"), "T004", "Lockout counter").unwrap()
                 > fuzzy_score(&q("lockout"), "T009", "l o c k o u t").unwrap()
         );
+    }
+
+    /// Verifies specs/003-navigation/spec.md FR-018, FR-021: keys defined in more features than a
+    /// turn visits (every feature has its `FR-001`) give what scoring every clause gives.
+    #[test]
+    fn keys_of_many_features_agree_with_scoring_every_clause() {
+        let mut files = Vec::new();
+        for n in 0..40 {
+            let word = |k: usize| WORDS[(n * 7 + k * 5) % WORDS.len()];
+            let spec = format!(
+                "# Feature Specification: F{n}\n\n## Requirements\n\n- **FR-001**: System MUST {} {}\n- **FR-002**: System MUST {}\n- **FR-{:03}**: System MUST {}\n",
+                word(0),
+                word(1),
+                word(2),
+                n % 5 + 1,
+                word(3)
+            );
+            files.push((format!("specs/{:03}-f/spec.md", 40 - n), spec));
+        }
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+        let index = test_workspace(&files);
+        for query in ["FR-001", "fr-00", "export", "xport", "invoice", "sign", "FR-00lockout", "", "zzz"] {
+            for limit in [1, 3, 9, 20, 128] {
+                assert_eq!(searched(&index, query, limit), brute_force(&index, query, limit), "{query} {limit}");
+            }
+        }
     }
 
     /// Words for generated titles: mixed case, digits, punctuation and characters whose lowercase
@@ -468,6 +606,25 @@ mod tests {
             let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
             let index = test_workspace(&files);
             prop_assert_eq!(searched(&index, &query, limit), brute_force(&index, &query, limit));
+        }
+
+        /// Verifies specs/003-navigation/spec.md FR-021: no title scores more than the bound the
+        /// search skips clauses by, whichever of its characters the query picks.
+        #[test]
+        fn no_title_scores_above_its_bound(
+            (title, picked) in prop::collection::vec(prop::sample::select(WORDS.to_vec()), 0..5)
+                .prop_map(|w| w.join(" -"))
+                .prop_flat_map(|t| { let n = t.chars().count(); (Just(t), prop::collection::vec(any::<bool>(), n)) }),
+        ) {
+            let rest: Vec<char> = title
+                .chars()
+                .zip(picked)
+                .filter(|&(c, pick)| pick && !c.is_whitespace())
+                .flat_map(|(c, _)| c.to_lowercase())
+                .collect();
+            if let Some(score) = title_score(&rest, &title) {
+                prop_assert!(score <= title_bound(&rest), "{} > {}", score, title_bound(&rest));
+            }
         }
     }
 }

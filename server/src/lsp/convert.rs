@@ -39,10 +39,7 @@ pub fn offset(doc: &IndexedDoc, p: lsp::Position, enc: PositionEncoding) -> usiz
 }
 
 pub fn range(doc: &IndexedDoc, r: &Range<usize>, enc: PositionEncoding) -> lsp::Range {
-    lsp::Range {
-        start: position(doc.lines().position(&doc.text, r.start, enc)),
-        end: position(doc.lines().position(&doc.text, r.end, enc)),
-    }
+    lsp::Range { start: position(doc.position(r.start, enc)), end: position(doc.position(r.end, enc)) }
 }
 
 /// A protocol location for an analysis location (`None` when its document left the index).
