@@ -543,10 +543,7 @@ impl WorkspaceIndex {
 
     /// The definitions of a key within one scope.
     pub fn definitions_in(&self, namespace: NamespaceId, scope: ScopeId, id: &str) -> &[ClauseLoc] {
-        let locs = self.definitions(namespace, id);
-        let start = locs.partition_point(|l| l.scope < scope);
-        let end = start + locs[start..].partition_point(|l| l.scope == scope);
-        &locs[start..end]
+        in_scope(self.definitions(namespace, id), scope)
     }
 
     /// Every mention of a key, workspace-wide (specs and code).
@@ -563,6 +560,13 @@ impl WorkspaceIndex {
         let doc = self.doc_by_id(loc.doc)?;
         Some((doc, doc.model.clauses.get(loc.index as usize)?))
     }
+}
+
+/// The definitions of one scope among a key's definitions (ordered by scope).
+pub(crate) fn in_scope(locs: &[ClauseLoc], scope: ScopeId) -> &[ClauseLoc] {
+    let start = locs.partition_point(|l| l.scope < scope);
+    let end = start + locs[start..].partition_point(|l| l.scope == scope);
+    &locs[start..end]
 }
 
 pub(crate) fn relative_to(roots: &[PathBuf], path: &Path) -> String {

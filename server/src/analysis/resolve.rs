@@ -4,7 +4,7 @@
 use crate::model::grammar::Resolution as Strategy;
 use crate::model::{DocModel, Reference};
 
-use super::index::{ClauseLoc, WorkspaceIndex};
+use super::index::{ClauseLoc, ScopeId, WorkspaceIndex, in_scope};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Resolution {
@@ -28,6 +28,12 @@ impl Resolution {
 /// names (and to workspace-wide definitions), never elsewhere; a pin that names no feature of
 /// the workspace (prose that looked like one) is ignored.
 pub fn resolve(index: &WorkspaceIndex, from: &DocModel, reference: &Reference) -> Resolution {
+    resolve_in(index, index.scope_id(from.scope.as_deref()), reference)
+}
+
+/// [`resolve`] for a reference written in a document of `scope`: a document's references are
+/// resolved with its scope looked up once, and the candidates are listed only when several.
+pub fn resolve_in(index: &WorkspaceIndex, scope: ScopeId, reference: &Reference) -> Resolution {
     let namespace = reference.namespace;
     let all = index.definitions(namespace, &reference.id);
     if let Some(pin) = &reference.pin
@@ -42,15 +48,27 @@ pub fn resolve(index: &WorkspaceIndex, from: &DocModel, reference: &Reference) -
         }
         return Resolution::from(candidates);
     }
-    let in_scope = index.definitions_in(namespace, index.scope_id(from.scope.as_deref()), &reference.id);
-    let candidates: Vec<ClauseLoc> = match index.grammar.namespace(namespace).resolve {
-        Strategy::Global => all.to_vec(),
-        Strategy::Scope if in_scope.is_empty() => all.iter().filter(|loc| loc.global).copied().collect(),
-        Strategy::Scope => in_scope.to_vec(),
-        Strategy::ScopeThenGlobal if in_scope.is_empty() => all.to_vec(),
-        Strategy::ScopeThenGlobal => in_scope.to_vec(),
-    };
-    Resolution::from(candidates)
+    let in_scope = in_scope(all, scope);
+    match index.grammar.namespace(namespace).resolve {
+        Strategy::Global => Resolution::of(all),
+        Strategy::Scope if in_scope.is_empty() => {
+            Resolution::from(all.iter().filter(|loc| loc.global).copied().collect::<Vec<_>>())
+        }
+        Strategy::Scope => Resolution::of(in_scope),
+        Strategy::ScopeThenGlobal if in_scope.is_empty() => Resolution::of(all),
+        Strategy::ScopeThenGlobal => Resolution::of(in_scope),
+    }
+}
+
+impl Resolution {
+    /// The resolution of these candidates, copying them only when there are several.
+    fn of(candidates: &[ClauseLoc]) -> Self {
+        match candidates {
+            [] => Resolution::Unresolved,
+            [one] => Resolution::Resolved(*one),
+            _ => Resolution::Ambiguous(candidates.to_vec()),
+        }
+    }
 }
 
 impl From<Vec<ClauseLoc>> for Resolution {

@@ -14,10 +14,13 @@
 //! kept per parsed chunk ([`ModelCache`]) with offsets relative to the chunk, so an edit scans
 //! only the chunks it parsed again and the rest of the build is a walk over the kept facts.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::grammar::{ClauseRule, Grammar, Kind, KindId, NamespaceId, keys_in};
 use super::{
@@ -33,7 +36,7 @@ pub fn build(grammar: &Grammar, path: &Path, relative: &str, text: &str, outline
     let (mut model, kind) = structure(grammar, path, relative, text, outline);
     let has_definitions = !outline.link_definitions.is_empty();
     let facts = ChunkFacts::scan(grammar, grammar.kind(kind), text, outline, has_definitions, None);
-    Assembler::new(grammar, text, outline, &mut model).run([(0, &facts)]);
+    Assembler::new(grammar, text, outline, &mut model).run(&[(0, &facts)]);
     model.shrink();
     model
 }
@@ -79,7 +82,8 @@ pub fn build_chunked(
         cache.chunks.insert(key, (part.clone(), found.clone()));
         facts.push((start, found));
     }
-    Assembler::new(grammar, text, &outline, &mut model).run(facts.iter().map(|(start, f)| (*start, &**f)));
+    let parts: Vec<(usize, &ChunkFacts)> = facts.iter().map(|(start, f)| (*start, &**f)).collect();
+    Assembler::new(grammar, text, &outline, &mut model).run(&parts);
     model
 }
 
@@ -97,8 +101,8 @@ pub struct ModelCache {
 /// The model's sections, kind and scope, and the facts every build derives from the whole outline.
 fn structure(grammar: &Grammar, path: &Path, relative: &str, text: &str, outline: &Outline) -> (DocModel, KindId) {
     let sections = sections(text, outline);
-    let heading_lines: Vec<(String, &str)> =
-        sections.iter().map(|s| (s.title.clone(), line_text(text, s.heading.start))).collect();
+    let heading_lines: Vec<(&str, &str)> =
+        sections.iter().map(|s| (s.title.as_str(), line_text(text, s.heading.start))).collect();
     let kind_id = detect_kind(grammar, relative, &heading_lines);
     let kind = grammar.kind(kind_id);
     let mut model = DocModel { sections, ..DocModel::empty(path, kind_id, scope_of(kind, path, relative), text.len()) };
@@ -591,12 +595,18 @@ impl<'a> Assembler<'a> {
     }
 
     /// Place the facts of consecutive stretches, each with its start in the document.
-    fn run<'f>(mut self, parts: impl IntoIterator<Item = (usize, &'f ChunkFacts)>) {
+    fn run(mut self, parts: &[(usize, &ChunkFacts)]) {
         let (mut headings, mut list_items) = (0, 0);
-        let mut inline_masks = Vec::new();
-        let mut links = Vec::new();
-        let mut pending = Vec::new();
-        for (at, facts) in parts {
+        // Sized up front from the facts (clauses and references at most as many as found): grown
+        // by doubling, the lists of a large document were copied over and over.
+        let total = |count: fn(&ChunkFacts) -> usize| parts.iter().map(|(_, f)| count(f)).sum::<usize>();
+        self.model.clauses.reserve(total(|f| f.candidates.len()));
+        self.model.references.reserve(total(|f| f.references.len()));
+        self.model.markers.reserve(total(|f| f.markers.len()));
+        let mut inline_masks = Vec::with_capacity(total(|f| f.inline_masks.len()));
+        let mut links = Vec::with_capacity(total(|f| f.links.len()));
+        let mut pending = Vec::with_capacity(total(|f| f.pending.len()));
+        for &(at, facts) in parts {
             let shift = |r: &Range<usize>| r.start + at..r.end + at;
             inline_masks.extend(facts.inline_masks.iter().map(shift));
             pending.extend(facts.pending.iter().map(|p| (shift(&p.text), p.label.as_str(), p.at + links.len())));
@@ -723,7 +733,7 @@ impl<'a> Assembler<'a> {
         template.render(&|name, out| {
             match name {
                 "parent" => out.push_str(&clauses[parent?].id),
-                "ordinal" => out.push_str(&ordinal?.to_string()),
+                "ordinal" => write!(out, "{}", ordinal?).ok()?,
                 other => out.push_str(group(other)?),
             }
             Some(())
@@ -746,20 +756,23 @@ impl<'a> Assembler<'a> {
         if found.is_empty() {
             return;
         }
-        let taken: Vec<Range<usize>> =
-            self.model.clauses[first_new_clause..].iter().map(|c| c.id_range.clone()).collect();
+        // A line defines one clause at most.
+        let taken = self.model.clauses.get(first_new_clause).map(|c| c.id_range.clone());
         // The line's references so far, disjoint, as start -> end: one lookup tells whether a new
         // one overlaps any (a line may hold a hundred thousand).
         let mut line_refs: BTreeMap<usize, usize> = BTreeMap::new();
         for key in found {
             let range = line.start + key.range.start..line.start + key.range.end;
             let overlaps = |r: &Range<usize>| r.start < range.end && range.start < r.end;
-            if taken.iter().any(overlaps)
+            if taken.as_ref().is_some_and(overlaps)
                 || line_refs.range(..range.end).next_back().is_some_and(|(_, &end)| end > range.start)
             {
                 continue;
             }
-            line_refs.insert(range.start, range.end);
+            // A line's only reference overlaps no other: its map stays empty, unallocated.
+            if found.len() > 1 {
+                line_refs.insert(range.start, range.end);
+            }
             self.model.references.push(Reference {
                 id: key.key.as_str().into(),
                 namespace: key.namespace,

@@ -4,7 +4,7 @@ use super::grammar::{Grammar, KindId};
 
 /// Pick the document kind from its workspace-relative path (with `/` separators) and its
 /// normalised heading titles with their raw lines (`# Feature Specification: X`).
-pub fn detect_kind(grammar: &Grammar, relative: &str, headings: &[(String, &str)]) -> KindId {
+pub fn detect_kind(grammar: &Grammar, relative: &str, headings: &[(&str, &str)]) -> KindId {
     let any_heading = |re: &regex::Regex| headings.iter().any(|(title, _)| re.is_match(title));
     for id in grammar.kinds_at_path(relative) {
         if grammar.kind(id).requires_heading.as_ref().is_none_or(&any_heading) {
@@ -35,8 +35,7 @@ mod tests {
 
     fn kind(relative: &str, headings: &[(&str, &str)]) -> String {
         let g = Grammar::builtin();
-        let owned: Vec<(String, &str)> = headings.iter().map(|(t, l)| (t.to_string(), *l)).collect();
-        g.kind(detect_kind(&g, relative, &owned)).id.clone()
+        g.kind(detect_kind(&g, relative, headings)).id.clone()
     }
 
     #[test]

@@ -214,7 +214,8 @@ impl Template {
     /// The template with each `{name}` written by `value(name, out)`, which appends the value to
     /// `out` or returns `None` when it has none (then the template renders nothing).
     pub fn render(&self, value: &dyn Fn(&str, &mut String) -> Option<()>) -> Option<String> {
-        let mut out = String::new();
+        // Room for a key such as `US1-AS12` or `1.2.3` without growing.
+        let mut out = String::with_capacity(16);
         for part in self.parts.as_ref()? {
             match part {
                 TemplatePart::Text(text) => out.push_str(text),

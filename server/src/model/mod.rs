@@ -272,6 +272,10 @@ impl DocModel {
 pub fn normalize_heading(raw: &str) -> String {
     let mut title = raw.trim();
     title = title.trim_end_matches('#').trim_end();
+    // Most headings have no annotation: one allocation, of the title's own size.
+    if !title.contains("*(") {
+        return title.to_string();
+    }
     let mut out = String::with_capacity(title.len());
     let mut rest = title;
     while let Some(start) = rest.find("*(") {

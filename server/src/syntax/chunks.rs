@@ -140,7 +140,16 @@ impl Chunks {
 
     /// The document's outline, from the chunks' outlines (call after [`Chunks::update`]).
     pub fn outline(&self, len: usize) -> Outline {
-        let mut out = Outline::default();
+        // Sized up front: grown by doubling, the lists of a large document were copied over and over.
+        let total = |count: fn(&Outline) -> usize| self.chunks.iter().map(|c| count(&c.outline)).sum::<usize>();
+        let mut out = Outline {
+            headings: Vec::with_capacity(total(|o| o.headings.len())),
+            list_items: Vec::with_capacity(total(|o| o.list_items.len())),
+            lists: Vec::with_capacity(total(|o| o.lists.len())),
+            masks: Vec::with_capacity(total(|o| o.masks.len())),
+            inlines: Vec::with_capacity(total(|o| o.inlines.len())),
+            link_definitions: Vec::with_capacity(total(|o| o.link_definitions.len())),
+        };
         for chunk in &self.chunks {
             let at = chunk.start;
             let shift = |r: &Range<usize>| r.start + at..r.end + at;

@@ -15,7 +15,7 @@ use std::ops::Range;
 use super::config::Config;
 use super::diagnostics::{Diagnostic, Related, Severity};
 use super::index::{IndexedDoc, WorkspaceIndex};
-use super::resolve::{Resolution, resolve};
+use super::resolve::{Resolution, resolve_in};
 use crate::model::Reference;
 
 pub(crate) use agent::dependencies as agent_dependencies;
@@ -49,8 +49,10 @@ impl<'a> Context<'a> {
     /// The document's references with their resolutions, in document order.
     pub fn resolved_references(&self) -> impl Iterator<Item = (&'a Reference, &Resolution)> {
         let model = &self.doc.model;
-        let resolutions =
-            self.resolutions.get_or_init(|| model.references.iter().map(|r| resolve(self.index, model, r)).collect());
+        let resolutions = self.resolutions.get_or_init(|| {
+            let scope = self.index.scope_id(model.scope.as_deref());
+            model.references.iter().map(|r| resolve_in(self.index, scope, r)).collect()
+        });
         model.references.iter().zip(resolutions)
     }
 }

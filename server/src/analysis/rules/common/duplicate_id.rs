@@ -19,20 +19,24 @@ fn check(cx: &Context, out: &mut Emitter) {
     let scope = index.scope_id(model.scope.as_deref());
     for (i, clause) in model.clauses.iter().enumerate() {
         let this = |loc: &ClauseLoc| loc.doc == doc_id && loc.index as usize == i;
-        let same_key = index.definitions_in(clause.namespace, scope, &clause.id);
-        let others: Vec<&ClauseLoc> = match index.grammar.namespace(clause.namespace).unique {
-            Uniqueness::Scope => same_key.iter().filter(|l| !this(l) && l.global == clause.global).collect(),
-            Uniqueness::Document => same_key.iter().filter(|l| !this(l) && l.doc == doc_id).collect(),
-            Uniqueness::Parent => same_key
-                .iter()
-                .filter(|l| !this(l) && l.doc == doc_id)
-                .filter(|l| index.clause(l).is_some_and(|(_, other)| other.parent == clause.parent))
-                .collect(),
-            Uniqueness::None => continue,
-        };
-        if others.is_empty() {
+        let unique = index.grammar.namespace(clause.namespace).unique;
+        if unique == Uniqueness::None {
             continue;
         }
+        let other = |l: &ClauseLoc| match unique {
+            Uniqueness::Scope => !this(l) && l.global == clause.global,
+            Uniqueness::Document => !this(l) && l.doc == doc_id,
+            Uniqueness::Parent => {
+                !this(l) && l.doc == doc_id && index.clause(l).is_some_and(|(_, c)| c.parent == clause.parent)
+            }
+            Uniqueness::None => unreachable!("skipped above"),
+        };
+        let same_key = index.definitions_in(clause.namespace, scope, &clause.id);
+        // Most keys are defined once: the others are listed only when there are some.
+        if !same_key.iter().any(other) {
+            continue;
+        }
+        let others: Vec<&ClauseLoc> = same_key.iter().filter(|l| other(l)).collect();
         let label = &index.grammar.namespace(clause.namespace).label;
         out.emit_related(
             clause.id_range.clone(),

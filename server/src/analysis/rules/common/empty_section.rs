@@ -41,21 +41,35 @@ fn check(cx: &Context, out: &mut Emitter) {
 }
 
 /// Whether a section body holds anything but whitespace, HTML comments and thematic breaks.
+///
+/// Reads line by line and stops at the first line with content: a comment is looked for only on
+/// the lines before it, so a long section costs its first lines, not its length.
 fn has_content(body: &str) -> bool {
     let mut rest = body;
-    loop {
-        let (before, after) = match rest.find("<!--") {
-            Some(open) => (&rest[..open], rest[open + 4..].find("-->").map(|close| &rest[open + 4 + close + 3..])),
-            None => (rest, None),
-        };
-        if before.lines().any(|line| !is_blank_or_break(line)) {
-            return true;
+    'comments: loop {
+        let mut at = 0;
+        for line in rest.split_inclusive('\n') {
+            let Some(open) = line.find("<!--") else {
+                if !is_blank_or_break(line) {
+                    return true;
+                }
+                at += line.len();
+                continue;
+            };
+            if !is_blank_or_break(&line[..open]) {
+                return true;
+            }
+            let after = at + open + 4;
+            match rest[after..].find("-->") {
+                Some(close) => {
+                    rest = &rest[after + close + 3..];
+                    continue 'comments;
+                }
+                // A comment left open to the end of the section.
+                None => return false,
+            }
         }
-        match after {
-            Some(after) => rest = after,
-            // No more comments, or one left open to the end of the section.
-            None => return false,
-        }
+        return false;
     }
 }
 
@@ -109,6 +123,39 @@ mod tests {
             ]
         );
         assert!(empty_sections("README.md", "# Readme\n\n## Install\n\n## Use\n\nRun it.\n").is_empty());
+    }
+
+    /// The section bodies `has_content` reads, built from lines that are and are not content.
+    fn body_strategy() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        const PARTS: &[&str] = &["\n", "\r\n", "  ", "---", "* * *", "text", "<!--", "-->", "<!-- note -->", "_", "\r"];
+        prop::collection::vec(prop::sample::select(PARTS), 0..12).prop_map(|p| p.concat())
+    }
+
+    /// The whole-body reading `has_content` replaced: text before each comment, line by line.
+    fn has_content_whole(body: &str) -> bool {
+        let mut rest = body;
+        loop {
+            let (before, after) = match rest.find("<!--") {
+                Some(open) => (&rest[..open], rest[open + 4..].find("-->").map(|close| &rest[open + 4 + close + 3..])),
+                None => (rest, None),
+            };
+            if before.lines().any(|line| !super::is_blank_or_break(line)) {
+                return true;
+            }
+            match after {
+                Some(after) => rest = after,
+                None => return false,
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Verifies specs/007-edit-latency/spec.md FR-009.
+        #[test]
+        fn reading_up_to_the_first_content_line_decides_as_the_whole_body(body in body_strategy()) {
+            proptest::prop_assert_eq!(super::has_content(&body), has_content_whole(&body), "{:?}", body);
+        }
     }
 
     #[test]
