@@ -913,6 +913,7 @@ fn in_any(ranges: &[Range<usize>], at: usize) -> bool {
 mod tests {
     use super::*;
     use crate::model::Grammar;
+    use proptest::strategy::Strategy;
 
     /// `(text, id, role, pin)` of each mention in a file.
     fn mentions(relative: &str, text: &str) -> Vec<(String, String, Role, Option<String>)> {
@@ -1027,17 +1028,17 @@ mod tests {
         assert!(model.references.len() >= MAX_MENTIONS && model.references.len() < MAX_MENTIONS + 10);
     }
 
-    /// Pieces of source text: comment and string delimiters, keys in every mention form, text
-    /// outside ASCII, line breaks.
+    /// Comment and string delimiters, line breaks and spaces, which the pieces below go between.
+    const DELIMITERS: &[&str] = &["// ", "/* ", " */", "\"", "# ", "\n", " "];
+
+    /// Source text made of the delimiters and `pieces`.
+    fn source(pieces: &'static [&'static str]) -> impl Strategy<Value = Vec<&'static str>> {
+        let choices: Vec<&str> = DELIMITERS.iter().chain(pieces).copied().collect();
+        proptest::collection::vec(proptest::sample::select(choices), 0..60)
+    }
+
+    /// Keys in every mention form, code, text outside ASCII.
     const PIECES: &[&str] = &[
-        "// ",
-        "/* ",
-        " */",
-        "\"",
-        "# ",
-        "\n",
-        "\n",
-        " ",
         "fn a() {}",
         "x",
         "_",
@@ -1073,7 +1074,7 @@ mod tests {
         /// and strings keeps every line that a search of the line alone matches.
         #[test]
         fn one_search_keeps_every_line_with_a_mention(
-            pieces in proptest::collection::vec(proptest::sample::select(PIECES), 0..60),
+            pieces in source(PIECES),
             python in proptest::bool::ANY,
         ) {
             let text: String = pieces.concat();
@@ -1097,13 +1098,6 @@ mod tests {
 
     /// Parts of keys, markers and paths, which make whole ones only now and then.
     const PARTS: &[&str] = &[
-        "// ",
-        "/* ",
-        " */",
-        "\"",
-        "# ",
-        "\n",
-        " ",
         "fn ",
         "def ",
         "function ",
@@ -1145,7 +1139,7 @@ mod tests {
         /// one in which the scanner finds no mention, test name or spec path.
         #[test]
         fn the_gate_passes_over_only_files_that_yield_nothing(
-            pieces in proptest::collection::vec(proptest::sample::select(PARTS), 0..40),
+            pieces in source(PARTS),
             language in proptest::sample::select(vec!["a.rs", "a.py", "a.ts", "a.go"]),
         ) {
             let text: String = pieces.concat();
