@@ -30,9 +30,9 @@ pub struct Language {
     line_comments: Vec<String>,
     block_comments: Vec<(String, String)>,
     strings: Vec<(String, String)>,
-    functions: Option<LazyRegex>,
-    /// Module items: a tag on one covers the tests in it (Rust's `mod tests`).
-    modules: Option<LazyRegex>,
+    /// Function definitions and module items (a tag on a module covers the tests in it: Rust's
+    /// `mod tests`).
+    definitions: Option<Definitions>,
     test_region: Option<LazyRegex>,
     /// `'x'` is a character, not a string (languages without `'` strings).
     char_literals: bool,
@@ -91,6 +91,8 @@ pub struct CodeGrammar {
     file_path: Regex,
     mentions: Vec<MentionRule>,
     test_names: Vec<TestNameRule>,
+    /// Whether a function definition may be named after a key, asked before its name is read.
+    test_name_filter: TestNameFilter,
     /// The mention patterns, then the test-name patterns, as one set: whether a file may mention
     /// a key, and which mention patterns to run on a line.
     prefilter: RegexSet,
@@ -108,24 +110,35 @@ pub struct CodeGrammar {
 #[derive(Debug)]
 struct Gate {
     literals: regex::bytes::Regex,
-    /// A piece of every test name (`[0-9]{3}`): a file without one names no test after a key.
-    test_name_pieces: Option<Regex>,
-    /// The test-name patterns, searched in each function definition (`fn fr_003_rejects`): its
-    /// name follows a keyword and a non-word character, so a name that matches alone matches
-    /// there too.
-    test_names: RegexSet,
 }
 
 impl Gate {
-    fn may_yield(&self, language: &Language, text: &str) -> bool {
+    fn may_yield(&self, language: &Language, text: &str, test_names: &TestNameFilter) -> bool {
         if self.literals.is_match(text.as_bytes()) {
             return true;
         }
-        let Some(functions) = language.functions.as_ref().map(LazyRegex::get) else { return false };
-        if self.test_name_pieces.as_ref().is_some_and(|pieces| !pieces.is_match(text)) {
+        let Some(definitions) = &language.definitions else { return false };
+        if test_names.pieces.as_ref().is_some_and(|pieces| !pieces.is_match(text)) {
             return false;
         }
-        functions.find_iter(text).any(|m| self.test_names.is_match(m.as_str()))
+        definitions.find_iter(text).any(|(defines, m)| defines == Defines::Function && test_names.may_match(&text[m]))
+    }
+}
+
+/// The test-name patterns, searched in a function definition's text (`fn fr_003_rejects`) before
+/// its name is read: the name follows a keyword and a non-word character, so a name that matches
+/// alone matches there too.
+#[derive(Debug)]
+struct TestNameFilter {
+    /// A piece of every test name (`[0-9]{3}`), cheaper to look for than the patterns; `None` when
+    /// some pattern has none.
+    pieces: Option<Regex>,
+    set: RegexSet,
+}
+
+impl TestNameFilter {
+    fn may_match(&self, text: &str) -> bool {
+        self.pieces.as_ref().is_none_or(|pieces| pieces.is_match(text)) && self.set.is_match(text)
     }
 }
 
@@ -227,6 +240,79 @@ impl LazyRegex {
     }
 }
 
+/// What a definition found in code defines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Defines {
+    Function,
+    Module,
+}
+
+/// A language's function and module patterns, searched together: one pass over a file finds
+/// both. A match is found without its groups, which cost several times the search itself; the
+/// name is read from a match only when it is needed ([`Definitions::name`]). Compiled on the
+/// first file of the language, as [`LazyRegex`] is.
+#[derive(Debug)]
+struct Definitions {
+    /// The patterns, in the order of their pattern ids, and what each defines.
+    patterns: Vec<(String, Defines)>,
+    compiled: OnceLock<CompiledDefinitions>,
+}
+
+#[derive(Debug)]
+struct CompiledDefinitions {
+    /// Every pattern, for one search.
+    all: regex_automata::meta::Regex,
+    /// Each pattern alone, so that an anchored search on one match can take the one-pass engine.
+    each: Vec<regex_automata::meta::Regex>,
+}
+
+impl Definitions {
+    /// `None` when the language declares neither pattern. Each pattern is compiled now, so that a
+    /// bad one fails the grammar's load, and must name what it defines with a `name` group.
+    fn new(functions: Option<&str>, modules: Option<&str>) -> Result<Option<Definitions>> {
+        let patterns: Vec<(String, Defines)> = [(functions, Defines::Function), (modules, Defines::Module)]
+            .into_iter()
+            .filter_map(|(pattern, defines)| Some((pattern?.to_string(), defines)))
+            .collect();
+        for (pattern, _) in &patterns {
+            if !regex(pattern)?.capture_names().any(|n| n == Some("name")) {
+                bail!("definition pattern {pattern} needs a `name` group");
+            }
+        }
+        Ok((!patterns.is_empty()).then(|| Definitions { patterns, compiled: OnceLock::new() }))
+    }
+
+    fn compiled(&self) -> &CompiledDefinitions {
+        self.compiled.get_or_init(|| {
+            let build = |patterns: &[&str]| {
+                regex_automata::meta::Regex::builder()
+                    .configure(regex_automata::meta::Config::new().nfa_size_limit(Some(1 << 20)))
+                    .build_many(patterns)
+                    .expect("the patterns compiled when the grammar was loaded")
+            };
+            let patterns: Vec<&str> = self.patterns.iter().map(|(p, _)| p.as_str()).collect();
+            CompiledDefinitions { all: build(&patterns), each: patterns.iter().map(|p| build(&[p])).collect() }
+        })
+    }
+
+    /// Every definition in `text`, in order: what it defines and where its match lies.
+    fn find_iter<'h>(&'h self, text: &'h str) -> impl Iterator<Item = (Defines, Range<usize>)> + 'h {
+        self.compiled().all.find_iter(text).map(|m| (self.patterns[m.pattern().as_usize()].1, m.range()))
+    }
+
+    /// The name defined by the definition `defines` whose match starts at `start` (and ends by
+    /// `end`, when given): its pattern is run again, anchored, on that match alone.
+    fn name(&self, text: &str, defines: Defines, start: usize, end: Option<usize>) -> Option<Range<usize>> {
+        let re = &self.compiled().each[self.patterns.iter().position(|(_, d)| *d == defines)?];
+        let input = regex_automata::Input::new(text)
+            .range(start..end.unwrap_or(text.len()))
+            .anchored(regex_automata::Anchored::Yes);
+        let mut caps = re.create_captures();
+        re.search_captures(&input, &mut caps);
+        caps.get_group_by_name("name").map(|m| m.range())
+    }
+}
+
 impl CodeGrammar {
     /// Compile `text` (the schema of `grammar/code.toml`); `namespace` maps a namespace name to
     /// its id in the spec grammar.
@@ -261,8 +347,8 @@ impl CodeGrammar {
                 line_comments: def.line_comments.clone(),
                 block_comments: def.block_comments.clone(),
                 strings: def.strings.clone(),
-                functions: def.functions.as_deref().map(LazyRegex::new).transpose()?,
-                modules: def.modules.as_deref().map(LazyRegex::new).transpose()?,
+                definitions: Definitions::new(def.functions.as_deref(), def.modules.as_deref())
+                    .with_context(|| format!("language {}", def.name))?,
                 test_region: def.test_region.as_deref().map(LazyRegex::new).transpose()?,
             });
         }
@@ -314,16 +400,13 @@ impl CodeGrammar {
         // Only a pin with a `path` group makes a link of its own.
         let paths = pins.iter().map(|p| &p.regex).filter(|re| re.capture_names().any(|n| n == Some("path")));
         let gate = literal_search(mentions.iter().map(|m| m.pattern.as_str()).chain(paths.map(Regex::as_str)))
-            .map(|literals| -> Result<Gate> {
-                let patterns = || test_names.iter().map(|t| t.pattern.as_str());
-                let pieces: Option<Vec<String>> = patterns().map(required_piece).collect();
-                Ok(Gate {
-                    literals,
-                    test_name_pieces: pieces.map(|p| regex(&p.join("|"))).transpose()?,
-                    test_names: RegexSet::new(patterns()).context("test names")?,
-                })
-            })
-            .transpose()?;
+            .map(|literals| Gate { literals });
+        let test_name_patterns = || test_names.iter().map(|t| t.pattern.as_str());
+        let pieces: Option<Vec<String>> = test_name_patterns().map(required_piece).collect();
+        let test_name_filter = TestNameFilter {
+            pieces: pieces.map(|p| regex(&p.join("|"))).transpose()?,
+            set: RegexSet::new(test_name_patterns()).context("test names")?,
+        };
         let mention_search =
             regex_automata::meta::Regex::new_many(&mentions.iter().map(|m| m.pattern.as_str()).collect::<Vec<_>>())
                 .context("mention search")?;
@@ -341,6 +424,7 @@ impl CodeGrammar {
             suppress_on: regex(&file.suppress_on)?,
             file_path: regex(&file.file_path)?,
             mentions,
+            test_name_filter,
             test_names,
             prefilter,
             mention_search,
@@ -378,7 +462,7 @@ impl CodeGrammar {
     /// whether to lex).
     fn may_yield(&self, language: &Language, text: &str) -> bool {
         match &self.gate {
-            Some(gate) => gate.may_yield(language, text),
+            Some(gate) => gate.may_yield(language, text, &self.test_name_filter),
             None => self.prefilter.is_match(text) || self.pins.iter().any(|p| p.may_match(text)),
         }
     }
@@ -418,23 +502,24 @@ impl CodeGrammar {
 
     /// The name of the function whose definition starts at `start` (a mention's `unit`).
     pub fn function_name_at(&self, path: &Path, text: &str, start: usize) -> Option<Range<usize>> {
-        let re = self.language(path)?.functions.as_ref()?.get();
-        let caps = re.captures_at(text, start).filter(|c| c.get(0).is_some_and(|m| m.start() == start))?;
-        caps.name("name").map(|m| m.range())
+        self.language(path)?.definitions.as_ref()?.name(text, Defines::Function, start, None)
     }
 
     /// Every function definition of a file (its start and name), comments and strings not excluded.
     pub fn functions_in(&self, path: &Path, text: &str) -> Vec<(usize, Range<usize>)> {
-        let Some(re) = self.language(path).and_then(|l| l.functions.as_ref()).map(LazyRegex::get) else {
-            return Vec::new();
-        };
-        re.captures_iter(text).filter_map(|caps| Some((caps.get(0)?.start(), caps.name("name")?.range()))).collect()
+        let Some(definitions) = self.language(path).and_then(|l| l.definitions.as_ref()) else { return Vec::new() };
+        definitions
+            .find_iter(text)
+            .filter(|(defines, _)| *defines == Defines::Function)
+            .filter_map(|(_, m)| Some((m.start, definitions.name(text, Defines::Function, m.start, Some(m.end))?)))
+            .collect()
     }
 
     /// Where the last module item before `at` starts: a tag there covers a test at `at`.
     pub fn module_before(&self, path: &Path, text: &str, at: usize) -> Option<usize> {
-        let re = self.language(path)?.modules.as_ref()?.get();
-        re.find_iter(&text[..at.min(text.len())]).last().map(|m| m.start())
+        let definitions = self.language(path)?.definitions.as_ref()?;
+        let before = &text[..at.min(text.len())];
+        definitions.find_iter(before).filter(|(defines, _)| *defines == Defines::Module).last().map(|(_, m)| m.start)
     }
 
     /// The file name globs of every language, for file watchers.
@@ -571,23 +656,26 @@ impl Scanner<'_> {
         let test_region = self.test_region(&regions);
         let suppressed = self.suppressed_regions(&regions);
         let blocks = blocks(self.text, &regions);
+        let pins: Vec<Option<Box<str>>> = blocks.iter().map(|b| self.spec_paths(b.range.clone())).collect();
+        // The comment before any code (the file header) pins the whole file.
         let file_pin = blocks
             .iter()
-            .take_while(|b| b.start < first_code && b.region == Region::Comment)
-            .find_map(|b| self.pin(b.range.clone()));
-        let functions = self.functions(&regions, test_region);
+            .zip(&pins)
+            .take_while(|(b, _)| b.start < first_code && b.region == Region::Comment)
+            .find_map(|(_, pin)| pin.clone());
+        let definitions = self.definitions(&regions);
         let candidates = self.candidate_lines(&blocks);
         let mut next = candidates.iter().peekable();
-        for block in &blocks {
-            self.links(block.range.clone());
+        for (block, pin) in blocks.iter().zip(&pins) {
             if next.peek().is_none_or(|line| line.start >= block.range.end) {
                 continue;
             }
-            let pin = self.pin(block.range.clone()).or_else(|| file_pin.clone());
+            let pin = pin.as_deref().or(file_pin.as_deref());
+            let owner = owner(self.text, &definitions, block);
             let in_test = self.test_file
                 || test_region.is_some_and(|t| block.start >= t)
-                || owner(self.text, &functions, block).is_some_and(|f| f.is_test);
-            let unit = owner(self.text, &functions, block).map(|f| f.start);
+                || owner.is_some_and(|d| self.is_test(d, test_region));
+            let unit = owner.map(|d| d.start);
             let context = if in_test { Role::Verifies } else { Role::Implements };
             for line in lines(self.text, block.range.clone()) {
                 while next.next_if(|candidate| candidate.start < line.start).is_some() {}
@@ -598,10 +686,10 @@ impl Scanner<'_> {
                 if self.code.suppress_line.is_match(line_text) || in_any(&suppressed, line.start) {
                     continue;
                 }
-                self.mentions(line, pin.as_deref(), context, unit);
+                self.mentions(line, pin, context, unit);
             }
         }
-        self.test_names(&functions, &suppressed, file_pin.as_deref());
+        self.test_names(&definitions, test_region, &suppressed, file_pin.as_deref());
         self.model.references.sort_by_key(|r| r.range.start);
     }
 
@@ -690,27 +778,27 @@ impl Scanner<'_> {
         out
     }
 
-    fn pin(&self, range: Range<usize>) -> Option<String> {
-        let body = &self.text[range];
-        self.code.pins.iter().find_map(|re| re.captures(body)?.name("pin").map(|m| m.as_str().to_string()))
-    }
-
-    /// Spec paths written in a comment become links.
-    fn links(&mut self, range: Range<usize>) {
+    /// One pass over a comment or string for spec paths: each path becomes a link, and the
+    /// block's pin (the `pin` group of the first pin pattern that matches) is returned.
+    fn spec_paths(&mut self, range: Range<usize>) -> Option<Box<str>> {
         let body = &self.text[range.clone()];
-        for pin in self.code.pins.iter().filter(|p| p.may_match(body)) {
-            for caps in pin.regex.captures_iter(body) {
-                if let Some(path) = caps.name("path") {
-                    let at = range.start + path.start()..range.start + path.end();
-                    self.model.links.push(Link {
-                        kind: LinkKind::Path,
-                        text: at.clone(),
-                        destination: path.as_str().to_string(),
-                        destination_range: at,
-                    });
+        let mut pin = None;
+        for rule in self.code.pins.iter().filter(|p| p.may_match(body)) {
+            for (nth, caps) in rule.regex.captures_iter(body).enumerate() {
+                if nth == 0 && pin.is_none() {
+                    pin = caps.name("pin").map(|m| Box::from(m.as_str()));
                 }
+                let Some(path) = caps.name("path") else { continue };
+                let at = range.start + path.start()..range.start + path.end();
+                self.model.links.push(Link {
+                    kind: LinkKind::Path,
+                    text: at.clone(),
+                    destination: path.as_str().to_string(),
+                    destination_range: at,
+                });
             }
         }
+        pin
     }
 
     fn mentions(&mut self, line: Range<usize>, pin: Option<&str>, context: Role, unit: Option<usize>) {
@@ -748,52 +836,63 @@ impl Scanner<'_> {
         }
     }
 
-    /// The functions and modules defined in code (not in comments or strings), in order, and
-    /// whether each is a test: a function in a test file or test region, or named as one
-    /// (`test_…`, `Test…`).
-    fn functions(&self, regions: &[(Range<usize>, Region)], test_region: Option<usize>) -> Vec<Function> {
-        let Some(re) = self.language.functions.as_ref().map(LazyRegex::get) else { return Vec::new() };
-        let mut out: Vec<Function> = re
-            .captures_iter(self.text)
-            .filter_map(|caps| {
-                let name = caps.name("name")?;
-                if inside(regions, name.start()) {
-                    return None;
-                }
-                let is_test = self.test_file
-                    || test_region.is_some_and(|t| name.start() >= t)
-                    || name.as_str().get(..4).is_some_and(|p| p.eq_ignore_ascii_case("test"));
-                let start = caps.get(0).map_or(name.start(), |m| m.start());
-                Some(Function { start, name: name.range(), is_test, module: false })
-            })
-            .collect();
-        // Modules own the comments that document them (`/// Verifies …` above `#[cfg(test)]
-        // mod tests`): test code when in a test file or region; their names are not test names.
-        if let Some(modules) = self.language.modules.as_ref().map(LazyRegex::get) {
-            out.extend(modules.captures_iter(self.text).filter_map(|caps| {
-                let name = caps.name("name")?;
-                let start = caps.get(0).map_or(name.start(), |m| m.start());
-                let is_test = self.test_file || test_region.is_some_and(|t| start >= t);
-                (!inside(regions, name.start())).then(|| Function { start, name: name.range(), is_test, module: true })
-            }));
-            out.sort_by_key(|f| f.start);
-        }
-        out
+    /// The functions and modules defined in code: the definitions whose match starts outside
+    /// comments and strings, in order.
+    fn definitions(&self, regions: &[(Range<usize>, Region)]) -> Vec<Definition> {
+        let Some(definitions) = &self.language.definitions else { return Vec::new() };
+        definitions
+            .find_iter(self.text)
+            .filter(|(_, m)| !inside(regions, m.start))
+            .map(|(defines, m)| Definition { start: m.start, end: m.end, defines })
+            .collect()
     }
 
-    /// Keys in the names of test functions: `fr_003_rejects_…`, `test_FR003_…`.
-    fn test_names(&mut self, functions: &[Function], suppressed: &[Range<usize>], pin: Option<&str>) {
-        for function in functions.iter().filter(|f| f.is_test && !f.module) {
+    /// The name a definition defines.
+    fn name(&self, definition: &Definition) -> Option<Range<usize>> {
+        let definitions = self.language.definitions.as_ref()?;
+        definitions.name(self.text, definition.defines, definition.start, Some(definition.end))
+    }
+
+    /// Whether a definition is test code: any in a test file or test region, and a function named
+    /// as a test (`test_…`, `Test…`). The name is read only when the definition holds `test`.
+    fn is_test(&self, definition: &Definition, test_region: Option<usize>) -> bool {
+        self.test_file
+            || test_region.is_some_and(|t| definition.start >= t)
+            || definition.defines == Defines::Function
+                && self.text.as_bytes()[definition.start..definition.end]
+                    .windows(4)
+                    .any(|w| w.eq_ignore_ascii_case(b"test"))
+                && self
+                    .name(definition)
+                    .is_some_and(|name| self.text[name].get(..4).is_some_and(|p| p.eq_ignore_ascii_case("test")))
+    }
+
+    /// Keys in the names of test functions: `fr_003_rejects_…`, `test_FR003_…`. Only a definition
+    /// whose text matches some test-name pattern has its name read.
+    fn test_names(
+        &mut self,
+        definitions: &[Definition],
+        test_region: Option<usize>,
+        suppressed: &[Range<usize>],
+        pin: Option<&str>,
+    ) {
+        let named = definitions.iter().filter(|d| {
+            d.defines == Defines::Function && self.code.test_name_filter.may_match(&self.text[d.start..d.end])
+        });
+        for definition in named {
             if self.model.references.len() >= MAX_MENTIONS {
                 return;
             }
-            let at = function.name.start;
+            if !self.is_test(definition, test_region) {
+                continue;
+            }
+            let Some(name) = self.name(definition) else { continue };
+            let at = name.start;
             if in_any(suppressed, at) || self.code.suppress_line.is_match(line_of(self.text, at)) {
                 continue;
             }
-            let name = &self.text[function.name.clone()];
             for rule in &self.code.test_names {
-                for m in rule.pattern.captures_iter(name) {
+                for m in rule.pattern.captures_iter(&self.text[name.clone()]) {
                     let Some(id) = rule.id.render_captures(&m) else { continue };
                     let start = m.name("prefix").map_or(m.get(0).map_or(0, |g| g.start()), |p| p.start());
                     let end = m.name("n").map_or(m.get(0).map_or(0, |g| g.end()), |n| n.end());
@@ -802,7 +901,7 @@ impl Scanner<'_> {
                         namespace: rule.namespace,
                         range: at + start..at + end,
                         role: Role::Verifies,
-                        unit: Some(function.start),
+                        unit: Some(definition.start),
                         pin: pin.map(Box::from),
                     });
                 }
@@ -811,14 +910,13 @@ impl Scanner<'_> {
     }
 }
 
-/// A function or module definition found in code.
-struct Function {
+/// A function or module definition found in code; its name is read on demand.
+struct Definition {
     /// Where its definition starts (`fn`, `def`, …).
     start: usize,
-    name: Range<usize>,
-    is_test: bool,
-    /// A module item rather than a function.
-    module: bool,
+    /// Where its match ends.
+    end: usize,
+    defines: Defines,
 }
 
 /// Whether only attributes and decorators stand between a comment and the definition after it
@@ -835,7 +933,7 @@ fn documents(gap: &str) -> bool {
 /// The function a comment or string belongs to: the one it documents (the next definition, with
 /// no blank line between, under a comment on lines of its own), else the one it is written in
 /// (the last definition before it).
-fn owner<'f>(text: &str, functions: &'f [Function], block: &Block) -> Option<&'f Function> {
+fn owner<'d>(text: &str, functions: &'d [Definition], block: &Block) -> Option<&'d Definition> {
     let next = functions.partition_point(|f| f.start < block.range.end);
     if let Some(f) = functions.get(next)
         && block.region == Region::Comment
@@ -966,6 +1064,14 @@ mod tests {
         );
         let ts = "it(\"FR-006 rejects a duplicate\", () => {});\n";
         assert_eq!(mentions("web/room.test.ts", ts), vec![m("FR-006", "FR-006", Role::Verifies, None)]);
+    }
+
+    /// A definition's keyword written in a comment defines nothing, even when a name follows it
+    /// in code on the next line: the mention below stays in `real`, which is no test.
+    #[test]
+    fn a_definition_keyword_in_a_comment_defines_nothing() {
+        let text = "fn real() {\n    // calls fn\n    test_fr_001_x();\n    // FR-002\n}\n";
+        assert_eq!(mentions("src/lib.rs", text), vec![m("FR-002", "FR-002", Role::Implements, None)]);
     }
 
     #[test]
