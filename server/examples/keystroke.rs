@@ -1,5 +1,6 @@
-//! One-character edits in a generated spec through the stages `State::analyse_open` and the
-//! diagnostics pass run, each in its own function so callgrind reports them apart:
+//! One-character edits in a generated spec through the stages `State::analyse_open`, the
+//! diagnostics pass and their conversion to protocol positions run, each in its own function so
+//! callgrind reports them apart:
 //!
 //! ```sh
 //! cargo build --release -p specls --example keystroke
@@ -17,7 +18,7 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use specls::analysis::{self, IndexedDoc, WorkspaceIndex};
+use specls::analysis::{self, Diagnostic, IndexedDoc, WorkspaceIndex};
 use specls::model::{self, DocModel, Grammar, ModelCache};
 use specls::syntax::Chunks;
 use specls::text::{Document, Position, PositionEncoding};
@@ -75,7 +76,9 @@ fn edits_run(open: &mut Open, at: Position, edits: usize) {
 fn keystroke(open: &mut Open, at: Position) {
     let text = parse(open, at);
     let model = build(open, &text);
-    black_box(diagnose(open, model, text));
+    let (diagnostics, replaced) = diagnose(open, model, text);
+    black_box(publish(open, &diagnostics));
+    retire(replaced);
 }
 
 #[inline(never)]
@@ -94,9 +97,23 @@ fn build(open: &mut Open, text: &str) -> DocModel {
 }
 
 #[inline(never)]
-fn diagnose(open: &mut Open, model: DocModel, text: String) -> usize {
-    open.index.upsert(IndexedDoc::edited(model, Arc::from(text)));
-    analysis::diagnostics(&open.index, &open.path).len()
+fn diagnose(open: &mut Open, model: DocModel, text: String) -> (Vec<Diagnostic>, Option<Arc<IndexedDoc>>) {
+    let replaced = open.index.upsert(IndexedDoc::edited(model, Arc::from(text)));
+    (analysis::diagnostics(&open.index, &open.path), replaced)
+}
+
+/// Dropping the version the edit replaced, which the server does on another thread.
+#[inline(never)]
+fn retire(replaced: Option<Arc<IndexedDoc>>) {
+    drop(replaced);
+}
+
+/// The protocol positions of the diagnostics' ranges, as the server publishes them.
+#[inline(never)]
+fn publish(open: &Open, diagnostics: &[Diagnostic]) -> Vec<(Position, Position)> {
+    let doc = open.index.doc(&open.path).expect("the edited spec is indexed");
+    let at = |offset| doc.position(offset, PositionEncoding::Utf16);
+    diagnostics.iter().map(|d| (at(d.range.start), at(d.range.end))).collect()
 }
 
 /// The end of the first requirement line past the middle: where the bench types.

@@ -267,8 +267,13 @@ impl State {
         if self.indexed.get(uri).is_some_and(|g| g.0 >= snap.generation) {
             return false;
         }
-        upsert(&mut index, doc, grammar);
+        let replaced = upsert(&mut index, doc, grammar);
         self.indexed.insert(uri.clone(), (snap.generation, snap.version));
+        drop(index);
+        // Freed beside the diagnostics the edit waits for, not before them.
+        if let Some(replaced) = replaced {
+            rayon::spawn(move || drop(replaced));
+        }
         true
     }
 
@@ -391,7 +396,9 @@ impl State {
         self.too_large.remove(uri);
         self.published.remove(uri);
         match loaded {
-            Some((doc, grammar)) => upsert(&mut index, doc, &grammar),
+            Some((doc, grammar)) => {
+                upsert(&mut index, doc, &grammar);
+            }
             None => {
                 index.remove(path);
             }
@@ -720,15 +727,15 @@ impl State {
 
 /// Insert a document modelled with `grammar`; when the configured formats changed the index's
 /// grammar meanwhile, model it again with the index's own.
-fn upsert(index: &mut WorkspaceIndex, doc: IndexedDoc, grammar: &Arc<Grammar>) {
+/// Returns the version it replaced.
+fn upsert(index: &mut WorkspaceIndex, doc: IndexedDoc, grammar: &Arc<Grammar>) -> Option<Arc<IndexedDoc>> {
     if Arc::ptr_eq(&index.grammar, grammar) {
-        index.upsert(doc);
-        return;
+        return index.upsert(doc);
     }
     let path = doc.model.path.clone();
     let relative = index.relative(&path);
     let model = model::model_file(&index.grammar, &path, &relative, &doc.text);
-    index.upsert(IndexedDoc::new(model, doc.text));
+    index.upsert(IndexedDoc::new(model, doc.text))
 }
 
 /// Whether the configured include/exclude globs leave out a file of a workspace folder (files
