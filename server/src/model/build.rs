@@ -310,10 +310,13 @@ impl ChunkFacts {
         }
 
         let spans: Vec<Range<usize>> = lines.iter().map(|l| l.span.clone()).collect();
-        let mut references: Vec<(usize, KeyFound)> = Vec::new();
+        // What each rule found, in line order, merged line by line below in rule order: cheaper
+        // than sorting them all by line.
+        let mut references: Vec<Vec<(usize, KeyFound)>> = Vec::with_capacity(kind.reference_rules.len());
         let mut keys = Vec::new();
         for &rule_index in &kind.reference_rules {
             let rule = &grammar.reference_rules[rule_index];
+            let mut found_by_rule: Vec<(usize, KeyFound)> = Vec::new();
             let namespace = rule.namespace;
             // A key over a mask reads differently in the document: it is kept as found.
             let key_found = |haystack: &str, (key, range): (Option<String>, Range<usize>)| {
@@ -331,26 +334,27 @@ impl ChunkFacts {
                         rule.item.as_ref(),
                         rule.id.as_ref(),
                         &masked[span.clone()],
-                        |k| references.push((i, KeyFound { key: Some(k.key), namespace, range: k.range })),
+                        |k| found_by_rule.push((i, KeyFound { key: Some(k.key), namespace, range: k.range })),
                     );
                 }
-                continue;
+            } else {
+                let mut locations = rule.pattern.capture_locations();
+                search_lines(
+                    &masked,
+                    &spans,
+                    &mut found_by_rule,
+                    |haystack, at, found| {
+                        let m = rule.match_at(haystack, at, &mut locations, &mut keys)?;
+                        found.extend(keys.drain(..).map(|key| key_found(haystack, key)));
+                        Some(m)
+                    },
+                    |key, by| key.range = key.range.start - by..key.range.end - by,
+                );
             }
-            let mut locations = rule.pattern.capture_locations();
-            search_lines(
-                &masked,
-                &spans,
-                &mut references,
-                |haystack, at, found| {
-                    let m = rule.match_at(haystack, at, &mut locations, &mut keys)?;
-                    found.extend(keys.drain(..).map(|key| key_found(haystack, key)));
-                    Some(m)
-                },
-                |key, by| key.range = key.range.start - by..key.range.end - by,
-            );
+            if !found_by_rule.is_empty() {
+                references.push(found_by_rule);
+            }
         }
-        // Per line, in rule order, then in match order.
-        references.sort_by_key(|(line, _)| *line);
 
         let mut markers: Vec<(usize, MarkerFound)> = Vec::new();
         for &rule_index in &kind.marker_rules {
@@ -376,13 +380,17 @@ impl ChunkFacts {
         }
         markers.sort_by_key(|(line, _)| *line);
 
-        self.references.reserve(references.len());
+        self.references.reserve(references.iter().map(Vec::len).sum());
         self.markers.reserve(markers.len());
-        let (mut references, mut markers) = (references.into_iter().peekable(), markers.into_iter().peekable());
+        let mut references: Vec<_> = references.into_iter().map(|found| found.into_iter().peekable()).collect();
+        let mut markers = markers.into_iter().peekable();
         for (i, line) in lines.into_iter().enumerate() {
+            // Per line, in rule order, then in match order.
             let first_reference = self.references.len();
-            while let Some((_, key)) = references.next_if(|(l, _)| *l == i) {
-                self.references.push(key);
+            for found in &mut references {
+                while let Some((_, key)) = found.next_if(|(l, _)| *l == i) {
+                    self.references.push(key);
+                }
             }
             let first_marker = self.markers.len();
             while let Some((_, marker)) = markers.next_if(|(l, _)| *l == i) {
@@ -417,12 +425,8 @@ impl ChunkFacts {
         if rule.title_rest {
             whole.end = line.len();
         }
-        let group = |name: &str| {
-            let index = rule.pattern.capture_names().position(|n| n == Some(name))?;
-            locations.get(index).map(|(start, end)| start..end)
-        };
-        let id =
-            group("id").or_else(|| group("key")).or_else(|| group("n")).unwrap_or_else(|| marker_span(line, &whole));
+        let id = rule.key_groups.iter().flatten().find_map(|&i| locations.get(i).map(|(start, end)| start..end));
+        let id = id.unwrap_or_else(|| marker_span(line, &whole));
         let groups = self.groups.len();
         self.groups.extend((0..locations.len()).map(|i| locations.get(i).map(|(start, end)| start..end)));
         self.candidates.push(Candidate {

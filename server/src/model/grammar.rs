@@ -200,7 +200,14 @@ fn first_of(hir: &regex_syntax::hir::Hir, first: &mut [bool; 256]) -> bool {
         HirKind::Capture(capture) => first_of(&capture.sub, first),
         HirKind::Repetition(repetition) => first_of(&repetition.sub, first) || repetition.min == 0,
         HirKind::Concat(parts) => parts.iter().all(|part| first_of(part, first)),
-        HirKind::Alternation(branches) => branches.iter().fold(false, |empty, branch| first_of(branch, first) || empty),
+        HirKind::Alternation(branches) => {
+            // Every branch adds its bytes, so no short circuit.
+            let mut empty = false;
+            for branch in branches {
+                empty |= first_of(branch, first);
+            }
+            empty
+        }
     }
 }
 
@@ -304,6 +311,9 @@ pub struct ClauseRule {
     /// left out of `pattern` and the title is the rest of the line after the match, so captures
     /// run over the key, not the whole line (the backtracking engine's cost grows with the span).
     pub title_rest: bool,
+    /// The indices of the `id`, `key` and `n` groups, which say in that order where the key is
+    /// written: found once, since a lookup by name walks the group names on every line.
+    pub key_groups: [Option<usize>; 3],
     pub id: Option<Template>,
     pub under: Option<Regex>,
     pub parent: Option<String>,
@@ -1002,10 +1012,13 @@ impl Grammar {
             for def in &file.clauses {
                 let index = grammar.clause_rules.len();
                 let (pattern, title_rest) = split_title_rest(&def.pattern);
+                let pattern = regex(pattern)?;
+                let group = |name: &str| pattern.capture_names().position(|group| group == Some(name));
                 grammar.clause_rules.push(ClauseRule {
                     kind: super::ClauseKind::new(&def.kind),
                     namespace: namespace(&def.namespace)?,
-                    pattern: regex(pattern)?,
+                    key_groups: [group("id"), group("key"), group("n")],
+                    pattern,
                     title_rest,
                     id: def.id.clone().map(Template::new),
                     under: def.under.as_deref().map(regex).transpose()?,
