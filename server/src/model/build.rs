@@ -167,7 +167,9 @@ struct Candidate {
 
 /// A key a reference pattern finds on the line, relative to the line.
 struct KeyFound {
-    key: String,
+    /// `None` when the key is the document's text at `range`: most keys are, and are copied once,
+    /// into the model.
+    key: Option<String>,
     namespace: NamespaceId,
     range: Range<usize>,
 }
@@ -263,7 +265,8 @@ impl ChunkFacts {
         // The stretch with the inline masks of its scanned lines made opaque; the lines of masked
         // blocks are copied as they are and never searched.
         let mut masked = String::with_capacity(text.len());
-        let mut lines: Vec<ScannedLine> = Vec::new();
+        // Sized up front: grown by doubling, it was copied about ten times per document.
+        let mut lines: Vec<ScannedLine> = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
         let mut hits = kind.clause_set.as_ref().map(|set| set.hits());
         let mut clause_locations: Vec<Option<regex::CaptureLocations>> = vec![None; kind.clause_rules.len()];
         let mut start = 0;
@@ -307,12 +310,22 @@ impl ChunkFacts {
         }
 
         let spans: Vec<Range<usize>> = lines.iter().map(|l| l.span.clone()).collect();
-        let mut references: Vec<(usize, KeyFound)> = Vec::new();
+        // What each rule found, in line order, merged line by line below in rule order: cheaper
+        // than sorting them all by line.
+        let mut references: Vec<Vec<(usize, KeyFound)>> = Vec::with_capacity(kind.reference_rules.len());
         let mut keys = Vec::new();
         for &rule_index in &kind.reference_rules {
             let rule = &grammar.reference_rules[rule_index];
+            let mut found_by_rule: Vec<(usize, KeyFound)> = Vec::new();
             let namespace = rule.namespace;
-            let key_found = |(key, range): (String, Range<usize>)| KeyFound { key, namespace, range };
+            // A key over a mask reads differently in the document: it is kept as found.
+            let key_found = |haystack: &str, (key, range): (Option<String>, Range<usize>)| {
+                let key = key.or_else(|| {
+                    let found = &haystack[range.clone()];
+                    found.contains(OPAQUE).then(|| found.to_string())
+                });
+                KeyFound { key, namespace, range }
+            };
             if !rule.across_lines {
                 for (i, span) in spans.iter().enumerate() {
                     keys_in(
@@ -321,26 +334,27 @@ impl ChunkFacts {
                         rule.item.as_ref(),
                         rule.id.as_ref(),
                         &masked[span.clone()],
-                        |k| references.push((i, KeyFound { key: k.key, namespace, range: k.range })),
+                        |k| found_by_rule.push((i, KeyFound { key: Some(k.key), namespace, range: k.range })),
                     );
                 }
-                continue;
+            } else {
+                let mut locations = rule.pattern.capture_locations();
+                search_lines(
+                    &masked,
+                    &spans,
+                    &mut found_by_rule,
+                    |haystack, at, found| {
+                        let m = rule.match_at(haystack, at, &mut locations, &mut keys)?;
+                        found.extend(keys.drain(..).map(|key| key_found(haystack, key)));
+                        Some(m)
+                    },
+                    |key, by| key.range = key.range.start - by..key.range.end - by,
+                );
             }
-            let mut locations = rule.pattern.capture_locations();
-            search_lines(
-                &masked,
-                &spans,
-                &mut references,
-                |haystack, at, found| {
-                    let m = rule.match_at(haystack, at, &mut locations, &mut keys)?;
-                    found.extend(keys.drain(..).map(key_found));
-                    Some(m)
-                },
-                |key, by| key.range = key.range.start - by..key.range.end - by,
-            );
+            if !found_by_rule.is_empty() {
+                references.push(found_by_rule);
+            }
         }
-        // Per line, in rule order, then in match order.
-        references.sort_by_key(|(line, _)| *line);
 
         let mut markers: Vec<(usize, MarkerFound)> = Vec::new();
         for &rule_index in &kind.marker_rules {
@@ -366,11 +380,17 @@ impl ChunkFacts {
         }
         markers.sort_by_key(|(line, _)| *line);
 
-        let (mut references, mut markers) = (references.into_iter().peekable(), markers.into_iter().peekable());
+        self.references.reserve(references.iter().map(Vec::len).sum());
+        self.markers.reserve(markers.len());
+        let mut references: Vec<_> = references.into_iter().map(|found| found.into_iter().peekable()).collect();
+        let mut markers = markers.into_iter().peekable();
         for (i, line) in lines.into_iter().enumerate() {
+            // Per line, in rule order, then in match order.
             let first_reference = self.references.len();
-            while let Some((_, key)) = references.next_if(|(l, _)| *l == i) {
-                self.references.push(key);
+            for found in &mut references {
+                while let Some((_, key)) = found.next_if(|(l, _)| *l == i) {
+                    self.references.push(key);
+                }
             }
             let first_marker = self.markers.len();
             while let Some((_, marker)) = markers.next_if(|(l, _)| *l == i) {
@@ -405,12 +425,8 @@ impl ChunkFacts {
         if rule.title_rest {
             whole.end = line.len();
         }
-        let group = |name: &str| {
-            let index = rule.pattern.capture_names().position(|n| n == Some(name))?;
-            locations.get(index).map(|(start, end)| start..end)
-        };
-        let id =
-            group("id").or_else(|| group("key")).or_else(|| group("n")).unwrap_or_else(|| marker_span(line, &whole));
+        let id = rule.key_groups.iter().flatten().find_map(|&i| locations.get(i).map(|(start, end)| start..end));
+        let id = id.unwrap_or_else(|| marker_span(line, &whole));
         let groups = self.groups.len();
         self.groups.extend((0..locations.len()).map(|i| locations.get(i).map(|(start, end)| start..end)));
         self.candidates.push(Candidate {
@@ -758,23 +774,28 @@ impl<'a> Assembler<'a> {
         }
         // A line defines one clause at most.
         let taken = self.model.clauses.get(first_new_clause).map(|c| c.id_range.clone());
-        // The line's references so far, disjoint, as start -> end: one lookup tells whether a new
-        // one overlaps any (a line may hold a hundred thousand).
+        // The line's references so far are disjoint. A line with a few is checked against each of
+        // them; one with more keeps them as start -> end, where one lookup tells whether a new one
+        // overlaps any (a line may hold a hundred thousand).
+        const FEW: usize = 16;
+        let first_reference = self.model.references.len();
         let mut line_refs: BTreeMap<usize, usize> = BTreeMap::new();
         for key in found {
             let range = line.start + key.range.start..line.start + key.range.end;
             let overlaps = |r: &Range<usize>| r.start < range.end && range.start < r.end;
-            if taken.as_ref().is_some_and(overlaps)
-                || line_refs.range(..range.end).next_back().is_some_and(|(_, &end)| end > range.start)
-            {
+            let overlaps_line = if found.len() <= FEW {
+                self.model.references[first_reference..].iter().any(|r| overlaps(&r.range))
+            } else {
+                line_refs.range(..range.end).next_back().is_some_and(|(_, &end)| end > range.start)
+            };
+            if taken.as_ref().is_some_and(overlaps) || overlaps_line {
                 continue;
             }
-            // A line's only reference overlaps no other: its map stays empty, unallocated.
-            if found.len() > 1 {
+            if found.len() > FEW {
                 line_refs.insert(range.start, range.end);
             }
             self.model.references.push(Reference {
-                id: key.key.as_str().into(),
+                id: key.key.as_deref().unwrap_or(&self.text[range.clone()]).into(),
                 namespace: key.namespace,
                 range,
                 role: Role::Cites,
@@ -1003,6 +1024,19 @@ mod tests {
         }
     }
 
+    /// Mentions that overlap count once per line, whether the line holds a few or many.
+    /// Verifies specs/001-core-engine/spec.md FR-009.
+    #[test]
+    fn overlapping_mentions_count_once_on_short_and_long_lines() {
+        let grammar = Grammar::builtin();
+        for n in [3, 40] {
+            let text = format!("# Tasks\n\n{}\n", "[US1] ".repeat(n));
+            let model = fresh(&grammar, Path::new("/w/specs/001-a/tasks.md"), "specs/001-a/tasks.md", &text);
+            assert_eq!(model.references.len(), n, "{text}");
+            assert!(model.references.iter().all(|r| &*r.id == "US1" && &text[r.range.clone()] == "US1"));
+        }
+    }
+
     /// Lines where keys and markers sit at line ends and patterns may reach over a line break.
     const LINE_FRAGMENTS: &[&str] = &[
         "Principle",
@@ -1063,7 +1097,7 @@ mod tests {
                 let mut locations = rule.pattern.capture_locations();
                 search_lines(&text, &spans, &mut found, |haystack, at, out| {
                     let m = rule.match_at(haystack, at, &mut locations, &mut keys)?;
-                    out.append(&mut keys);
+                    out.extend(keys.drain(..).map(|(key, range)| (key.unwrap_or_else(|| haystack[range.clone()].to_string()), range)));
                     Some(m)
                 }, |(_, range), by| *range = range.start - by..range.end - by);
                 prop_assert_eq!(found, expected, "{}", rule.pattern.as_str());

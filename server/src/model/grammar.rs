@@ -111,6 +111,9 @@ pub struct ClauseSet {
     /// Some pattern matches the empty string; otherwise an empty line (a third of most specs)
     /// is not searched.
     matches_empty: bool,
+    /// For an anchored set, the bytes a match can start with (see [`first_bytes`]): a line
+    /// starting with any other byte, as most prose lines do, is not searched.
+    first: Option<Box<[bool; 256]>>,
 }
 
 impl ClauseSet {
@@ -124,7 +127,8 @@ impl ClauseSet {
             .iter()
             .all(|p| p.as_ref().is_some_and(|p| p.look_set_prefix().contains(regex_syntax::hir::Look::Start)));
         let matches_empty = properties.iter().any(|p| p.as_ref().is_none_or(|p| p.minimum_len() == Some(0)));
-        Ok(ClauseSet { set, anchored, matches_empty })
+        let first = if anchored && !matches_empty { first_bytes(patterns).map(Box::new) } else { None };
+        Ok(ClauseSet { set, anchored, matches_empty, first })
     }
 
     /// An empty set of hits to pass to [`ClauseSet::matches`], reused from line to line.
@@ -138,8 +142,72 @@ impl ClauseSet {
         if line.is_empty() && !self.matches_empty {
             return;
         }
+        if let (Some(first), Some(&byte)) = (&self.first, line.as_bytes().first())
+            && !first[usize::from(byte)]
+        {
+            return;
+        }
         let anchored = if self.anchored { regex_automata::Anchored::Yes } else { regex_automata::Anchored::No };
         self.set.which_overlapping_matches(&regex_automata::Input::new(line).anchored(anchored), hits);
+    }
+}
+
+/// The bytes a match of one of `patterns` can start with, a superset read from their syntax
+/// trees; `None` when a pattern does not parse or may match the empty string.
+fn first_bytes(patterns: &[&str]) -> Option<[bool; 256]> {
+    let mut first = [false; 256];
+    for pattern in patterns {
+        let hir = regex_syntax::parse(pattern).ok()?;
+        if first_of(&hir, &mut first) {
+            return None;
+        }
+    }
+    Some(first)
+}
+
+/// Marks in `first` the bytes a match of `hir` can start with; returns whether it may match the
+/// empty string (then what follows it can start the match too). Zero-width assertions count as
+/// empty, which only adds bytes. A character outside ASCII adds every leading byte of UTF-8.
+fn first_of(hir: &regex_syntax::hir::Hir, first: &mut [bool; 256]) -> bool {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => true,
+        HirKind::Literal(literal) => match literal.0.first() {
+            Some(&byte) => {
+                first[usize::from(byte)] = true;
+                false
+            }
+            None => true,
+        },
+        HirKind::Class(Class::Bytes(class)) => {
+            for range in class.iter() {
+                first[usize::from(range.start())..=usize::from(range.end())].fill(true);
+            }
+            false
+        }
+        HirKind::Class(Class::Unicode(class)) => {
+            for range in class.iter() {
+                let (start, end) = (u32::from(range.start()), u32::from(range.end()));
+                if start < 0x80 {
+                    first[start as usize..=end.min(0x7f) as usize].fill(true);
+                }
+                if end >= 0x80 {
+                    first[0xc2..=0xf4].fill(true);
+                }
+            }
+            false
+        }
+        HirKind::Capture(capture) => first_of(&capture.sub, first),
+        HirKind::Repetition(repetition) => first_of(&repetition.sub, first) || repetition.min == 0,
+        HirKind::Concat(parts) => parts.iter().all(|part| first_of(part, first)),
+        HirKind::Alternation(branches) => {
+            // Every branch adds its bytes, so no short circuit.
+            let mut empty = false;
+            for branch in branches {
+                empty |= first_of(branch, first);
+            }
+            empty
+        }
     }
 }
 
@@ -243,6 +311,9 @@ pub struct ClauseRule {
     /// left out of `pattern` and the title is the rest of the line after the match, so captures
     /// run over the key, not the whole line (the backtracking engine's cost grows with the span).
     pub title_rest: bool,
+    /// The indices of the `id`, `key` and `n` groups, which say in that order where the key is
+    /// written: found once, since a lookup by name walks the group names on every line.
+    pub key_groups: [Option<usize>; 3],
     pub id: Option<Template>,
     pub under: Option<Regex>,
     pub parent: Option<String>,
@@ -447,14 +518,18 @@ pub fn keys_in<'h>(
     for caps in pattern.captures_iter(haystack) {
         let pin = groups.pin(&caps);
         let group = |i: usize| caps.get(i).map(|m| m.range());
-        keys_of(pattern, haystack, &group, groups, item, id, &mut |key, range| found(KeyMatch { key, range, pin }));
+        keys_of(pattern, haystack, &group, groups, item, id, &mut |key, range| {
+            let key = key.unwrap_or_else(|| haystack[range.clone()].to_string());
+            found(KeyMatch { key, range, pin })
+        });
     }
 }
 
 /// The keys a reference pattern's match names, with their ranges in `haystack`: each item of a
 /// `list` group (split by `item`), or the `id` group (or the `id` template rendered from the
 /// groups), written at `id`, else `key`, else the whole match. `group` gives a group's range by
-/// index (0: the whole match), from captures or from reused capture locations.
+/// index (0: the whole match), from captures or from reused capture locations. A key is `None`
+/// when it is the text at its range: the caller copies it once, where it keeps it.
 fn keys_of(
     pattern: &Regex,
     haystack: &str,
@@ -462,26 +537,30 @@ fn keys_of(
     groups: Groups,
     item: Option<&Regex>,
     id: Option<&Template>,
-    found: &mut dyn FnMut(String, std::ops::Range<usize>),
+    found: &mut dyn FnMut(Option<String>, std::ops::Range<usize>),
 ) {
     let at = |index: Option<usize>| index.and_then(group);
     if let (Some(list), Some(item)) = (at(groups.list), item) {
         for m in item.find_iter(&haystack[list.clone()]) {
-            found(m.as_str().to_string(), list.start + m.start()..list.start + m.end());
+            found(None, list.start + m.start()..list.start + m.end());
         }
         return;
     }
     let Some(span) = at(groups.id).or_else(|| at(groups.key)).or_else(|| group(0)) else { return };
-    let key = match id {
-        Some(t) => t.render(&|name, out| {
-            let index = pattern.capture_names().position(|n| n == Some(name))?;
-            out.push_str(&haystack[group(index)?]);
-            Some(())
-        }),
-        None => at(groups.id).map(|r| haystack[r].to_string()),
-    };
-    if let Some(key) = key {
-        found(key, span);
+    match id {
+        Some(t) => {
+            let key = t.render(&|name, out| {
+                let index = pattern.capture_names().position(|n| n == Some(name))?;
+                out.push_str(&haystack[group(index)?]);
+                Some(())
+            });
+            if let Some(key) = key {
+                found(Some(key), span);
+            }
+        }
+        // The span is the `id` group's when it took part.
+        None if at(groups.id).is_some() => found(None, span),
+        None => {}
     }
 }
 
@@ -498,17 +577,18 @@ pub struct ReferenceRule {
 
 impl ReferenceRule {
     /// The first match at or after `at` in `haystack`, with the keys it names (ranges in
-    /// `haystack`) pushed to `keys`. `locations` are the pattern's, reused from match to match.
+    /// `haystack`) pushed to `keys`, `None` for a key that is the text at its range (see
+    /// [`keys_of`]). `locations` are the pattern's, reused from match to match.
     pub fn match_at(
         &self,
         haystack: &str,
         at: usize,
         locations: &mut regex::CaptureLocations,
-        keys: &mut Vec<(String, std::ops::Range<usize>)>,
+        keys: &mut Vec<(Option<String>, std::ops::Range<usize>)>,
     ) -> Option<std::ops::Range<usize>> {
         if self.groups.id_is_match && self.id.is_none() {
             let m = self.pattern.find_at(haystack, at)?;
-            keys.push((m.as_str().to_string(), m.range()));
+            keys.push((None, m.range()));
             return Some(m.range());
         }
         let m = self.pattern.captures_read_at(locations, haystack, at)?;
@@ -932,10 +1012,13 @@ impl Grammar {
             for def in &file.clauses {
                 let index = grammar.clause_rules.len();
                 let (pattern, title_rest) = split_title_rest(&def.pattern);
+                let pattern = regex(pattern)?;
+                let group = |name: &str| pattern.capture_names().position(|group| group == Some(name));
                 grammar.clause_rules.push(ClauseRule {
                     kind: super::ClauseKind::new(&def.kind),
                     namespace: namespace(&def.namespace)?,
-                    pattern: regex(pattern)?,
+                    key_groups: [group("id"), group("key"), group("n")],
+                    pattern,
                     title_rest,
                     id: def.id.clone().map(Template::new),
                     under: def.under.as_deref().map(regex).transpose()?,
@@ -1187,7 +1270,63 @@ mod tests {
         assert_eq!(literal(r"(?:abc)*d"), None);
     }
 
+    #[test]
+    fn the_first_bytes_of_anchored_patterns_come_from_their_syntax() {
+        let first = |patterns: &[&str]| {
+            first_bytes(patterns).map(|f| (0..=255u8).filter(|&b| f[usize::from(b)]).collect::<Vec<u8>>())
+        };
+        assert_eq!(first(&[r"^#{2,4}\s", r"^(?:[-*][ \t]+)?T[0-9]"]), Some(b"#*-T".to_vec()));
+        let spaced = first(&[r"^[ \t]*\|"]).unwrap();
+        assert_eq!(spaced, vec![b'\t', b' ', b'|']);
+        let unicode = first(&[r"^\s*x"]).unwrap();
+        assert!(unicode.contains(&b'x') && unicode.contains(&0xe2) && !unicode.contains(&b'a'));
+        assert_eq!(first(&[r"^[ \t]*$"]), None);
+        assert_eq!(first(&[r"^(?:a|b?)c?"]), None);
+    }
+
+    /// Lines like a spec's, and random ones, for the clause-set gate.
+    fn clause_lines() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let prefix = proptest::sample::select(vec![
+            "", " ", "  ", "\t", "- ", "* ", "- [ ] ", "- [x] ", "1. ", "## ", "### ", "| ", "|", "**", "\u{a0}",
+            "\u{1a}", "é",
+        ]);
+        let body = proptest::sample::select(vec![
+            "",
+            "**FR-001**: x",
+            "FR-002 | y |",
+            "T001 [P] [US1] z",
+            "[P] T002 w",
+            "User Story 1 - a (Priority: P1)",
+            "US-2: b",
+            "CHK001 - c",
+            "I. Name",
+            "**Given** g",
+            "SC-003",
+            "Phase 1",
+            "plain text",
+        ]);
+        (prefix, body, "[ a-zA-Z0-9*|#\\[\\]:.-]{0,8}").prop_map(|(p, b, t)| format!("{p}{b}{t}"))
+    }
+
     proptest::proptest! {
+        /// The first-byte gate only saves work: every kind's clause set finds on a line what its
+        /// search without the gate finds.
+        /// Verifies specs/001-core-engine/spec.md FR-008.
+        #[test]
+        fn the_clause_set_gate_never_hides_a_match(line in clause_lines()) {
+            let grammar = Grammar::builtin();
+            for kind in &grammar.kinds {
+                let Some(set) = &kind.clause_set else { continue };
+                let mut gated = set.hits();
+                set.matches(&line, &mut gated);
+                let mut all = set.hits();
+                let anchored = if set.anchored { regex_automata::Anchored::Yes } else { regex_automata::Anchored::No };
+                set.set.which_overlapping_matches(&regex_automata::Input::new(&line).anchored(anchored), &mut all);
+                proptest::prop_assert_eq!(gated.iter().collect::<Vec<_>>(), all.iter().collect::<Vec<_>>(), "{}", kind.id);
+            }
+        }
+
         /// A text the guard passes over holds no match: the guard only saves work.
         #[test]
         fn a_guard_never_hides_a_match(
