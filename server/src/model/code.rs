@@ -240,6 +240,14 @@ impl LazyRegex {
     }
 }
 
+/// Definition patterns compiled as one, with the size limit of [`regex`].
+fn build_definitions(patterns: &[&str]) -> Result<regex_automata::meta::Regex> {
+    regex_automata::meta::Regex::builder()
+        .configure(regex_automata::meta::Config::new().nfa_size_limit(Some(1 << 20)))
+        .build_many(patterns)
+        .with_context(|| format!("definition patterns {patterns:?}"))
+}
+
 /// What a definition found in code defines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Defines {
@@ -267,30 +275,34 @@ struct CompiledDefinitions {
 }
 
 impl Definitions {
-    /// `None` when the language declares neither pattern. Each pattern is compiled now, so that a
-    /// bad one fails the grammar's load, and must name what it defines with a `name` group.
+    /// `None` when the language declares neither pattern. The patterns are compiled together
+    /// now and dropped, as they will be compiled on first use, so that a bad one, or a pair too
+    /// large together, fails the grammar's load; each must name what it defines with a `name`
+    /// group.
     fn new(functions: Option<&str>, modules: Option<&str>) -> Result<Option<Definitions>> {
         let patterns: Vec<(String, Defines)> = [(functions, Defines::Function), (modules, Defines::Module)]
             .into_iter()
             .filter_map(|(pattern, defines)| Some((pattern?.to_string(), defines)))
             .collect();
-        for (pattern, _) in &patterns {
-            if !regex(pattern)?.capture_names().any(|n| n == Some("name")) {
+        if patterns.is_empty() {
+            return Ok(None);
+        }
+        let all = build_definitions(&patterns.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>())?;
+        for (i, (pattern, _)) in patterns.iter().enumerate() {
+            if all.group_info().to_index(regex_automata::PatternID::must(i), "name").is_none() {
                 bail!("definition pattern {pattern} needs a `name` group");
             }
         }
-        Ok((!patterns.is_empty()).then(|| Definitions { patterns, compiled: OnceLock::new() }))
+        Ok(Some(Definitions { patterns, compiled: OnceLock::new() }))
     }
 
     fn compiled(&self) -> &CompiledDefinitions {
         self.compiled.get_or_init(|| {
             let build = |patterns: &[&str]| {
-                regex_automata::meta::Regex::builder()
-                    .configure(regex_automata::meta::Config::new().nfa_size_limit(Some(1 << 20)))
-                    .build_many(patterns)
-                    .expect("the patterns compiled when the grammar was loaded")
+                build_definitions(patterns).expect("the patterns compiled when the grammar was loaded")
             };
             let patterns: Vec<&str> = self.patterns.iter().map(|(p, _)| p.as_str()).collect();
+            // Each pattern alone is no larger than all of them, which compiled at load.
             CompiledDefinitions { all: build(&patterns), each: patterns.iter().map(|p| build(&[p])).collect() }
         })
     }
@@ -1064,6 +1076,19 @@ mod tests {
         );
         let ts = "it(\"FR-006 rejects a duplicate\", () => {});\n";
         assert_eq!(mentions("web/room.test.ts", ts), vec![m("FR-006", "FR-006", Role::Verifies, None)]);
+    }
+
+    /// A definition pattern must name what it defines, and a bad one fails the grammar's load
+    /// rather than the first file of its language.
+    #[test]
+    fn definition_patterns_are_checked_when_the_grammar_loads() {
+        assert!(
+            Definitions::new(Some(r"\bfn\s+(?P<name>\w+)"), Some(r"\bmod\s+(?P<name>\w+)")).is_ok_and(|d| d.is_some())
+        );
+        assert!(Definitions::new(None, None).is_ok_and(|d| d.is_none()));
+        let unnamed = Definitions::new(Some(r"\bfn\s+\w+"), None).expect_err("no name group");
+        assert!(unnamed.to_string().contains("needs a `name` group"), "{unnamed}");
+        assert!(Definitions::new(Some(r"\bfn\s+(?P<name>\w+"), None).is_err());
     }
 
     /// A definition's keyword written in a comment defines nothing, even when a name follows it
