@@ -584,18 +584,48 @@ pub(crate) fn in_scope(locs: &[ClauseLoc], scope: ScopeId) -> &[ClauseLoc] {
 }
 
 pub(crate) fn relative_to(roots: &[PathBuf], path: &Path) -> String {
+    // The walk yields a root's path followed by clean segments: their remainder is the answer as
+    // it is, found by comparing bytes (this runs once per file of a cold index).
+    if std::path::MAIN_SEPARATOR == '/'
+        && let Some(clean) = clean_remainder(roots, path)
+    {
+        return clean.to_string();
+    }
+    relative_by_components(roots, path)
+}
+
+/// The part of `path` after the deepest of `roots` that starts it, when every root and that part
+/// are clean (no empty, `.` or `..` segment) and `/`-separated UTF-8, so that comparing bytes
+/// answers as comparing components does.
+fn clean_remainder<'p>(roots: &[PathBuf], path: &'p Path) -> Option<&'p str> {
+    let clean = |segments: &str| segments.split('/').all(|c| !matches!(c, "" | "." | ".."));
+    let path = path.to_str()?;
+    let mut best: Option<&str> = None;
+    for root in roots {
+        let root = root.to_str()?;
+        let root = root.strip_suffix('/').unwrap_or(root);
+        let segments = root.strip_prefix('/').unwrap_or(root);
+        if !segments.is_empty() && !clean(segments) {
+            return None;
+        }
+        // The root itself leaves nothing, which is not clean: the components decide.
+        if let Some(rest) =
+            path.strip_prefix(root).and_then(|rest| rest.strip_prefix('/').or(rest.is_empty().then_some(rest)))
+            && best.is_none_or(|best| rest.len() < best.len())
+        {
+            best = Some(rest);
+        }
+    }
+    best.filter(|rest| clean(rest))
+}
+
+/// [`relative_to`] by components: the deepest root that starts the path, and the rest joined.
+fn relative_by_components(roots: &[PathBuf], path: &Path) -> String {
     let best = roots.iter().filter(|r| path.starts_with(r)).max_by_key(|r| r.components().count());
     let rel = match best {
         Some(root) => path.strip_prefix(root).unwrap_or(path),
         None => path,
     };
-    // The walk yields clean paths: their remainder is the answer as it is, without building one
-    // string per component (this runs once per file of a cold index).
-    if std::path::MAIN_SEPARATOR == '/'
-        && let Some(clean) = rel.to_str().filter(|r| r.split('/').all(|c| !matches!(c, "" | "." | "..")))
-    {
-        return clean.to_string();
-    }
     joined_components(rel)
 }
 
@@ -630,17 +660,20 @@ mod tests {
 
     proptest::proptest! {
         /// Verifies specs/001-core-engine/spec.md FR-006: kinds are detected from the path
-        /// relative to its root, and the quick form of that path equals the one built from
-        /// components, whatever the segments (empty, `.`, `..`, another root).
+        /// relative to the deepest root that holds it, and the quick form of that path equals
+        /// the one built from components, whatever the segments (empty, `.`, `..`) and roots
+        /// (nested, with a trailing `/`, unclean, elsewhere).
         #[test]
         fn relative_paths_equal_their_components(
-            root in proptest::sample::select(vec!["/ws", "/ws/", "/ws/inner", "/other"]),
-            segments in proptest::collection::vec(proptest::sample::select(vec!["", ".", "..", "a", "b.md", "specs", "é"]), 0..5),
+            roots in proptest::collection::vec(
+                proptest::sample::select(vec!["/", "/ws", "/ws/", "/ws/inner", "/ws/./inner", "/ws//specs", "/other", "ws"]),
+                1..3,
+            ),
+            segments in proptest::collection::vec(proptest::sample::select(vec!["", ".", "..", "a", "b.md", "inner", "specs", "é"]), 0..5),
         ) {
             let path = PathBuf::from(format!("/ws/{}", segments.join("/")));
-            let roots = [PathBuf::from(root)];
-            let rel = roots.iter().find(|r| path.starts_with(r)).map_or(path.as_path(), |r| path.strip_prefix(r).unwrap());
-            proptest::prop_assert_eq!(relative_to(&roots, &path), joined_components(rel));
+            let roots: Vec<PathBuf> = roots.into_iter().map(PathBuf::from).collect();
+            proptest::prop_assert_eq!(relative_to(&roots, &path), relative_by_components(&roots, &path));
         }
     }
 

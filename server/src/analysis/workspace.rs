@@ -243,7 +243,7 @@ pub fn read_source(path: &Path, max_bytes: u64) -> Result<(String, bool), String
     if bytes.len() as u64 > max_bytes {
         return Err(format!("over the {max_bytes} byte limit for indexed files"));
     }
-    if bytes[..bytes.len().min(8192)].contains(&0) {
+    if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
         return Err("binary content (NUL bytes)".into());
     }
     match String::from_utf8(bytes) {
@@ -278,9 +278,8 @@ pub fn inside_roots(roots: &[PathBuf], path: &Path) -> bool {
 pub fn scan(grammar: &Grammar, paths: &[PathBuf], roots: &[PathBuf], options: &WalkOptions) -> Scan {
     let code_config = options.code.as_ref().filter(|c| c.enabled);
     let tests = code_config.and_then(|c| c.tests.as_ref()).map(|t| &*t.set);
-    /// A document read (lossily or not), or why it was skipped; `None` for a source file that
-    /// mentions nothing (it is not kept).
-    type Outcome = Result<Option<(IndexedDoc, bool)>, String>;
+    /// A document read (lossily or not), or why it was skipped.
+    type Outcome = Result<(IndexedDoc, bool), String>;
     let outcomes: Mutex<Vec<(bool, PathBuf, Outcome)>> = Mutex::new(Vec::new());
     walk(paths, code_config.map(|_| &grammar.code), |path, is_code| {
         let relative = relative_to(roots, &path);
@@ -288,14 +287,18 @@ pub fn scan(grammar: &Grammar, paths: &[PathBuf], roots: &[PathBuf], options: &W
         if filter.is_some_and(|f| !f.is_empty() && !f.allows(&relative)) && !paths.contains(&path) {
             return;
         }
-        let result: Outcome = read_source(&path, options.max_file_bytes).map(|(text, lossy)| {
-            if is_code {
-                code_doc(grammar, &path, &relative, text, tests).map(|doc| (doc, lossy))
-            } else {
+        let result: Outcome = match read_source(&path, options.max_file_bytes) {
+            Ok((text, lossy)) if is_code => match code_doc(grammar, &path, &relative, text, tests) {
+                Some(doc) => Ok((doc, lossy)),
+                // It mentions nothing: not kept, and not sorted with the rest.
+                None => return,
+            },
+            Ok((text, lossy)) => {
                 let model = model::from_text(grammar, &path, &relative, &text);
-                Some((IndexedDoc::new(model, Arc::from(text)), lossy))
+                Ok((IndexedDoc::new(model, Arc::from(text)), lossy))
             }
-        });
+            Err(reason) => Err(reason),
+        };
         outcomes.lock().expect("scan lock").push((is_code, path, result));
     });
     let mut outcomes = outcomes.into_inner().expect("scan lock");
@@ -304,13 +307,12 @@ pub fn scan(grammar: &Grammar, paths: &[PathBuf], roots: &[PathBuf], options: &W
     let mut scan = Scan::default();
     for (_, path, result) in outcomes {
         match result {
-            Ok(Some((doc, lossy))) => {
+            Ok((doc, lossy)) => {
                 if lossy {
                     scan.lossy.push(path);
                 }
                 scan.docs.push(doc);
             }
-            Ok(None) => {}
             Err(reason) => scan.skipped.push(Skipped { path, reason }),
         }
     }

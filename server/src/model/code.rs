@@ -5,12 +5,14 @@
 //! index must read tens of thousands of files about as fast as a grep), and a prefilter skips the
 //! lexer for files that mention nothing.
 
+mod files;
+
 use std::ops::Range;
 use std::path::Path;
 use std::sync::OnceLock;
 
 use anyhow::{Context, Result, bail};
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobSet, GlobSetBuilder};
 use regex::{Regex, RegexSet};
 use serde::Deserialize;
 
@@ -76,10 +78,7 @@ struct TestNameRule {
 #[derive(Debug)]
 pub struct CodeGrammar {
     languages: Vec<Language>,
-    /// File-name globs; glob `i` belongs to language `file_language[i]`.
-    files: GlobSet,
-    file_globs: Vec<String>,
-    file_language: Vec<usize>,
+    files: files::FileLanguages,
     tests: GlobSet,
     vendored: Vec<String>,
     roles: Vec<(Role, Regex)>,
@@ -330,16 +329,10 @@ impl CodeGrammar {
     /// its id in the spec grammar.
     pub(crate) fn compile(text: &str, namespace: &dyn Fn(&str) -> Result<NamespaceId>) -> Result<CodeGrammar> {
         let file: CodeFile = toml::from_str(text).context("code grammar")?;
-        let mut files = GlobSetBuilder::new();
-        let mut file_language = Vec::new();
         let mut file_globs = Vec::new();
         let mut languages = Vec::new();
         for (i, def) in file.languages.iter().enumerate() {
-            for glob in &def.files {
-                files.add(Glob::new(glob).with_context(|| format!("file glob {glob}"))?);
-                file_globs.push(glob.clone());
-                file_language.push(i);
-            }
+            file_globs.extend(def.files.iter().map(|glob| (glob.as_str(), i)));
             let char_literals = !def.strings.iter().any(|(open, _)| open == "'");
             let mut starts = [false; 256];
             let openers = def.line_comments.iter().chain(def.block_comments.iter().map(|(o, _)| o));
@@ -424,9 +417,7 @@ impl CodeGrammar {
                 .context("mention search")?;
         Ok(CodeGrammar {
             languages,
-            files: files.build().context("language file globs")?,
-            file_globs,
-            file_language,
+            files: files::FileLanguages::new(file_globs)?,
             tests: tests.build().context("test globs")?,
             vendored: file.vendored,
             roles,
@@ -447,8 +438,7 @@ impl CodeGrammar {
     /// The language of a file, by its name.
     pub fn language(&self, path: &Path) -> Option<&Language> {
         let name = path.file_name()?;
-        let hit = self.files.matches(name).into_iter().next()?;
-        Some(&self.languages[self.file_language[hit]])
+        self.files.language(name).map(|i| &self.languages[i])
     }
 
     pub fn is_code(&self, path: &Path) -> bool {
@@ -536,7 +526,7 @@ impl CodeGrammar {
 
     /// The file name globs of every language, for file watchers.
     pub fn file_globs(&self) -> impl Iterator<Item = &str> {
-        self.file_globs.iter().map(String::as_str)
+        self.files.globs()
     }
 }
 
