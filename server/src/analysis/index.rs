@@ -399,12 +399,12 @@ impl WorkspaceIndex {
             return;
         }
         for (index, clause) in old.clauses.iter().enumerate().take(window.old_end).skip(window.start) {
-            let key = self.key_ids[clause.id.as_str()];
+            let key = self.key_ids[&*clause.id];
             unlink(&mut self.definitions, (clause.namespace, key), |l| !(l.doc == id && l.index == index as u32));
         }
         for index in window.shifted(old.clauses.len()) {
             let clause = &old.clauses[index];
-            let key = self.key_ids[clause.id.as_str()];
+            let key = self.key_ids[&*clause.id];
             let to = window.moved(index);
             if let Some(locs) = self.definitions.get_mut(&(clause.namespace, key))
                 && let Some(loc) = locs.iter_mut().find(|l| l.doc == id && l.index == index as u32)
@@ -456,7 +456,7 @@ impl WorkspaceIndex {
         let scope = self.doc_scopes[id.0 as usize];
         unlink(&mut self.scope_docs, scope, |&d| d != id);
         for clause in &model.clauses {
-            let key = self.key_ids[clause.id.as_str()];
+            let key = self.key_ids[&*clause.id];
             unlink(&mut self.definitions, (clause.namespace, key), |l| l.doc != id);
         }
         for reference in &model.references {

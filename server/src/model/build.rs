@@ -160,16 +160,16 @@ struct Candidate {
     groups: Range<usize>,
     /// Where the key is written, relative to the line.
     id: Range<usize>,
-    /// Where the title starts and the match ends, for a pattern whose title is the rest of the line.
-    title_at: usize,
-    end: usize,
+    /// The `id` group's text and the title (the `title` group or the rest of the line), read in
+    /// the original text and shared with every model built from these facts.
+    key: Option<Arc<str>>,
+    title: Option<Arc<str>>,
 }
 
 /// A key a reference pattern finds on the line, relative to the line.
 struct KeyFound {
-    /// `None` when the key is the document's text at `range`: most keys are, and are copied once,
-    /// into the model.
-    key: Option<String>,
+    /// Shared with every model built from these facts.
+    key: Arc<str>,
     namespace: NamespaceId,
     range: Range<usize>,
 }
@@ -303,7 +303,7 @@ impl ChunkFacts {
                     let rule_index = kind.clause_rules[hit.as_usize()];
                     let locations = clause_locations[hit.as_usize()]
                         .get_or_insert_with(|| grammar.clause_rules[rule_index].pattern.capture_locations());
-                    self.candidate(grammar, rule_index, locations, line_text);
+                    self.candidate(grammar, rule_index, locations, line_text, &text[line.clone()]);
                 }
             }
             lines.push(ScannedLine { span: line, heading, list_item, candidates: candidates..self.candidates.len() });
@@ -319,11 +319,10 @@ impl ChunkFacts {
             let mut found_by_rule: Vec<(usize, KeyFound)> = Vec::new();
             let namespace = rule.namespace;
             // A key over a mask reads differently in the document: it is kept as found.
+            // A key the search did not copy is the text it matched: the document's own text, or
+            // the text around a mask as it was found.
             let key_found = |haystack: &str, (key, range): (Option<String>, Range<usize>)| {
-                let key = key.or_else(|| {
-                    let found = &haystack[range.clone()];
-                    found.contains(OPAQUE).then(|| found.to_string())
-                });
+                let key = key.map_or_else(|| Arc::from(&haystack[range.clone()]), Arc::from);
                 KeyFound { key, namespace, range }
             };
             if !rule.across_lines {
@@ -334,7 +333,7 @@ impl ChunkFacts {
                         rule.item.as_ref(),
                         rule.id.as_ref(),
                         &masked[span.clone()],
-                        |k| found_by_rule.push((i, KeyFound { key: Some(k.key), namespace, range: k.range })),
+                        |k| found_by_rule.push((i, KeyFound { key: Arc::from(k.key), namespace, range: k.range })),
                     );
                 }
             } else {
@@ -415,9 +414,16 @@ impl ChunkFacts {
         }
     }
 
-    /// The candidate of clause rule `rule_index` on `line` (masked), if its pattern matches.
-    /// `locations` are the pattern's, reused from line to line.
-    fn candidate(&mut self, grammar: &Grammar, rule_index: usize, locations: &mut regex::CaptureLocations, line: &str) {
+    /// The candidate of clause rule `rule_index` on `line` (masked; `original` is the same line
+    /// unmasked), if its pattern matches. `locations` are the pattern's, reused from line to line.
+    fn candidate(
+        &mut self,
+        grammar: &Grammar,
+        rule_index: usize,
+        locations: &mut regex::CaptureLocations,
+        line: &str,
+        original: &str,
+    ) {
         let rule = &grammar.clause_rules[rule_index];
         let Some(m) = rule.pattern.captures_read(locations, line) else { return };
         let mut whole = m.range();
@@ -427,15 +433,18 @@ impl ChunkFacts {
         }
         let id = rule.key_groups.iter().flatten().find_map(|&i| locations.get(i).map(|(start, end)| start..end));
         let id = id.unwrap_or_else(|| marker_span(line, &whole));
+        // Captures are read in the original text: patterns match around masks, but a requirement
+        // name keeps its code spans (OpenSpec compares names exactly).
+        let group = |name: &str| {
+            let i = rule.pattern.capture_names().position(|n| n == Some(name))?;
+            locations.get(i).map(|(start, end)| original[start..end].trim())
+        };
+        let key = if rule.id.is_none() { group("id").map(Arc::from) } else { None };
+        let title = if rule.title_rest { Some(original[title_at..whole.end].trim()) } else { group("title") };
+        let title = title.filter(|t| !t.is_empty()).map(Arc::from);
         let groups = self.groups.len();
         self.groups.extend((0..locations.len()).map(|i| locations.get(i).map(|(start, end)| start..end)));
-        self.candidates.push(Candidate {
-            rule: rule_index,
-            groups: groups..self.groups.len(),
-            id,
-            title_at,
-            end: whole.end,
-        });
+        self.candidates.push(Candidate { rule: rule_index, groups: groups..self.groups.len(), id, key, title });
     }
 }
 
@@ -700,15 +709,17 @@ impl<'a> Assembler<'a> {
                 let r = groups.get(i)?.as_ref()?;
                 Some(&text[line.start + r.start..line.start + r.end])
             };
-            let Some(id) = self.clause_id(rule, &group, parent) else { continue };
-            let title = if rule.title_rest {
-                Some(text[line.start + candidate.title_at..line.start + candidate.end].trim().to_string())
-            } else {
-                group("title").map(|t| t.trim().to_string())
+            let id = match &candidate.key {
+                Some(key) => key.clone(),
+                None => match self.clause_id(rule, &group, parent) {
+                    Some(id) => Arc::from(id),
+                    None => continue,
+                },
             };
-            let title = title
-                .filter(|t| !t.is_empty())
-                .or_else(|| line.heading.map(|h| self.model.sections[h].title.clone()))
+            let title = candidate
+                .title
+                .clone()
+                .or_else(|| line.heading.map(|h| Arc::from(self.model.sections[h].title.as_str())))
                 .unwrap_or_else(|| id.clone());
             return Some(Clause {
                 id,
@@ -724,19 +735,16 @@ impl<'a> Assembler<'a> {
         None
     }
 
-    /// The key a candidate defines: its `id` group, or its template rendered with the parent's
-    /// key, the ordinal and the groups. `group` reads a capture in the original text: patterns
-    /// match around masks, but a requirement name keeps its code spans (OpenSpec compares names
-    /// exactly).
+    /// The key a candidate of a rule with an `id` template defines: the template rendered with
+    /// the parent's key, the ordinal and the groups (`group` reads a capture in the original
+    /// text). The key of a rule without one is its `id` group, found with the candidate.
     fn clause_id<'t>(
         &mut self,
         rule: &ClauseRule,
         group: &dyn Fn(&str) -> Option<&'t str>,
         parent: Option<usize>,
     ) -> Option<String> {
-        let Some(template) = &rule.id else {
-            return group("id").map(|id| id.trim().to_string());
-        };
+        let template = rule.id.as_ref()?;
         let ordinal = if rule.ordinal {
             let key = (parent, self.section_stack.last().copied(), rule.namespace.0 as usize);
             let counter = self.ordinals.entry(key).or_insert(0);
@@ -795,7 +803,7 @@ impl<'a> Assembler<'a> {
                 line_refs.insert(range.start, range.end);
             }
             self.model.references.push(Reference {
-                id: key.key.as_deref().unwrap_or(&self.text[range.clone()]).into(),
+                id: key.key.clone(),
                 namespace: key.namespace,
                 range,
                 role: Role::Cites,
