@@ -947,7 +947,8 @@ fn folds(text: &str, outline: &Outline, sections: &[Section]) -> Vec<Fold> {
                 MaskKind::FrontMatter => FoldKind::FrontMatter,
             },
         }))
-        .filter(|f| text[f.range.clone()].contains(['\n', '\r']))
+        // Bytes, not chars: most ranges break at the end of their first line.
+        .filter(|f| memchr::memchr2(b'\n', b'\r', &text.as_bytes()[f.range.clone()]).is_some())
         .collect();
     folds.sort_by_key(|f| (f.range.start, std::cmp::Reverse(f.range.end)));
     folds
