@@ -36,7 +36,7 @@ pub fn build(grammar: &Grammar, path: &Path, relative: &str, text: &str, outline
     let (mut model, kind) = structure(grammar, path, relative, text, outline);
     let has_definitions = !outline.link_definitions.is_empty();
     let facts = ChunkFacts::scan(grammar, grammar.kind(kind), text, outline, has_definitions, None);
-    Assembler::new(grammar, text, outline, &mut model).run(&[(0, &facts)]);
+    Assembler::new(grammar, text, outline, &mut model).run(&[(0, Arc::new(facts))], None);
     model.shrink();
     model
 }
@@ -59,6 +59,7 @@ pub fn build_chunked(
         cache.rules.as_ref().is_some_and(|(g, k, d)| Arc::ptr_eq(g, grammar) && *k == kind && *d == has_definitions);
     if !same_rules {
         cache.chunks.clear();
+        cache.assembled = Assembled::default();
         cache.rules = Some((grammar.clone(), kind, has_definitions));
     }
     cache.inline.begin();
@@ -82,8 +83,7 @@ pub fn build_chunked(
         cache.chunks.insert(key, (part.clone(), found.clone()));
         facts.push((start, found));
     }
-    let parts: Vec<(usize, &ChunkFacts)> = facts.iter().map(|(start, f)| (*start, &**f)).collect();
-    Assembler::new(grammar, text, &outline, &mut model).run(&parts);
+    Assembler::new(grammar, text, &outline, &mut model).run(&facts, Some(&mut cache.assembled));
     model
 }
 
@@ -96,7 +96,41 @@ pub struct ModelCache {
     /// By the address of the chunk's outline, which the entry keeps alive so no other chunk
     /// takes that address: a chunk parsed again gets a new outline.
     chunks: HashMap<usize, (Arc<Outline>, Arc<ChunkFacts>)>,
+    assembled: Assembled,
 }
+
+/// What the last build assembled, so that the next one takes over what the chunks before the
+/// first one that changed gave: those chunks hold the same facts at the same offsets, and the
+/// assembler reads nothing after a line to place it, so their clauses, references and markers
+/// are the same, but for the range of a clause that is a section reaching past them.
+#[derive(Default)]
+struct Assembled {
+    /// Per chunk: its facts (kept alive, so that no other chunk's facts take their address), its
+    /// start and the assembler's state there.
+    chunks: Vec<(Arc<ChunkFacts>, usize, Checkpoint)>,
+    clauses: Vec<Clause>,
+    references: Vec<Reference>,
+    markers: Vec<Marker>,
+    /// Clauses that are a heading's section: (clause, section) indices.
+    section_clauses: Vec<(usize, usize)>,
+}
+
+/// The assembler's state where a chunk starts, and how much it had placed by then.
+#[derive(Clone, Default)]
+struct Checkpoint {
+    section_stack: Vec<usize>,
+    open_clauses: Vec<usize>,
+    ordinals: Vec<(OrdinalKey, usize)>,
+    headings: usize,
+    list_items: usize,
+    clauses: usize,
+    references: usize,
+    markers: usize,
+    section_clauses: usize,
+}
+
+/// An ordinal counts clauses of a namespace under a parent clause and a section.
+type OrdinalKey = (Option<usize>, Option<usize>, usize);
 
 /// The model's sections, kind and scope, and the facts every build derives from the whole outline.
 fn structure(grammar: &Grammar, path: &Path, relative: &str, text: &str, outline: &Outline) -> (DocModel, KindId) {
@@ -591,9 +625,11 @@ struct Assembler<'a> {
     text: &'a str,
     outline: &'a Outline,
     model: &'a mut DocModel,
-    ordinals: HashMap<(Option<usize>, Option<usize>, usize), usize>,
+    ordinals: HashMap<OrdinalKey, usize>,
     section_stack: Vec<usize>,
     open_clauses: Vec<usize>,
+    /// Clauses that are a heading's section: (clause, section) indices.
+    section_clauses: Vec<(usize, usize)>,
 }
 
 /// One line of the facts, placed in the document.
@@ -616,12 +652,14 @@ impl<'a> Assembler<'a> {
             ordinals: HashMap::new(),
             section_stack: Vec::new(),
             open_clauses: Vec::new(),
+            section_clauses: Vec::new(),
         }
     }
 
-    /// Place the facts of consecutive stretches, each with its start in the document.
-    fn run(mut self, parts: &[(usize, &ChunkFacts)]) {
-        let (mut headings, mut list_items) = (0, 0);
+    /// Place the facts of consecutive stretches, each with its start in the document. With
+    /// `kept`, what the last build assembled, the stretches it began with are taken over from it
+    /// and what this build assembles is kept in their place.
+    fn run(mut self, parts: &[(usize, Arc<ChunkFacts>)], mut kept: Option<&mut Assembled>) {
         // Sized up front from the facts (clauses and references at most as many as found): grown
         // by doubling, the lists of a large document were copied over and over.
         let total = |count: fn(&ChunkFacts) -> usize| parts.iter().map(|(_, f)| count(f)).sum::<usize>();
@@ -631,7 +669,7 @@ impl<'a> Assembler<'a> {
         let mut inline_masks = Vec::with_capacity(total(|f| f.inline_masks.len()));
         let mut links = Vec::with_capacity(total(|f| f.links.len()));
         let mut pending = Vec::with_capacity(total(|f| f.pending.len()));
-        for &(at, facts) in parts {
+        for (at, facts) in parts {
             let shift = |r: &Range<usize>| r.start + at..r.end + at;
             inline_masks.extend(facts.inline_masks.iter().map(shift));
             pending.extend(facts.pending.iter().map(|p| (shift(&p.text), p.label.as_str(), p.at + links.len())));
@@ -641,6 +679,15 @@ impl<'a> Assembler<'a> {
                 destination: l.destination.clone(),
                 destination_range: shift(&l.destination_range),
             }));
+        }
+        let (first, at_first) = kept.as_deref_mut().map_or_else(Default::default, |kept| self.take_over(parts, kept));
+        let (mut headings, mut list_items) = (at_first.headings, at_first.list_items);
+        let mut checkpoints = Vec::new();
+        for (at, facts) in &parts[first..] {
+            let (at, facts) = (*at, &**facts);
+            if kept.is_some() {
+                checkpoints.push(self.checkpoint(headings, list_items));
+            }
             for fact in &facts.lines {
                 let line = Line {
                     start: at + fact.start,
@@ -655,8 +702,67 @@ impl<'a> Assembler<'a> {
             headings += facts.headings;
             list_items += facts.list_items;
         }
+        if let Some(kept) = kept {
+            kept.chunks.truncate(first);
+            kept.chunks.extend(parts[first..].iter().zip(checkpoints).map(|((at, f), c)| (f.clone(), *at, c)));
+            kept.clauses.extend_from_slice(&self.model.clauses[at_first.clauses..]);
+            kept.references.extend_from_slice(&self.model.references[at_first.references..]);
+            kept.markers.extend_from_slice(&self.model.markers[at_first.markers..]);
+            kept.section_clauses.extend_from_slice(&self.section_clauses[at_first.section_clauses..]);
+        }
         self.model.links = resolve_references(self.text, self.outline, links, pending);
         self.model.masked = merge(self.outline.masks.iter().map(|m| m.range.clone()).chain(inline_masks).collect());
+    }
+
+    /// Take over from `kept` what the stretches this build begins with (the same facts at the same
+    /// offsets) gave, restore the state after them and drop the rest of `kept`; returns how many
+    /// stretches were taken over and the state where the next one starts. The last stretch is
+    /// always assembled.
+    fn take_over(&mut self, parts: &[(usize, Arc<ChunkFacts>)], kept: &mut Assembled) -> (usize, Checkpoint) {
+        let same = parts
+            .iter()
+            .zip(&kept.chunks)
+            .take_while(|((at, facts), (kept_facts, kept_at, _))| at == kept_at && Arc::ptr_eq(facts, kept_facts))
+            .count()
+            .min(parts.len().saturating_sub(1));
+        let Some((_, _, at)) = kept.chunks.get(same) else { return (0, Checkpoint::default()) };
+        let at = at.clone();
+        kept.clauses.truncate(at.clauses);
+        kept.references.truncate(at.references);
+        kept.markers.truncate(at.markers);
+        kept.section_clauses.truncate(at.section_clauses);
+        self.model.clauses.extend_from_slice(&kept.clauses);
+        self.model.references.extend_from_slice(&kept.references);
+        self.model.markers.extend_from_slice(&kept.markers);
+        // A section may end elsewhere now: where the next heading of its level is.
+        for &(clause, section) in &kept.section_clauses {
+            self.model.clauses[clause].range = self.model.sections[section].range.clone();
+        }
+        self.section_clauses.clone_from(&kept.section_clauses);
+        self.section_stack.clone_from(&at.section_stack);
+        self.open_clauses.clone_from(&at.open_clauses);
+        self.ordinals = at.ordinals.iter().copied().collect();
+        (same, at)
+    }
+
+    /// The state where a stretch starts. Ordinals of a parent or section no longer open are
+    /// dropped first: neither opens again, so they are never read.
+    fn checkpoint(&mut self, headings: usize, list_items: usize) -> Checkpoint {
+        let (sections, clauses) = (&self.section_stack, &self.open_clauses);
+        self.ordinals.retain(|(parent, section, _), _| {
+            parent.is_none_or(|p| clauses.contains(&p)) && section.is_none_or(|s| sections.contains(&s))
+        });
+        Checkpoint {
+            section_stack: self.section_stack.clone(),
+            open_clauses: self.open_clauses.clone(),
+            ordinals: self.ordinals.iter().map(|(k, v)| (*k, *v)).collect(),
+            headings,
+            list_items,
+            clauses: self.model.clauses.len(),
+            references: self.model.references.len(),
+            markers: self.model.markers.len(),
+            section_clauses: self.section_clauses.len(),
+        }
     }
 
     fn line(&mut self, line: &Line) {
@@ -668,6 +774,9 @@ impl<'a> Assembler<'a> {
         }
         let first_new = self.model.clauses.len();
         if let Some(clause) = self.clause(line) {
+            if let Some(section) = line.heading {
+                self.section_clauses.push((self.model.clauses.len(), section));
+            }
             self.model.clauses.push(clause);
         }
         self.references(line, first_new);
