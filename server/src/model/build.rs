@@ -113,6 +113,35 @@ struct Assembled {
     markers: Vec<Marker>,
     /// Clauses that are a heading's section: (clause, section) indices.
     section_clauses: Vec<(usize, usize)>,
+    /// How many chunks the last build assembled rather than took over.
+    #[cfg(test)]
+    assembled: usize,
+}
+
+impl Assembled {
+    /// Where the chunks that end `parts` as they ended the last build begin.
+    fn same_tail(&self, parts: &[(usize, Arc<ChunkFacts>)]) -> usize {
+        let same = parts.iter().rev().zip(self.chunks.iter().rev()).take_while(|((_, f), (g, _, _))| Arc::ptr_eq(f, g));
+        parts.len() - same.count()
+    }
+
+    /// The kept chunk that chunk `i` of `count` (one of the same tail) was, if the last build
+    /// placed it from the state `here`: the same open sections, clauses and ordinals, all placed
+    /// before `first`, where this build began to assemble, so their indices did not change.
+    fn resumes(&self, count: usize, i: usize, here: &Checkpoint, first: &Checkpoint) -> Option<usize> {
+        let j = (i + self.chunks.len()).checked_sub(count)?;
+        let there = &self.chunks.get(j)?.2;
+        let before = here.section_stack.iter().all(|&s| s < first.headings)
+            && here.open_clauses.iter().all(|&c| c < first.clauses)
+            && here
+                .ordinals
+                .iter()
+                .all(|((p, s, _), _)| p.is_none_or(|p| p < first.clauses) && s.is_none_or(|s| s < first.headings));
+        let same = here.section_stack == there.section_stack
+            && here.open_clauses == there.open_clauses
+            && here.ordinals == there.ordinals;
+        (before && same).then_some(j)
+    }
 }
 
 /// The assembler's state where a chunk starts, and how much it had placed by then.
@@ -127,6 +156,27 @@ struct Checkpoint {
     references: usize,
     markers: usize,
     section_clauses: usize,
+}
+
+impl Checkpoint {
+    /// This state of the last build, where `from` moved to `to`: indices of what was placed after
+    /// `from` move with it (the state of a chunk taken over after an edit).
+    fn moved(&self, from: &Checkpoint, to: &Checkpoint) -> Checkpoint {
+        let index = |x: usize, from: usize, to: usize| if x >= from { x - from + to } else { x };
+        let section = |s: usize| index(s, from.headings, to.headings);
+        let clause = |c: usize| index(c, from.clauses, to.clauses);
+        Checkpoint {
+            section_stack: self.section_stack.iter().map(|&s| section(s)).collect(),
+            open_clauses: self.open_clauses.iter().map(|&c| clause(c)).collect(),
+            ordinals: self.ordinals.iter().map(|&((p, s, n), v)| ((p.map(clause), s.map(section), n), v)).collect(),
+            headings: self.headings - from.headings + to.headings,
+            list_items: self.list_items - from.list_items + to.list_items,
+            clauses: self.clauses - from.clauses + to.clauses,
+            references: self.references - from.references + to.references,
+            markers: self.markers - from.markers + to.markers,
+            section_clauses: self.section_clauses - from.section_clauses + to.section_clauses,
+        }
+    }
 }
 
 /// An ordinal counts clauses of a namespace under a parent clause and a section.
@@ -659,7 +709,7 @@ impl<'a> Assembler<'a> {
     /// Place the facts of consecutive stretches, each with its start in the document. With
     /// `kept`, what the last build assembled, the stretches it began with are taken over from it
     /// and what this build assembles is kept in their place.
-    fn run(mut self, parts: &[(usize, Arc<ChunkFacts>)], mut kept: Option<&mut Assembled>) {
+    fn run(mut self, parts: &[(usize, Arc<ChunkFacts>)], kept: Option<&mut Assembled>) {
         // Sized up front from the facts (clauses and references at most as many as found): grown
         // by doubling, the lists of a large document were copied over and over.
         let total = |count: fn(&ChunkFacts) -> usize| parts.iter().map(|(_, f)| count(f)).sum::<usize>();
@@ -680,13 +730,26 @@ impl<'a> Assembler<'a> {
                 destination_range: shift(&l.destination_range),
             }));
         }
-        let (first, at_first) = kept.as_deref_mut().map_or_else(Default::default, |kept| self.take_over(parts, kept));
+        let (first, at_first) = kept.as_deref().map_or_else(Default::default, |kept| self.take_over(parts, kept));
+        let same_tail = kept.as_deref().map_or(parts.len(), |kept| kept.same_tail(parts));
         let (mut headings, mut list_items) = (at_first.headings, at_first.list_items);
         let mut checkpoints = Vec::new();
-        for (at, facts) in &parts[first..] {
+        let mut resumed = None;
+        for (i, (at, facts)) in parts.iter().enumerate().skip(first) {
             let (at, facts) = (*at, &**facts);
-            if kept.is_some() {
-                checkpoints.push(self.checkpoint(headings, list_items));
+            if let Some(kept) = kept.as_deref() {
+                self.close_before(at);
+                let here = self.checkpoint(headings, list_items);
+                if i > first
+                    && i >= same_tail
+                    && let Some(j) = kept.resumes(parts.len(), i, &here, &at_first)
+                {
+                    let by = at as isize - kept.chunks[j].1 as isize;
+                    self.copy_rest(kept, &kept.chunks[j].2, &here, by);
+                    resumed = Some((j, here, by));
+                    break;
+                }
+                checkpoints.push(here);
             }
             for fact in &facts.lines {
                 let line = Line {
@@ -703,11 +766,27 @@ impl<'a> Assembler<'a> {
             list_items += facts.list_items;
         }
         if let Some(kept) = kept {
-            kept.chunks.truncate(first);
+            #[cfg(test)]
+            {
+                kept.assembled = checkpoints.len();
+            }
+            let old = kept.chunks.split_off(first);
             kept.chunks.extend(parts[first..].iter().zip(checkpoints).map(|((at, f), c)| (f.clone(), *at, c)));
+            if let Some((j, here, by)) = resumed {
+                let from = &old[j - first].2;
+                kept.chunks.extend(
+                    old[j - first..]
+                        .iter()
+                        .map(|(f, at, c)| (f.clone(), at.wrapping_add_signed(by), c.moved(from, &here))),
+                );
+            }
+            kept.clauses.truncate(at_first.clauses);
             kept.clauses.extend_from_slice(&self.model.clauses[at_first.clauses..]);
+            kept.references.truncate(at_first.references);
             kept.references.extend_from_slice(&self.model.references[at_first.references..]);
+            kept.markers.truncate(at_first.markers);
             kept.markers.extend_from_slice(&self.model.markers[at_first.markers..]);
+            kept.section_clauses.truncate(at_first.section_clauses);
             kept.section_clauses.extend_from_slice(&self.section_clauses[at_first.section_clauses..]);
         }
         self.model.links = resolve_references(self.text, self.outline, links, pending);
@@ -715,10 +794,9 @@ impl<'a> Assembler<'a> {
     }
 
     /// Take over from `kept` what the stretches this build begins with (the same facts at the same
-    /// offsets) gave, restore the state after them and drop the rest of `kept`; returns how many
-    /// stretches were taken over and the state where the next one starts. The last stretch is
-    /// always assembled.
-    fn take_over(&mut self, parts: &[(usize, Arc<ChunkFacts>)], kept: &mut Assembled) -> (usize, Checkpoint) {
+    /// offsets) gave and restore the state after them; returns how many stretches were taken over
+    /// and the state where the next one starts. The last stretch is always assembled.
+    fn take_over(&mut self, parts: &[(usize, Arc<ChunkFacts>)], kept: &Assembled) -> (usize, Checkpoint) {
         let same = parts
             .iter()
             .zip(&kept.chunks)
@@ -727,22 +805,57 @@ impl<'a> Assembler<'a> {
             .min(parts.len().saturating_sub(1));
         let Some((_, _, at)) = kept.chunks.get(same) else { return (0, Checkpoint::default()) };
         let at = at.clone();
-        kept.clauses.truncate(at.clauses);
-        kept.references.truncate(at.references);
-        kept.markers.truncate(at.markers);
-        kept.section_clauses.truncate(at.section_clauses);
-        self.model.clauses.extend_from_slice(&kept.clauses);
-        self.model.references.extend_from_slice(&kept.references);
-        self.model.markers.extend_from_slice(&kept.markers);
+        self.model.clauses.extend_from_slice(&kept.clauses[..at.clauses]);
+        self.model.references.extend_from_slice(&kept.references[..at.references]);
+        self.model.markers.extend_from_slice(&kept.markers[..at.markers]);
+        self.section_clauses.extend_from_slice(&kept.section_clauses[..at.section_clauses]);
         // A section may end elsewhere now: where the next heading of its level is.
-        for &(clause, section) in &kept.section_clauses {
+        for &(clause, section) in &self.section_clauses {
             self.model.clauses[clause].range = self.model.sections[section].range.clone();
         }
-        self.section_clauses.clone_from(&kept.section_clauses);
         self.section_stack.clone_from(&at.section_stack);
         self.open_clauses.clone_from(&at.open_clauses);
         self.ordinals = at.ordinals.iter().copied().collect();
         (same, at)
+    }
+
+    /// Append what `kept` placed from the state `from` on, placed again from the state `to`,
+    /// the same but for offsets moved `by` bytes and indices of what came after `from`.
+    fn copy_rest(&mut self, kept: &Assembled, from: &Checkpoint, to: &Checkpoint, by: isize) {
+        let shift = |r: &Range<usize>| r.start.wrapping_add_signed(by)..r.end.wrapping_add_signed(by);
+        let clause = |c: usize| if c >= from.clauses { c - from.clauses + to.clauses } else { c };
+        self.model.clauses.extend(kept.clauses[from.clauses..].iter().map(|c| Clause {
+            id_range: shift(&c.id_range),
+            range: shift(&c.range),
+            parent: c.parent.map(|p| clause(p as usize) as u32),
+            ..c.clone()
+        }));
+        self.model.references.extend(
+            kept.references[from.references..].iter().map(|r| Reference { range: shift(&r.range), ..r.clone() }),
+        );
+        self.model
+            .markers
+            .extend(kept.markers[from.markers..].iter().map(|m| Marker { range: shift(&m.range), ..m.clone() }));
+        let first = self.section_clauses.len();
+        self.section_clauses.extend(
+            kept.section_clauses[from.section_clauses..]
+                .iter()
+                .map(|&(c, s)| (clause(c), s - from.headings + to.headings)),
+        );
+        // A kept section's range may be stale (taken over since, and read again then): read anew.
+        for &(clause, section) in &self.section_clauses[first..] {
+            self.model.clauses[clause].range = self.model.sections[section].range.clone();
+        }
+    }
+
+    /// Close the sections and clauses that end before `at`, as the next line would.
+    fn close_before(&mut self, at: usize) {
+        while self.section_stack.last().is_some_and(|&s| self.model.sections[s].range.end <= at) {
+            self.section_stack.pop();
+        }
+        while self.open_clauses.last().is_some_and(|&c| self.model.clauses[c].range.end <= at) {
+            self.open_clauses.pop();
+        }
     }
 
     /// The state where a stretch starts. Ordinals of a parent or section no longer open are
@@ -752,10 +865,12 @@ impl<'a> Assembler<'a> {
         self.ordinals.retain(|(parent, section, _), _| {
             parent.is_none_or(|p| clauses.contains(&p)) && section.is_none_or(|s| sections.contains(&s))
         });
+        let mut ordinals: Vec<(OrdinalKey, usize)> = self.ordinals.iter().map(|(k, v)| (*k, *v)).collect();
+        ordinals.sort_unstable();
         Checkpoint {
             section_stack: self.section_stack.clone(),
             open_clauses: self.open_clauses.clone(),
-            ordinals: self.ordinals.iter().map(|(k, v)| (*k, *v)).collect(),
+            ordinals,
             headings,
             list_items,
             clauses: self.model.clauses.len(),
@@ -1063,7 +1178,7 @@ fn folds(text: &str, outline: &Outline, sections: &[Section]) -> Vec<Fold> {
     folds
 }
 
-/// Verifies specs/007-edit-latency/spec.md FR-006.
+/// Verifies specs/007-edit-latency/spec.md FR-006, FR-011.
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -1242,6 +1357,47 @@ mod tests {
         let grammar = Grammar::builtin();
         assert!(grammar.reference_rules.iter().all(|r| r.across_lines));
         assert!(grammar.marker_rules.iter().all(|r| r.across_lines));
+    }
+
+    /// Kiro criteria, numbered under their requirement across chunks: an edit that leaves the
+    /// numbering after it alone assembles the chunks it changed and takes the others over; one
+    /// that changes it (a criterion added, a requirement heading removed, so a section reaches
+    /// further) assembles on until the state is the last build's again. Verifies FR-011.
+    #[test]
+    fn an_edit_assembles_only_the_chunks_whose_context_changed() {
+        let grammar = Grammar::builtin();
+        let relative = ".kiro/specs/x/requirements.md";
+        let path = Path::new("/w").join(relative);
+        let mut text = String::from("# Requirements Document\n\n## Requirements\n\n");
+        for r in 1..=8 {
+            text.push_str(&format!("### Requirement {r}\n\n#### Acceptance Criteria\n\n"));
+            for c in 1..=4 {
+                text.push_str(&format!("{c}. WHEN event {r}.{c} THEN the system SHALL act per 1.{c}\n"));
+            }
+            text.push('\n');
+        }
+        let mut chunks = Chunks::with_min_chunk(0);
+        chunks.update(&text);
+        let mut cache = ModelCache::default();
+        build_chunked(&grammar, &path, relative, &text, &chunks, &mut cache);
+        let mut edit = |text: &mut String, at: usize, remove: usize, insert: &str| {
+            text.replace_range(at..at + remove, insert);
+            chunks.edit(&byte_edit(at, at + remove, at + insert.len()));
+            chunks.update(text);
+            let model = build_chunked(&grammar, &path, relative, text, &chunks, &mut cache);
+            assert_eq!(model, fresh(&grammar, &path, relative, text), "{text}");
+            (cache.assembled.assembled, chunks.len())
+        };
+        let at = text.find("event 4.2").unwrap();
+        let (assembled, count) = edit(&mut text, at, 0, "x");
+        assert!(assembled <= 2 && count > 30, "{assembled} of {count} chunks assembled");
+        let at = text.find("2. WHEN event 3.2").unwrap();
+        let (assembled, _) = edit(&mut text, at, 0, "9. WHEN added THEN the system SHALL act\n");
+        assert!(assembled <= 6, "{assembled} chunks assembled: the rest of requirement 3 is numbered again");
+        let at = text.find("### Requirement 6").unwrap();
+        edit(&mut text, at, "### Requirement 6\n\n".len(), "");
+        let at = text.find("event 7.1").unwrap();
+        edit(&mut text, at, 0, "y");
     }
 
     #[test]
