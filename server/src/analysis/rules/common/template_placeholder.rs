@@ -55,7 +55,7 @@ fn check(cx: &Context, out: &mut Emitter) {
         parts.clear();
         parts.extend(model.unmasked(piece.clone()).map(|s| s.start - piece.start..s.end - piece.start));
         let piece_text = &text[piece.clone()];
-        let found = memo.matches(piece_text, &parts, || {
+        let found = memo.matches(piece.start, piece_text, &parts, || {
             let mut found = Vec::new();
             for part in &parts {
                 let shift = |t: Range<usize>| part.start + t.start..part.start + t.end;

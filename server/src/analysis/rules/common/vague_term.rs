@@ -75,7 +75,7 @@ fn check(cx: &Context, out: &mut Emitter) {
             parts.extend(model.unmasked(clause.clone()).map(|s| s.start - piece.start..s.end - piece.start));
         }
         let piece_text = &text[piece.clone()];
-        let found = memo.matches(piece_text, &parts, || {
+        let found = memo.matches(piece.start, piece_text, &parts, || {
             let mut found = Vec::new();
             for part in &parts {
                 let shift = |m: regex::Match| part.start + m.start()..part.start + m.end();
