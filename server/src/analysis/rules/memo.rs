@@ -65,6 +65,21 @@ impl Changed {
         Changed { start: prefix, old_end: old_len - suffix, end: len - suffix }
     }
 
+    /// Where the change starts (in both texts).
+    pub(crate) fn start(&self) -> usize {
+        self.start
+    }
+
+    /// Where an offset of the new text at or after the change's end was in the old one.
+    pub(crate) fn old_offset(&self, offset: usize) -> Option<usize> {
+        (offset >= self.end).then(|| offset - self.end + self.old_end)
+    }
+
+    /// Where an offset of the old text at or after the change's end is in the new one.
+    pub(crate) fn new_offset(&self, old: usize) -> usize {
+        old - self.old_end + self.end
+    }
+
     /// Where `start..start + len` of the new text was in the old one, when none of it changed.
     fn before(&self, start: usize, len: usize) -> Option<usize> {
         if start + len <= self.start {
@@ -168,6 +183,14 @@ impl Session<'_> {
 }
 
 impl Session<'_> {
+    /// Where the previous version's check of the rule looked its pieces up, in order, and where
+    /// the texts differ, when this is the rule's first check of this version.
+    pub(crate) fn previous_pieces(&self) -> Option<(Vec<Range<usize>>, Changed)> {
+        self.placing.as_ref()?;
+        let before = self.table.before.get(&self.salt)?;
+        Some((before.iter().map(|p| p.start..p.start + p.len).collect(), self.table.window?))
+    }
+
     /// The key of the piece at `start` when the version before (or this version's first check)
     /// looked up the same text with the same parts.
     fn placed_key(&self, start: usize, len: usize, parts: u64) -> Option<u128> {
