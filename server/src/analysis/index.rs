@@ -528,7 +528,11 @@ impl WorkspaceIndex {
     fn ranks(&self) -> &[u32] {
         self.path_ranks.get_or_init(|| {
             let mut order: Vec<u32> = (0..self.paths.len() as u32).collect();
-            order.sort_unstable_by(|&a, &b| self.paths[a as usize].cmp(&self.paths[b as usize]));
+            let clean: Vec<Option<&[u8]>> = self.paths.iter().map(|p| clean_bytes(p)).collect();
+            order.sort_unstable_by(|&a, &b| match (clean[a as usize], clean[b as usize]) {
+                (Some(a), Some(b)) => separator_first(a, b),
+                _ => self.paths[a as usize].cmp(&self.paths[b as usize]),
+            });
             let mut ranks = vec![0; order.len()];
             for (rank, id) in order.into_iter().enumerate() {
                 ranks[id as usize] = rank as u32;
@@ -583,6 +587,25 @@ pub(crate) fn in_scope(locs: &[ClauseLoc], scope: ScopeId) -> &[ClauseLoc] {
     let start = locs.partition_point(|l| l.scope < scope);
     let end = start + locs[start..].partition_point(|l| l.scope == scope);
     &locs[start..end]
+}
+
+/// A path's bytes when its components are its `/`-separated segments (no empty, `.` or `..`
+/// one, no trailing `/`), as the walk's paths are: then [`separator_first`] orders them as `Path`
+/// does, without splitting them into components (a cold index ranks thousands).
+fn clean_bytes(path: &Path) -> Option<&[u8]> {
+    if std::path::MAIN_SEPARATOR != '/' {
+        return None;
+    }
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let segments = bytes.strip_prefix(b"/").unwrap_or(bytes);
+    let clean = segments.is_empty() || segments.split(|&b| b == b'/').all(|s| !matches!(s, b"" | b"." | b".."));
+    clean.then_some(bytes)
+}
+
+/// Byte order with `/` before every other byte: the order of the component lists of clean paths.
+fn separator_first(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let key = |byte: &u8| if *byte == b'/' { 0 } else { u16::from(*byte) + 1 };
+    a.iter().map(key).cmp(b.iter().map(key))
 }
 
 pub(crate) fn relative_to(roots: &[PathBuf], path: &Path) -> String {
@@ -676,6 +699,32 @@ mod tests {
             let path = PathBuf::from(format!("/ws/{}", segments.join("/")));
             let roots: Vec<PathBuf> = roots.into_iter().map(PathBuf::from).collect();
             proptest::prop_assert_eq!(relative_to(&roots, &path), relative_by_components(&roots, &path));
+        }
+    }
+
+    proptest::proptest! {
+        /// Verifies specs/003-navigation/spec.md FR-021: paths are ranked in `Path` order, which
+        /// the quick order of clean paths equals.
+        #[test]
+        fn clean_paths_are_ordered_as_paths(
+            paths in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(vec!["", ".", "..", "a", "a-b", "a.b", "b", "é", "A"]), 0..4),
+                2..6,
+            ),
+            absolute in proptest::collection::vec(proptest::bool::ANY, 6),
+        ) {
+            let paths: Vec<PathBuf> = paths
+                .iter()
+                .zip(&absolute)
+                .map(|(segments, &absolute)| PathBuf::from(format!("{}{}", if absolute { "/" } else { "" }, segments.join("/"))))
+                .collect();
+            for a in &paths {
+                for b in &paths {
+                    if let (Some(x), Some(y)) = (clean_bytes(a), clean_bytes(b)) {
+                        proptest::prop_assert_eq!(separator_first(x, y), a.cmp(b), "{:?} {:?}", a, b);
+                    }
+                }
+            }
         }
     }
 
