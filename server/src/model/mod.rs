@@ -30,14 +30,12 @@ pub struct Section {
 /// checklist item, Kiro criterion, OpenSpec requirement or scenario.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Clause {
-    /// The key as references spell it (`FR-001`, `US1`, `2.3`, a requirement name). Shared, as
-    /// the title: an open document's next build takes them over from the chunks' kept facts
-    /// instead of copying them.
-    pub id: Arc<str>,
+    /// The key as references spell it (`FR-001`, `US1`, `2.3`, a requirement name).
+    pub id: String,
     /// From the grammar: `requirement`, `task`, `user-story`, ….
     pub kind: ClauseKind,
     pub namespace: NamespaceId,
-    pub title: Arc<str>,
+    pub title: String,
     /// Where the key is written (for a computed key, the item's list marker line).
     pub id_range: Range<usize>,
     /// The whole clause: its list item, table row or section.
@@ -110,8 +108,8 @@ pub enum Role {
 /// A mention of a key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reference {
-    /// Shared with the chunk it was found in, so a build takes it over instead of copying it.
-    pub id: Arc<str>,
+    /// Boxed, as `pin`: built once, never grown, and one word smaller.
+    pub id: Box<str>,
     pub namespace: NamespaceId,
     pub range: Range<usize>,
     pub role: Role,
@@ -126,8 +124,7 @@ pub struct Reference {
 /// A marker left in the text, such as `[NEEDS CLARIFICATION: …]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Marker {
-    /// The grammar's name for it, shared by every marker of its rule.
-    pub kind: Arc<str>,
+    pub kind: String,
     pub range: Range<usize>,
 }
 

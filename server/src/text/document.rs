@@ -42,10 +42,9 @@ impl Document {
         &self.rope
     }
 
-    /// The whole text, in a string sized up front (`to_string` grows it by doubling, copying a
-    /// large document over and over).
+    /// The whole text.
     pub fn text(&self) -> String {
-        String::from(&self.rope)
+        self.rope.to_string()
     }
 
     pub fn len_bytes(&self) -> usize {
