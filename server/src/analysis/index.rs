@@ -596,8 +596,12 @@ fn clean_bytes(path: &Path) -> Option<&[u8]> {
     }
     let bytes = path.as_os_str().as_encoded_bytes();
     let segments = bytes.strip_prefix(b"/").unwrap_or(bytes);
-    let clean = segments.is_empty() || segments.split(|&b| b == b'/').all(|s| !matches!(s, b"" | b"." | b".."));
-    clean.then_some(bytes)
+    (segments.is_empty() || clean_segments(segments)).then_some(bytes)
+}
+
+/// Whether every `/`-separated segment is a name: none empty, `.` or `..`.
+fn clean_segments(segments: &[u8]) -> bool {
+    segments.split(|&b| b == b'/').all(|s| !matches!(s, b"" | b"." | b".."))
 }
 
 /// Byte order with `/` before every other byte: the order of the component lists of clean paths.
@@ -621,7 +625,7 @@ pub(crate) fn relative_to(roots: &[PathBuf], path: &Path) -> String {
 /// are clean (no empty, `.` or `..` segment) and `/`-separated UTF-8, so that comparing bytes
 /// answers as comparing components does.
 fn clean_remainder<'p>(roots: &[PathBuf], path: &'p Path) -> Option<&'p str> {
-    let clean = |segments: &str| segments.split('/').all(|c| !matches!(c, "" | "." | ".."));
+    let clean = |segments: &str| clean_segments(segments.as_bytes());
     let path = path.to_str()?;
     let mut best: Option<&str> = None;
     for root in roots {
