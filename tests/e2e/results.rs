@@ -141,3 +141,22 @@ fn hover_and_lens_show_the_test_state_and_the_results_age() {
     assert!(markdown.contains("**Tests**: failing (0 ✓, 1 ✗) · stale · results "), "{markdown}");
     assert!(client.shutdown());
 }
+
+/// Verifies specs/005-test-results/spec.md FR-001: at start, a results file that only a glob over
+/// the whole tree names (`**/*.junit.xml`) is read, from the workspace scan's own walk; build
+/// folders named by a glob's literal folders are read too.
+#[test]
+fn results_anywhere_in_the_tree_are_read_at_start_with_the_workspace_scan() {
+    let ws = workspace("results");
+    let nested = ws.path().join("ci/out/calc.junit.xml");
+    std::fs::create_dir_all(nested.parent().unwrap()).expect("mkdir");
+    std::fs::rename(ws.path().join("target/nextest/ci/junit.xml"), &nested).expect("move the results");
+    let mut client = Client::spawn(ws.path());
+    client.initialize(&["utf-16"], false);
+    client.wait_indexed();
+    let spec = client.open("specs/001-calc/spec.md", 1);
+    let diagnostics =
+        published(&mut client, &spec, |d| failing(d, "FR-002").is_some() && failing(d, "FR-007").is_some());
+    assert!(failing(&diagnostics, "FR-002").is_some(), "read from ci/out/calc.junit.xml");
+    assert!(client.shutdown());
+}

@@ -7,6 +7,7 @@
 //! not from a network peer, and the cold index spends its serial time hashing.
 
 use foldhash::HashMap;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -130,7 +131,9 @@ pub struct WorkspaceIndex {
     roots: Vec<PathBuf>,
     /// Interned paths; an id stays valid (and keeps its path) after its document is removed.
     paths: Vec<Arc<Path>>,
-    doc_ids: HashMap<Arc<Path>, DocId>,
+    /// Ids by their path's [`normal_bytes`]: a clean path hashes as one run of bytes, where
+    /// `Path`'s own hash walks its components (most of the cost of interning a scan's paths).
+    doc_ids: HashMap<Box<[u8]>, DocId>,
     /// Indexed documents by id (ids are dense: a vector, not a map).
     docs: Vec<Option<Arc<IndexedDoc>>>,
     /// How many entries of `docs` hold a document.
@@ -264,16 +267,24 @@ impl WorkspaceIndex {
         relative_to(&self.roots, path)
     }
 
+    /// Make room for `additional` more documents (a scan about to be merged).
+    pub fn reserve(&mut self, additional: usize) {
+        self.paths.reserve(additional);
+        self.docs.reserve(additional);
+        self.doc_scopes.reserve(additional);
+        self.doc_ids.reserve(additional);
+    }
+
     fn intern_doc(&mut self, path: &Path) -> DocId {
-        if let Some(&id) = self.doc_ids.get(path) {
+        let key = normal_bytes(path);
+        if let Some(&id) = self.doc_ids.get(&*key) {
             return id;
         }
         let id = DocId(self.paths.len() as u32);
-        let path: Arc<Path> = Arc::from(path);
-        self.paths.push(path.clone());
+        self.paths.push(Arc::from(path));
         self.docs.push(None);
         self.doc_scopes.push(ScopeId::NONE);
-        self.doc_ids.insert(path, id);
+        self.doc_ids.insert(key.into(), id);
         self.path_ranks = OnceLock::new();
         id
     }
@@ -365,8 +376,12 @@ impl WorkspaceIndex {
         let locs = self.definitions.entry((clause.namespace, key)).or_default();
         // Scopes and documents are interned as they come: a cold index appends.
         let order = |l: &ClauseLoc| (l.scope, l.doc, l.index);
-        let at = locs.partition_point(|l| order(l) <= order(&loc));
-        locs.insert(at, loc);
+        if locs.last().is_none_or(|last| order(last) <= order(&loc)) {
+            locs.push(loc);
+        } else {
+            let at = locs.partition_point(|l| order(l) <= order(&loc));
+            locs.insert(at, loc);
+        }
     }
 
     /// Replace the entries of `old`'s clauses and references with `new`'s, in the same scope.
@@ -440,7 +455,7 @@ impl WorkspaceIndex {
     }
 
     pub fn remove(&mut self, path: &Path) -> Option<Arc<IndexedDoc>> {
-        let id = *self.doc_ids.get(path)?;
+        let id = *self.doc_ids.get(&*normal_bytes(path))?;
         self.remove_id(id)
     }
 
@@ -480,11 +495,11 @@ impl WorkspaceIndex {
     }
 
     pub fn doc(&self, path: &Path) -> Option<&Arc<IndexedDoc>> {
-        self.doc_by_id(*self.doc_ids.get(path)?)
+        self.doc_by_id(*self.doc_ids.get(&*normal_bytes(path))?)
     }
 
     pub fn doc_id(&self, path: &Path) -> Option<DocId> {
-        self.doc_ids.get(path).copied()
+        self.doc_ids.get(&*normal_bytes(path)).copied()
     }
 
     pub fn doc_by_id(&self, id: DocId) -> Option<&Arc<IndexedDoc>> {
@@ -597,6 +612,22 @@ fn clean_bytes(path: &Path) -> Option<&[u8]> {
     let bytes = path.as_os_str().as_encoded_bytes();
     let segments = bytes.strip_prefix(b"/").unwrap_or(bytes);
     (segments.is_empty() || clean_segments(segments)).then_some(bytes)
+}
+
+/// A path's components joined by `/`: equal for paths equal as `Path`s (which compare by
+/// components), and a clean path's own bytes, unchanged.
+fn normal_bytes(path: &Path) -> Cow<'_, [u8]> {
+    if let Some(bytes) = clean_bytes(path) {
+        return Cow::Borrowed(bytes);
+    }
+    let mut joined = Vec::with_capacity(path.as_os_str().len());
+    for component in path.components() {
+        if !joined.is_empty() && !joined.ends_with(b"/") {
+            joined.push(b'/');
+        }
+        joined.extend_from_slice(component.as_os_str().as_encoded_bytes());
+    }
+    Cow::Owned(joined)
 }
 
 /// Whether every `/`-separated segment is a name: none empty, `.` or `..`.
@@ -725,6 +756,33 @@ mod tests {
                     if let (Some(x), Some(y)) = (clean_bytes(a), clean_bytes(b)) {
                         proptest::prop_assert_eq!(separator_first(x, y), a.cmp(b), "{:?} {:?}", a, b);
                     }
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Verifies specs/001-core-engine/spec.md FR-012, FR-013: a document is found by any spelling of
+        /// its path (`a//b`, `a/./b`, `a/b/`): paths equal as `Path`s have equal keys, others not.
+        #[test]
+        fn documents_are_keyed_by_paths_equal_as_paths(
+            paths in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(vec!["", ".", "..", "a", "a.b", "b", "é"]), 0..4),
+                2..6,
+            ),
+            absolute in proptest::collection::vec(proptest::bool::ANY, 6),
+        ) {
+            let paths: Vec<PathBuf> = paths
+                .iter()
+                .zip(&absolute)
+                .map(|(segments, &absolute)| PathBuf::from(format!("{}{}", if absolute { "/" } else { "" }, segments.join("/"))))
+                .collect();
+            let mut index = WorkspaceIndex::new(Grammar::builtin(), Vec::new());
+            let ids: Vec<DocId> = paths.iter().map(|p| index.intern_doc(p)).collect();
+            for (a, id_a) in paths.iter().zip(&ids) {
+                for (b, id_b) in paths.iter().zip(&ids) {
+                    proptest::prop_assert_eq!(a == b, normal_bytes(a) == normal_bytes(b), "{:?} {:?}", a, b);
+                    proptest::prop_assert_eq!(a == b, id_a == id_b, "{:?} {:?}", a, b);
                 }
             }
         }

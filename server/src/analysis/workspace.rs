@@ -25,11 +25,14 @@ pub struct WalkOptions {
     pub filter: FileFilter,
     /// Index source and test files too (the code index), with these globs; `None`: Markdown only.
     pub code: Option<CodeConfig>,
+    /// Also list the test results files these globs name among the files the walk passes
+    /// ([`Scan::results`]), so that reading the results needs no second walk of the tree.
+    pub results: Option<ResultsConfig>,
 }
 
 impl Default for WalkOptions {
     fn default() -> Self {
-        WalkOptions { max_file_bytes: DEFAULT_MAX_FILE_BYTES, filter: FileFilter::default(), code: None }
+        WalkOptions { max_file_bytes: DEFAULT_MAX_FILE_BYTES, filter: FileFilter::default(), code: None, results: None }
     }
 }
 
@@ -46,6 +49,9 @@ pub struct Scan {
     pub skipped: Vec<Skipped>,
     /// Files read with invalid UTF-8, indexed with replacement characters.
     pub lossy: Vec<PathBuf>,
+    /// The results files the walk found, when [`WalkOptions::results`] asked for them: what
+    /// [`results_files`] would find by walking the whole tree itself.
+    pub results: Option<Vec<PathBuf>>,
 }
 
 /// Is this a Markdown file specls indexes?
@@ -67,9 +73,9 @@ pub fn markdown_files(roots: &[PathBuf]) -> Vec<PathBuf> {
 /// paths component by component cost more than reading the files on a 20,000-file tree.
 pub fn workspace_files(roots: &[PathBuf], code: Option<&CodeGrammar>) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let found = Mutex::new((Vec::new(), Vec::new()));
-    walk(roots, code, |path, is_code| {
+    walk(roots, code, false, |path, kind| {
         let mut found = found.lock().expect("walk lock");
-        if is_code { found.1.push(path) } else { found.0.push(path) }
+        if kind == Found::Code { found.1.push(path) } else { found.0.push(path) }
     });
     let (mut markdown, mut sources) = found.into_inner().expect("walk lock");
     for files in [&mut markdown, &mut sources] {
@@ -79,12 +85,24 @@ pub fn workspace_files(roots: &[PathBuf], code: Option<&CodeGrammar>) -> (Vec<Pa
     (markdown, sources)
 }
 
-/// Hand every Markdown file (`false`) and source file (`true`) under `roots` to `visit`, from the
-/// walker's threads as they are found, in no particular order; a root may be a single file.
-fn walk(roots: &[PathBuf], code: Option<&CodeGrammar>, visit: impl Fn(PathBuf, bool) + Sync) {
+/// What kind of file the walk found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Found {
+    Markdown,
+    /// A source file of the code index's languages, outside vendored folders.
+    Code,
+    /// Any other file (only when asked for).
+    Other,
+}
+
+/// Hand every Markdown and source file under `roots` to `visit`, and every other file too when
+/// `others` is set, from the walker's threads as they are found, in no particular order; a root
+/// may be a single file.
+fn walk(roots: &[PathBuf], code: Option<&CodeGrammar>, others: bool, visit: impl Fn(PathBuf, Found) + Sync) {
     for root in roots {
         if root.is_file() {
-            visit(root.clone(), code.is_some_and(|c| c.is_code(root)));
+            let kind = if code.is_some_and(|c| c.is_code(root)) { Found::Code } else { Found::Markdown };
+            visit(root.clone(), kind);
             continue;
         }
         let walker = ignore::WalkBuilder::new(root)
@@ -100,12 +118,14 @@ fn walk(roots: &[PathBuf], code: Option<&CodeGrammar>, visit: impl Fn(PathBuf, b
                     && entry.file_type().is_some_and(|t| t.is_file())
                 {
                     if is_markdown(entry.path()) {
-                        visit(entry.into_path(), false);
+                        visit(entry.into_path(), Found::Markdown);
                     } else if code.is_some_and(|c| {
                         c.is_code(entry.path())
                             && !c.is_vendored(entry.path().strip_prefix(root).unwrap_or(entry.path()))
                     }) {
-                        visit(entry.into_path(), true);
+                        visit(entry.into_path(), Found::Code);
+                    } else if others {
+                        visit(entry.into_path(), Found::Other);
                     }
                 }
                 ignore::WalkState::Continue
@@ -120,8 +140,9 @@ const MAX_RESULTS_FILES: usize = 1000;
 /// The test results files under `roots` that the `[results]` globs name. A glob whose leading
 /// folders are literal (`target/nextest/**/junit.xml`) is looked for in that folder even when
 /// `.gitignore` leaves it out (build output usually is); one that starts with a pattern walks the
-/// workspace as the index does.
-pub fn results_files(roots: &[PathBuf], config: &ResultsConfig) -> Vec<PathBuf> {
+/// workspace as the index does, unless `walked` already holds what that walk finds (the files a
+/// workspace scan listed, [`Scan::results`]).
+pub fn results_files(roots: &[PathBuf], config: &ResultsConfig, walked: Option<&[PathBuf]>) -> Vec<PathBuf> {
     if !config.enabled {
         return Vec::new();
     }
@@ -169,7 +190,10 @@ pub fn results_files(roots: &[PathBuf], config: &ResultsConfig) -> Vec<PathBuf> 
             walk(base, false);
         }
         if walk_all {
-            walk(root, true);
+            match walked {
+                Some(files) => found.extend(files.iter().filter(|f| f.starts_with(root)).cloned()),
+                None => walk(root, true),
+            }
         }
     }
     found.sort();
@@ -178,10 +202,11 @@ pub fn results_files(roots: &[PathBuf], config: &ResultsConfig) -> Vec<PathBuf> 
     found
 }
 
-/// Read the results files under `roots`; files that cannot be read are kept as problems.
-pub fn load_results(roots: &[PathBuf], config: &ResultsConfig) -> TestResults {
+/// Read the results files under `roots` (see [`results_files`]); files that cannot be read are
+/// kept as problems.
+pub fn load_results(roots: &[PathBuf], config: &ResultsConfig, walked: Option<&[PathBuf]>) -> TestResults {
     let mut results = TestResults::default();
-    for path in results_files(roots, config) {
+    for path in results_files(roots, config, walked) {
         match crate::model::results::load(&path, crate::model::results::MAX_RESULTS_BYTES) {
             Ok(run) => results.runs.push(run),
             Err(e) => results.problems.push((path, e.to_string())),
@@ -281,8 +306,17 @@ pub fn scan(grammar: &Grammar, paths: &[PathBuf], roots: &[PathBuf], options: &W
     /// A document read (lossily or not), or why it was skipped.
     type Outcome = Result<(IndexedDoc, bool), String>;
     let outcomes: Mutex<Vec<(bool, PathBuf, Outcome)>> = Mutex::new(Vec::new());
-    walk(paths, code_config.map(|_| &grammar.code), |path, is_code| {
+    let results: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    let results_config = options.results.as_ref().filter(|c| c.enabled);
+    walk(paths, code_config.map(|_| &grammar.code), results_config.is_some(), |path, kind| {
         let relative = relative_to(roots, &path);
+        if kind == Found::Other {
+            if results_config.is_some_and(|config| walked_results_file(roots, config, &path, &relative)) {
+                results.lock().expect("scan lock").push(path);
+            }
+            return;
+        }
+        let is_code = kind == Found::Code;
         let filter = if is_code { code_config.map(|c| &c.files) } else { Some(&options.filter) };
         if filter.is_some_and(|f| !f.is_empty() && !f.allows(&relative)) && !paths.contains(&path) {
             return;
@@ -304,7 +338,8 @@ pub fn scan(grammar: &Grammar, paths: &[PathBuf], roots: &[PathBuf], options: &W
     let mut outcomes = outcomes.into_inner().expect("scan lock");
     outcomes.sort_unstable_by(|a, b| (a.0, a.1.as_os_str()).cmp(&(b.0, b.1.as_os_str())));
     outcomes.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
-    let mut scan = Scan::default();
+    let mut scan =
+        Scan { results: options.results.as_ref().map(|_| results.into_inner().expect("scan lock")), ..Scan::default() };
     for (_, path, result) in outcomes {
         match result {
             Ok((doc, lossy)) => {
@@ -317,6 +352,19 @@ pub fn scan(grammar: &Grammar, paths: &[PathBuf], roots: &[PathBuf], options: &W
         }
     }
     scan
+}
+
+/// Whether the walk [`results_files`] makes of a whole root would keep this file: the globs name
+/// it (relative to a root that holds it), it is outside `node_modules`, and inside the roots once
+/// links are resolved. The scan asks only about files that are neither Markdown nor indexed source.
+fn walked_results_file(roots: &[PathBuf], config: &ResultsConfig, path: &Path, relative: &str) -> bool {
+    let named = config.matches(relative)
+        || (roots.len() > 1
+            && roots
+                .iter()
+                .filter(|root| path.starts_with(root))
+                .any(|root| config.matches(&relative_to(std::slice::from_ref(root), path))));
+    named && !relative.split('/').any(|part| part == "node_modules") && inside_roots(roots, path)
 }
 
 /// The code index entry of a source file: `None` when it mentions no key and names no spec path,
@@ -381,6 +429,48 @@ mod tests {
         assert!(is_ignored(root, &root.join("src/gen/b.rs")));
         assert!(!is_ignored(root, &root.join("src/lib.rs")));
         assert!(!is_ignored(root, Path::new("/elsewhere/a.rs")));
+    }
+
+    /// Verifies specs/005-test-results/spec.md FR-001: at start the server reads the results
+    /// files the workspace scan listed, which must be those a walk of the tree finds.
+    #[test]
+    fn a_scan_lists_the_results_files_a_walk_of_the_tree_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let files = [
+            (".gitignore", "build/\ntarget/\n"),
+            ("specs/001-a/spec.md", "# Title\n"),
+            ("src/lib.rs", "// FR-001\n"),
+            ("junit.xml", "<testsuites/>"),
+            ("web/app.junit.xml", "<testsuites/>"),
+            ("deep/a/b/TEST-b.xml", "<testsuites/>"),
+            ("web/node_modules/dep/x.junit.xml", "<testsuites/>"),
+            ("build/TEST-c.xml", "<testsuites/>"),
+            ("target/nextest/ci/junit.xml", "<testsuites/>"),
+            ("notes/results.xml", "<testsuites/>"),
+        ];
+        for (file, text) in files {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+        }
+        std::fs::write(outside.path().join("TEST-out.xml"), "<testsuites/>").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(outside.path().join("TEST-out.xml"), root.join("web/TEST-out.xml")).unwrap();
+        let config = ResultsConfig::default();
+        let roots = vec![root.clone()];
+        let relative = |files: Vec<PathBuf>| -> Vec<String> { files.iter().map(|f| relative_to(&roots, f)).collect() };
+        let walked = relative(results_files(&roots, &config, None));
+        assert_eq!(walked, ["deep/a/b/TEST-b.xml", "junit.xml", "target/nextest/ci/junit.xml", "web/app.junit.xml"]);
+        for code in [None, Some(CodeConfig::default())] {
+            let options = WalkOptions { code, results: Some(config.clone()), ..WalkOptions::default() };
+            let scanned = scan(&Grammar::builtin(), &roots, &roots, &options);
+            let listed = scanned.results.expect("the scan was asked for results files");
+            assert_eq!(relative(results_files(&roots, &config, Some(&listed))), walked);
+        }
+        let unasked = scan(&Grammar::builtin(), &roots, &roots, &WalkOptions::default());
+        assert!(unasked.results.is_none());
     }
 
     #[test]

@@ -113,6 +113,7 @@ pub fn index_paths(paths: &[PathBuf], junit: &[PathBuf], code: bool) -> Result<I
         filter: loaded.config.files.clone(),
         code: with_code.then(|| loaded.config.code.clone()),
         max_file_bytes: loaded.config.max_file_bytes(),
+        results: None,
     };
     let scan_targets = if with_code { roots.clone() } else { targets.clone() };
     let scanned = scan(&loaded.grammar, &scan_targets, &roots, &walk);

@@ -24,10 +24,22 @@ pub async fn index_workspace(state: Arc<State>) {
         fetch_settings(&state).await;
     }
     let (applied, done) = tokio::sync::oneshot::channel();
-    state.submit(Job::Config(Some(applied)));
+    state.submit(Job::Config { applied: Some(applied), results_by_scan: true });
     let _ = done.await;
     let roots = state.index().roots().to_vec();
-    index_folders(state, roots, false).await;
+    index_folders(state, roots, ScanKind::Start).await;
+}
+
+/// Why folders are scanned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScanKind {
+    /// The first scan of every folder: its walk also lists the test results files, which are read
+    /// with the merge (one walk of the tree at start, not two).
+    Start,
+    /// Every folder again, with new include/exclude globs: documents no longer found are dropped.
+    Rescan,
+    /// Folders just added to the workspace.
+    Added,
 }
 
 /// Ask the client for the `specls` section of its settings (`workspace/configuration`) and keep
@@ -46,9 +58,8 @@ pub async fn fetch_settings(state: &State) {
     }
 }
 
-/// Scan `folders` (workspace roots) with progress, and merge the result through the worker;
-/// `replace` drops the documents of those folders the scan no longer finds (a rescan).
-pub async fn index_folders(state: Arc<State>, folders: Vec<PathBuf>, replace: bool) {
+/// Scan `folders` (workspace roots) with progress, and merge the result through the worker.
+pub async fn index_folders(state: Arc<State>, folders: Vec<PathBuf>, kind: ScanKind) {
     static RUNS: AtomicU32 = AtomicU32::new(0);
     let progress = if state.session().work_done_progress {
         let run = RUNS.fetch_add(1, Ordering::Relaxed);
@@ -70,7 +81,7 @@ pub async fn index_folders(state: Arc<State>, folders: Vec<PathBuf>, replace: bo
         None
     };
     let epoch = state.scan_starting();
-    let (grammar, roots, filter, code, max_file_bytes) = {
+    let (grammar, roots, filter, code, max_file_bytes, results) = {
         let index = state.index();
         let config = &index.config;
         (
@@ -79,6 +90,7 @@ pub async fn index_folders(state: Arc<State>, folders: Vec<PathBuf>, replace: bo
             config.files.clone(),
             config.code.clone(),
             config.max_file_bytes(),
+            config.results.clone(),
         )
     };
     let mut walk = state.walk.clone();
@@ -87,10 +99,12 @@ pub async fn index_folders(state: Arc<State>, folders: Vec<PathBuf>, replace: bo
     if walk.code.is_some() {
         walk.code = Some(code);
     }
+    walk.results = (kind == ScanKind::Start).then_some(results);
+    let replace = kind == ScanKind::Rescan;
     let started = std::time::Instant::now();
     let scanned = tokio::task::spawn_blocking(move || {
         let scanned = scan(&grammar, &folders, &roots, &walk);
-        ScanDone { scan: scanned, grammar, epoch, replace, folders }
+        ScanDone { scan: scanned, grammar, epoch, replace, folders, results: walk.results }
     })
     .await;
     match scanned {
@@ -107,6 +121,9 @@ pub async fn index_folders(state: Arc<State>, folders: Vec<PathBuf>, replace: bo
         }
         Err(e) => {
             tracing::error!("workspace indexing failed: {e}");
+            if kind == ScanKind::Start {
+                state.submit(Job::Results);
+            }
             state.mark_indexed();
             if let Some(progress) = progress {
                 progress.finish_with_message("indexing failed; see the server log").await;

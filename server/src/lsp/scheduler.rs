@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use tokio::sync::mpsc;
 use tower_lsp_server::ls_types as lsp;
 
-use super::indexing;
+use super::indexing::{self, ScanKind};
 use super::state::{Job, State};
 
 pub async fn run(state: Arc<State>, mut jobs: mpsc::UnboundedReceiver<Job>) {
@@ -27,7 +27,7 @@ pub async fn run(state: Arc<State>, mut jobs: mpsc::UnboundedReceiver<Job>) {
         // The configured include/exclude globs changed: scan every folder again.
         if state.rescan_due.swap(false, Ordering::AcqRel) {
             let roots = state.index().roots().to_vec();
-            tokio::spawn(indexing::index_folders(state.clone(), roots, true));
+            tokio::spawn(indexing::index_folders(state.clone(), roots, ScanKind::Rescan));
         }
         publish(&state, edited, touched_others).await;
     }
@@ -63,15 +63,18 @@ fn process(state: &State, batch: Vec<Job>) -> (Vec<lsp::Uri>, bool) {
             Job::Indexed(scan, merged) => {
                 state.merge_scan(*scan);
                 let _ = merged.send(());
+                // Ranked under a read lock once the end of indexing is reported: a request that
+                // needs the ranks meanwhile waits for them, one that does not is answered at once.
+                state.index().rank_paths();
                 touched_others = true;
             }
-            Job::Config(applied) => {
+            Job::Config { applied, results_by_scan } => {
                 state.reload_config();
                 if let Some(applied) = applied {
                     let _ = applied.send(());
                 }
-                // The `[results]` globs may have changed (and at start, this is the first read).
-                results = true;
+                // The `[results]` globs may have changed.
+                results |= !results_by_scan;
                 touched_others = true;
             }
             // Read once per batch, after the configuration that names the files.
@@ -79,7 +82,7 @@ fn process(state: &State, batch: Vec<Job>) -> (Vec<lsp::Uri>, bool) {
         }
     }
     if results {
-        state.reload_results();
+        state.reload_results(None);
         touched_others = true;
     }
     analyse.retain(|uri| state.analyse_open(uri));

@@ -258,7 +258,7 @@ impl LanguageServer for Backend {
         // A configuration file or a format file it names changed on disk (an open configuration
         // file keeps its editor text; reloading then changes nothing).
         if !config.is_empty() {
-            self.state.submit(Job::Config(None));
+            self.state.submit(Job::Config { applied: None, results_by_scan: false });
         }
     }
 
@@ -269,7 +269,7 @@ impl LanguageServer for Backend {
             let state = self.state.clone();
             tokio::spawn(async move {
                 indexing::fetch_settings(&state).await;
-                state.submit(Job::Config(None));
+                state.submit(Job::Config { applied: None, results_by_scan: false });
             });
             return;
         } else {
@@ -282,7 +282,7 @@ impl LanguageServer for Backend {
             };
             self.state.set_editor_settings((!settings.is_null()).then_some(settings));
         }
-        self.state.submit(Job::Config(None));
+        self.state.submit(Job::Config { applied: None, results_by_scan: false });
     }
 
     async fn did_change_workspace_folders(&self, params: lsp::DidChangeWorkspaceFoldersParams) {
@@ -297,9 +297,9 @@ impl LanguageServer for Backend {
             self.state.add_roots(added.clone());
         }
         // The configuration is the first folder's that has a specls.toml: it may have changed.
-        self.state.submit(Job::Config(None));
+        self.state.submit(Job::Config { applied: None, results_by_scan: false });
         if !added.is_empty() {
-            tokio::spawn(indexing::index_folders(self.state.clone(), added, false));
+            tokio::spawn(indexing::index_folders(self.state.clone(), added, indexing::ScanKind::Added));
         }
     }
 

@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types as lsp;
 
-use crate::analysis::config::CodeConfig;
+use crate::analysis::config::{CodeConfig, ResultsConfig};
 use crate::analysis::config_loader::{self, EditorSource, FileSource, Problem};
 use crate::analysis::diagnostics::code;
 use crate::analysis::workspace::{self, Scan, WalkOptions, is_markdown, read_source};
@@ -56,9 +56,11 @@ pub enum Job {
     RemoveRoot(PathBuf),
     /// A workspace scan finished; the sender is told once it is merged.
     Indexed(Box<ScanDone>, tokio::sync::oneshot::Sender<()>),
-    /// Reload the configuration (editor settings or a configuration file on disk changed); the
-    /// sender, if any, is told once it applies.
-    Config(Option<tokio::sync::oneshot::Sender<()>>),
+    /// Reload the configuration (editor settings or a configuration file on disk changed) and
+    /// read the test results again, unless `results_by_scan` (at start: the scan that follows
+    /// lists the results files in its own walk of the tree); `applied`, if any, is told once it
+    /// applies.
+    Config { applied: Option<tokio::sync::oneshot::Sender<()>>, results_by_scan: bool },
     /// Read the test results files again (at start, or one changed on disk).
     Results,
 }
@@ -72,6 +74,8 @@ pub struct ScanDone {
     pub epoch: u64,
     /// Replace every indexed document under `folders` (a rescan), rather than add to them.
     pub replace: bool,
+    /// The `[results]` globs the scan listed results files with ([`Scan::results`]).
+    pub results: Option<ResultsConfig>,
     pub folders: Vec<PathBuf>,
 }
 
@@ -305,12 +309,14 @@ impl State {
 
     /// Read every test results file again and keep them in the index; a file that cannot be
     /// read is logged and left out.
-    pub fn reload_results(&self) {
+    /// Read the test results files again; `walked`: the ones a scan of every folder listed with
+    /// the current `[results]` globs, which spares walking the tree again.
+    pub fn reload_results(&self, walked: Option<&[PathBuf]>) {
         let (roots, config) = {
             let index = self.index();
             (index.roots().to_vec(), index.config.results.clone())
         };
-        let results = workspace::load_results(&roots, &config);
+        let results = workspace::load_results(&roots, &config, walked);
         for (path, problem) in &results.problems {
             tracing::warn!("test results not read: {problem} ({})", path.display());
         }
@@ -415,7 +421,7 @@ impl State {
     /// folders it no longer found; a scan filtered with outdated globs is dropped (a rescan with
     /// the new ones follows).
     pub fn merge_scan(&self, done: ScanDone) {
-        let ScanDone { scan, grammar, epoch, replace, folders } = done;
+        let ScanDone { scan, grammar, epoch, replace, folders, results } = done;
         if epoch != self.filter_epoch.load(Ordering::Acquire) {
             tracing::debug!("dropping a scan made with outdated include/exclude globs");
             return;
@@ -441,13 +447,17 @@ impl State {
                 index.remove(&path);
             }
         }
+        index.reserve(scan.docs.len());
         for doc in scan.docs {
             if !open.contains(&doc.model.path) {
                 upsert(&mut index, doc, &grammar);
             }
         }
-        index.rank_paths();
+        let walked = scan.results.filter(|_| results.as_ref() == Some(&index.config.results));
         drop(index);
+        if let Some(walked) = walked {
+            self.reload_results(Some(&walked));
+        }
         self.mark_indexed();
     }
 
