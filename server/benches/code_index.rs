@@ -96,6 +96,7 @@ fn specls_index(root: &Path, scope: Scope) -> (Duration, usize, usize) {
     }
     let scanned = scan(&grammar, &roots, &roots, &options);
     let mut index = WorkspaceIndex::new(grammar.clone(), roots);
+    index.reserve(scanned.docs.len());
     for doc in scanned.docs {
         index.upsert(doc);
     }

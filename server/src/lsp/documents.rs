@@ -147,6 +147,11 @@ impl Documents {
         self.open.iter().any(|d| d.path == path)
     }
 
+    /// The paths of the open documents.
+    pub fn open_paths(&self) -> Vec<PathBuf> {
+        self.open.iter().map(|d| d.path.clone()).collect()
+    }
+
     /// The URI an open document at `path` was opened with.
     pub fn uri_of_path(&self, path: &std::path::Path) -> Option<lsp::Uri> {
         self.open.iter().find(|d| d.path == path).map(|d| d.uri.clone())

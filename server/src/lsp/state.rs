@@ -432,8 +432,8 @@ impl State {
         for path in &scan.lossy {
             tracing::warn!("{}: invalid UTF-8, indexed with replacement characters", path.display());
         }
-        let open: Vec<PathBuf> =
-            scan.docs.iter().map(|d| d.model.path.clone()).filter(|p| self.docs.is_open_path(p)).collect();
+        // Read once: each lookup of an open path goes through every shard of the open documents.
+        let open = self.docs.open_paths();
         let mut index = self.index_mut();
         if replace {
             let found: HashSet<&Path> = scan.docs.iter().map(|d| d.model.path.as_path()).collect();
@@ -441,7 +441,7 @@ impl State {
                 .docs()
                 .map(|d| d.model.path.clone())
                 .filter(|p| folders.iter().any(|f| p.starts_with(f)) && !found.contains(p.as_path()))
-                .filter(|p| !self.docs.is_open_path(p))
+                .filter(|p| !open.contains(p))
                 .collect();
             for path in gone {
                 index.remove(&path);
