@@ -80,8 +80,8 @@ pub fn document_symbols(model: &DocModel) -> Vec<Symbol> {
 
 fn clause_symbol(clause: &Clause) -> Symbol {
     Symbol {
-        name: clause.id.clone(),
-        detail: (clause.title != clause.id).then(|| clause.title.clone()),
+        name: clause.id.to_string(),
+        detail: (clause.title != clause.id).then(|| clause.title.to_string()),
         category: SymbolCategory::of(clause),
         range: clause.range.start.min(clause.id_range.start)..clause.range.end.max(clause.id_range.end),
         selection: clause.id_range.clone(),
@@ -261,8 +261,8 @@ pub fn workspace_symbols(index: &WorkspaceIndex, query: &str, limit: usize) -> V
             let (doc, clause) = index.clause(&candidate.loc)?;
             let model = &doc.model;
             Some(WorkspaceSymbol {
-                name: clause.id.clone(),
-                detail: clause.title.clone(),
+                name: clause.id.to_string(),
+                detail: clause.title.to_string(),
                 category: SymbolCategory::of(clause),
                 path: model.path.clone(),
                 selection: clause.id_range.clone(),
@@ -478,7 +478,7 @@ mod tests {
         for doc in index.docs() {
             for (i, clause) in doc.model.clauses.iter().enumerate() {
                 if let Some(score) = fuzzy_score(&query, &clause.id, &clause.title) {
-                    all.push((Reverse(score), doc.model.path.clone(), clause.id_range.start, i, clause.id.clone()));
+                    all.push((Reverse(score), doc.model.path.clone(), clause.id_range.start, i, clause.id.to_string()));
                 }
             }
         }
