@@ -57,7 +57,7 @@ fn clauses_of<'a>(model: &'a DocModel, kind: &str) -> Vec<&'a Clause> {
 }
 
 fn ids(clauses: &[&Clause]) -> Vec<String> {
-    clauses.iter().map(|c| c.id.clone()).collect()
+    clauses.iter().map(|c| c.id.to_string()).collect()
 }
 
 /// Where a reference resolves: `path line:col` of the definition, or why it does not.
@@ -180,7 +180,7 @@ fn kiro_criteria_are_numbered_by_list_position() {
     let third = criteria[2];
     assert_eq!(&doc.text[third.id_range.clone()], "4.");
     assert!(third.title.starts_with("WHEN a member already owns 100 albums"), "{}", third.title);
-    let requirement = |c: &Clause| doc.model.clauses[c.parent.expect("criterion has a parent") as usize].id.clone();
+    let requirement = |c: &Clause| doc.model.clauses[c.parent.expect("criterion has a parent") as usize].id.to_string();
     assert_eq!(criteria.iter().map(|c| requirement(c)).collect::<Vec<_>>(), ["1", "1", "1", "2", "2", "2"]);
 }
 
@@ -196,7 +196,7 @@ fn kiro_both_requirement_generations_are_read() {
         assert_eq!(ids(&clauses_of(&d.model, "requirement")), ["1", "2"]);
     }
     let titles =
-        |d: &IndexedDoc| clauses_of(&d.model, "requirement").iter().map(|c| c.title.clone()).collect::<Vec<_>>();
+        |d: &IndexedDoc| clauses_of(&d.model, "requirement").iter().map(|c| c.title.to_string()).collect::<Vec<_>>();
     assert_eq!(titles(first), ["Requirement 1", "Requirement 2"]);
     assert_eq!(titles(second), ["Room Creation", "Booking a Slot"]);
     let criteria = clauses_of(&second.model, "acceptance-criterion");
@@ -243,8 +243,8 @@ fn kiro_tasks_keep_their_written_numbers() {
     let tasks = doc(&index, &root, ".kiro/specs/photo-albums/tasks.md");
     assert_eq!(kind(&index, &tasks.model), "kiro.tasks");
     assert_eq!(ids(&clauses_of(&tasks.model, "task")), ["1", "2", "2.1", "2.2", "3", "3.1", "3.2", "3.3", "4"]);
-    let optional = tasks.model.clauses.iter().find(|c| c.id == "2.2").unwrap();
-    assert_eq!(optional.title, "Write a property test for album names");
+    let optional = tasks.model.clauses.iter().find(|c| &*c.id == "2.2").unwrap();
+    assert_eq!(&*optional.title, "Write a property test for album names");
 }
 
 /// FR-008, FR-009: properties are defined in design.md (as headings or bold lines), cited from
@@ -301,7 +301,7 @@ fn kiro_plans_folder_is_read_like_specs() {
     let model = specls::model::from_text(&g, path, ".kiro/plans/trail/requirements.md", text);
     assert_eq!(g.kind(model.kind).id, "kiro.requirements");
     assert_eq!(model.scope.as_deref(), Some(Path::new("/w/.kiro/plans/trail")));
-    assert_eq!(model.clauses.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["1", "1.1"]);
+    assert_eq!(model.clauses.iter().map(|c| &*c.id).collect::<Vec<_>>(), ["1", "1.1"]);
 }
 
 /// FR-008: criteria written with their number as paragraph lines (`1.1. WHEN …`) keep it.
@@ -315,11 +315,8 @@ fn kiro_explicitly_numbered_criteria_are_read() {
         ".kiro/specs/p/requirements.md",
         text,
     );
-    let criteria: Vec<(&str, Option<&str>)> = model
-        .clauses
-        .iter()
-        .map(|c| (c.id.as_str(), c.parent.map(|p| model.clauses[p as usize].id.as_str())))
-        .collect();
+    let criteria: Vec<(&str, Option<&str>)> =
+        model.clauses.iter().map(|c| (&*c.id, c.parent.map(|p| &*model.clauses[p as usize].id))).collect();
     assert_eq!(criteria, [("3", None), ("3.1", Some("3")), ("3.2", Some("3"))]);
 }
 
@@ -335,7 +332,7 @@ fn kiro_labelled_requirements_and_bold_citations_are_read() {
         ".kiro/specs/p/requirements.md",
         requirements,
     );
-    let defined: Vec<(&str, &str)> = model.clauses.iter().map(|c| (c.kind.as_str(), c.id.as_str())).collect();
+    let defined: Vec<(&str, &str)> = model.clauses.iter().map(|c| (c.kind.as_str(), &*c.id)).collect();
     assert_eq!(defined, [("user-story", "US-1"), ("requirement", "NFR-2")]);
     let tasks = "# Implementation Tasks\n\n- [x] 1.1 Build the stack\n  - **Requirements**: Requirement 3.1, 3.2 (Deployment)\n  - **Validates**: US-1, NFR-2\n  - Replaces the old poller (Requirements 17 and 18)\n";
     let model = specls::model::from_text(&g, Path::new("/w/.kiro/specs/p/tasks.md"), ".kiro/specs/p/tasks.md", tasks);
@@ -357,7 +354,7 @@ fn openspec_main_spec_requirements_own_their_scenarios() {
     );
     let scenarios: Vec<(String, String)> = clauses_of(&spec.model, "scenario")
         .iter()
-        .map(|c| (spec.model.clauses[c.parent.expect("scenario parent") as usize].id.clone(), c.id.clone()))
+        .map(|c| (spec.model.clauses[c.parent.expect("scenario parent") as usize].id.to_string(), c.id.to_string()))
         .collect();
     assert_eq!(
         scenarios,
@@ -390,7 +387,7 @@ fn openspec_delta_requirements_are_read_per_section() {
             .unwrap()
     };
     let requirements: Vec<(String, String)> =
-        clauses_of(&delta.model, "requirement").iter().map(|c| (section_of(c), c.id.clone())).collect();
+        clauses_of(&delta.model, "requirement").iter().map(|c| (section_of(c), c.id.to_string())).collect();
     assert_eq!(
         requirements,
         [
@@ -401,7 +398,7 @@ fn openspec_delta_requirements_are_read_per_section() {
     );
     let parents: Vec<&str> = clauses_of(&delta.model, "scenario")
         .iter()
-        .map(|c| delta.model.clauses[c.parent.unwrap() as usize].id.as_str())
+        .map(|c| &*delta.model.clauses[c.parent.unwrap() as usize].id)
         .collect();
     assert_eq!(parents, ["Link expiry", "Share link creation", "Share link creation"]);
     assert!(!delta.model.clauses.iter().any(|c| c.id.contains("revocation")));
@@ -414,10 +411,10 @@ fn names_and_titles_keep_their_code_spans() {
     let text = "# cli Specification\n\n## Purpose\n\nx\n\n## Requirements\n\n### Requirement: Init\n\nThe CLI SHALL init.\n\n#### Scenario: Creating root `AGENTS.md`\n\n- **WHEN** init runs\n";
     let model =
         specls::model::from_text(&g, Path::new("/w/openspec/specs/cli/spec.md"), "openspec/specs/cli/spec.md", text);
-    assert_eq!(model.clauses.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["Init", "Creating root `AGENTS.md`"]);
+    assert_eq!(model.clauses.iter().map(|c| &*c.id).collect::<Vec<_>>(), ["Init", "Creating root `AGENTS.md`"]);
     let (root, index) = workspace("openspec");
     let tasks = doc(&index, &root, "openspec/changes/add-link-expiry/tasks.md");
-    assert_eq!(tasks.model.clauses[0].title, "Add the `expires_at` column to `share_links`");
+    assert_eq!(&*tasks.model.clauses[0].title, "Add the `expires_at` column to `share_links`");
 }
 
 /// FR-006: change artifacts get their kinds; an archived change is indexed but never diagnosed.
@@ -489,8 +486,7 @@ fn speckit_table_requirements_and_short_story_headings_are_read() {
     let text = "# Feature Spec 001: Events\n\n## User Scenarios & Testing\n\n### US-1: Browse Events Without Account (P0)\n\n## Requirements\n\n| ID | Requirement | Priority |\n|----|-------------|----------|\n| FR-01 | Events list shows upcoming events | P0 |\n\n## Success Criteria\n\n| ID | Criterion | Measured by |\n|----|-----------|-------------|\n| SC-01 | A visitor finds an event in 3 clicks | UX test |\n";
     let model =
         specls::model::from_text(&g, Path::new("/w/specs/001-events/spec.md"), "specs/001-events/spec.md", text);
-    let defined: Vec<(&str, &str, &str)> =
-        model.clauses.iter().map(|c| (c.kind.as_str(), c.id.as_str(), c.title.as_str())).collect();
+    let defined: Vec<(&str, &str, &str)> = model.clauses.iter().map(|c| (c.kind.as_str(), &*c.id, &*c.title)).collect();
     assert_eq!(
         defined,
         [
@@ -549,7 +545,7 @@ fn nothing_is_extracted_from_code_comments_or_front_matter() {
     let (root, index) = workspace("speckit");
     let spec = doc(&index, &root, "specs/001-login/spec.md");
     let keys: Vec<&str> =
-        spec.model.clauses.iter().map(|c| c.id.as_str()).chain(spec.model.references.iter().map(|r| &*r.id)).collect();
+        spec.model.clauses.iter().map(|c| &*c.id).chain(spec.model.references.iter().map(|r| &*r.id)).collect();
     for hidden in ["FR-099", "FR-100", "FR-101"] {
         assert!(!keys.contains(&hidden), "{hidden} is inside code or a comment");
     }
@@ -558,7 +554,7 @@ fn nothing_is_extracted_from_code_comments_or_front_matter() {
     assert!(steering.model.references.is_empty(), "front matter and inline code cite nothing");
     let requirements = doc(&index, &root, ".kiro/specs/photo-albums/requirements.md");
     assert!(
-        !requirements.model.clauses.iter().any(|c| c.id == "1.4" || c.id == "2.4"),
+        !requirements.model.clauses.iter().any(|c| &*c.id == "1.4" || &*c.id == "2.4"),
         "commented and fenced items are no criteria"
     );
 }

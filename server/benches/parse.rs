@@ -87,7 +87,7 @@ fn incremental_edit(c: &mut Criterion) {
         let edit = |doc: &mut Document, chunks: &mut syntax::Chunks| {
             let change = doc.apply_change(Some((at, at)), "x", PositionEncoding::Utf16);
             chunks.edit(&change);
-            let text = doc.rope().to_string();
+            let text = String::from(doc.rope());
             chunks.update(&text);
             let outline = chunks.outline(text.len());
             (text, outline)
@@ -108,7 +108,7 @@ fn incremental_edit(c: &mut Criterion) {
                 |(mut doc, mut chunks)| {
                     let change = doc.apply_change(Some((at, at)), "x", PositionEncoding::Utf16);
                     chunks.edit(&change);
-                    let text = doc.rope().to_string();
+                    let text = String::from(doc.rope());
                     chunks.update(&text);
                     model::build_chunked(&grammar, &path(), RELATIVE, &text, &chunks, &mut warm_cache)
                 },

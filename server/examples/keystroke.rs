@@ -85,7 +85,7 @@ fn keystroke(open: &mut Open, at: Position) {
 fn parse(open: &mut Open, at: Position) -> String {
     let change = open.doc.apply_change(Some((at, at)), "x", PositionEncoding::Utf16);
     open.chunks.edit(&change);
-    let text = open.doc.rope().to_string();
+    let text = String::from(open.doc.rope());
     open.chunks.update(&text);
     text
 }

@@ -73,12 +73,23 @@ impl Logged {
         let pid = self.client.process()?.id();
         rss_of(pid)
     }
+
+    /// The most resident memory the server process has used so far in KiB, from /proc (Linux).
+    pub fn peak_rss_kib(&mut self) -> Option<u64> {
+        let pid = self.client.process()?.id();
+        status_kib(pid, "VmHWM:")
+    }
 }
 
 /// Resident memory of a process in KiB, from `/proc/<pid>/status`.
 pub fn rss_of(pid: u32) -> Option<u64> {
+    status_kib(pid, "VmRSS:")
+}
+
+/// A field of `/proc/<pid>/status` in KiB.
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 

@@ -278,7 +278,7 @@ fn parent_key(site: &Site, namespace: NamespaceId) -> Option<String> {
         .rev()
         .filter(|c| c.namespace == namespace && c.id_range.start < site.line_start)
         .find(|c| indent(c.id_range.start) < mine)
-        .map(|c| c.id.clone())
+        .map(|c| c.id.to_string())
 }
 
 /// The highest number a key of the namespace carries with this prefix and suffix where keys must
@@ -291,7 +291,7 @@ fn highest_key(
     suffix: &str,
 ) -> Option<(u64, String)> {
     clauses_in_scope(index, doc, namespace)
-        .filter_map(|c| number_of(&c.id, prefix, suffix).map(|n| (n, c.id.clone())))
+        .filter_map(|c| number_of(&c.id, prefix, suffix).map(|n| (n, c.id.to_string())))
         .max()
 }
 
@@ -382,7 +382,7 @@ fn snippets(site: &Site, out: &mut Vec<Completion>) {
         for (key, found) in keys_of(site, namespace, rule.source) {
             let fill = |template: &str, escaped: bool| {
                 let (k, t) =
-                    if escaped { (escape(&key), escape(&found.title)) } else { (key.clone(), found.title.clone()) };
+                    if escaped { (escape(&key), escape(&found.title)) } else { (key.clone(), found.title.to_string()) };
                 template.replace("{key}", &k).replace("{title}", &t)
             };
             let label = fill(&rule.label, false);
@@ -416,7 +416,7 @@ fn enclosing_titles<'s>(site: &'s Site) -> impl Iterator<Item = &'s str> + 's {
 /// One definition of a key, and how many definitions share it.
 struct Found {
     path: PathBuf,
-    title: String,
+    title: Arc<str>,
     others: usize,
 }
 
@@ -538,7 +538,7 @@ fn keys_by_prefix(site: &Site, out: &mut Completions) {
     for (rank, (namespace, key, f)) in found.into_iter().take(MAX_KEYS).enumerate() {
         let label = &grammar.namespace(namespace).label;
         let detail = match f.others {
-            0 => f.title.clone(),
+            0 => f.title.to_string(),
             n => format!("{} ({label}, {} more definitions)", f.title, n),
         };
         out.items.push(Completion {
@@ -561,7 +561,7 @@ fn keys_by_prefix(site: &Site, out: &mut Completions) {
 pub fn resolve(index: &WorkspaceIndex, key: &ResolveKey) -> Option<String> {
     let doc = index.doc(&key.path)?;
     let namespace = index.grammar.namespaces.iter().position(|n| n.id == key.namespace)?;
-    let clause = doc.model.clauses.iter().find(|c| c.namespace.0 as usize == namespace && c.id == key.key)?;
+    let clause = doc.model.clauses.iter().find(|c| c.namespace.0 as usize == namespace && *c.id == *key.key)?;
     let text = doc.text[clause.range.clone()].trim();
     let mut shown: Vec<&str> = text.lines().take(MAX_LINES).collect();
     if text.lines().nth(MAX_LINES).is_some() {

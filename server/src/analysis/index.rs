@@ -15,10 +15,10 @@ use std::sync::{Arc, OnceLock};
 use crate::model::{Clause, DocModel, Grammar, NamespaceId, Reference};
 
 use super::config::Config;
-use super::rules::TextMemo;
+use super::rules::{Changed, TextMemo};
 use super::symbols::CharSet;
 use super::test_state::TestResults;
-use crate::text::{LineIndex, Position, PositionEncoding};
+use crate::text::{LineIndex, Position, PositionEncoding, common_ends};
 
 /// One indexed document: its model, and the text it was built from (for positions and previews).
 #[derive(Debug)]
@@ -82,9 +82,10 @@ impl IndexedDoc {
     /// This version's line index derived from `old`'s, when `old` built one: an edited
     /// document is asked the positions of its diagnostics after each keystroke, and deriving
     /// reads only the text the edit changed.
-    fn inherit_lines(&self, old: &IndexedDoc) {
+    /// `ends`: the common prefix and suffix of the two texts.
+    fn inherit_lines(&self, old: &IndexedDoc, ends: (usize, usize)) {
         if let Some(lines) = old.lines.get() {
-            let _ = self.lines.set(LineIndex::edited(lines, &old.text, &self.text));
+            let _ = self.lines.set(LineIndex::edited_between(lines, &old.text, &self.text, ends));
         }
     }
 
@@ -336,8 +337,9 @@ impl WorkspaceIndex {
         let scope = self.intern_scope(doc.model.scope.as_deref());
         let old = self.docs[id.0 as usize].take();
         if let Some(old) = &old {
-            doc.memo.inherit(&old.memo);
-            doc.inherit_lines(old);
+            let ends = common_ends(&old.text, &doc.text);
+            doc.memo.inherit(&old.memo, Changed::between(old.text.len(), doc.text.len(), ends));
+            doc.inherit_lines(old, ends);
         }
         match &old {
             Some(old) if self.doc_scopes[id.0 as usize] == scope => self.relink(id, scope, old, &doc),
@@ -414,12 +416,12 @@ impl WorkspaceIndex {
             return;
         }
         for (index, clause) in old.clauses.iter().enumerate().take(window.old_end).skip(window.start) {
-            let key = self.key_ids[clause.id.as_str()];
+            let key = self.key_ids[&*clause.id];
             unlink(&mut self.definitions, (clause.namespace, key), |l| !(l.doc == id && l.index == index as u32));
         }
         for index in window.shifted(old.clauses.len()) {
             let clause = &old.clauses[index];
-            let key = self.key_ids[clause.id.as_str()];
+            let key = self.key_ids[&*clause.id];
             let to = window.moved(index);
             if let Some(locs) = self.definitions.get_mut(&(clause.namespace, key))
                 && let Some(loc) = locs.iter_mut().find(|l| l.doc == id && l.index == index as u32)
@@ -471,7 +473,7 @@ impl WorkspaceIndex {
         let scope = self.doc_scopes[id.0 as usize];
         unlink(&mut self.scope_docs, scope, |&d| d != id);
         for clause in &model.clauses {
-            let key = self.key_ids[clause.id.as_str()];
+            let key = self.key_ids[&*clause.id];
             unlink(&mut self.definitions, (clause.namespace, key), |l| l.doc != id);
         }
         for reference in &model.references {

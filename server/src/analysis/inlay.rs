@@ -48,7 +48,7 @@ pub fn inlay_hints(index: &WorkspaceIndex, path: &Path, range: Range<usize>) -> 
         let Resolution::Resolved(loc) = resolve(index, model, reference) else { continue };
         let Some((defined_in, clause)) = index.clause(&loc) else { continue };
         let title = clause.title.trim();
-        if title.is_empty() || title == clause.id {
+        if title.is_empty() || title == &*clause.id {
             continue;
         }
         let line = doc.lines().line_of(end);

@@ -24,4 +24,7 @@ pub mod workspace;
 pub use diagnostics::{Diagnostic, Related, Severity, diagnostics};
 pub use index::{ClauseLoc, IndexedDoc, WorkspaceIndex};
 pub use resolve::{Resolution, resolve};
-pub use symbols::{Symbol, SymbolCategory, WorkspaceSymbol, document_symbols, workspace_symbols};
+pub use symbols::{
+    DOCUMENT_SYMBOL_LIMIT, DocumentSymbols, Symbol, SymbolCategory, WorkspaceSymbol, document_symbols,
+    workspace_symbols,
+};

@@ -217,7 +217,7 @@ pub fn coverage(index: &WorkspaceIndex, clause: ClauseLoc) -> Coverage {
 /// named by its kind (`Requirement 1`, `Criterion 1.2`, `Property 3`).
 pub fn display_key(clause: &Clause) -> String {
     if !clause.id.starts_with(|c: char| c.is_ascii_digit()) {
-        return clause.id.clone();
+        return clause.id.to_string();
     }
     let kind = clause.kind.rsplit('-').next().unwrap_or(&clause.kind);
     let mut chars = kind.chars();

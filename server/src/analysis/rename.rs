@@ -67,7 +67,7 @@ pub fn prepare_rename(index: &WorkspaceIndex, path: &Path, offset: usize) -> Res
     };
     let Some(range) = range else { return Ok(None) };
     let clause = renamed_clause(index, target)?;
-    Ok(index.clause(&clause).map(|(_, c)| Renamable { range, placeholder: c.id.clone() }))
+    Ok(index.clause(&clause).map(|(_, c)| Renamable { range, placeholder: c.id.to_string() }))
 }
 
 /// Rename the key under `offset` (a clause's key, or a mention naming one clause) to `new`: the
@@ -79,13 +79,13 @@ pub fn rename(index: &WorkspaceIndex, path: &Path, offset: usize, new: &str) -> 
     let root = renamed_clause(index, target)?;
     let Some((root_doc, c)) = index.clause(&root) else { return Ok(Vec::new()) };
     let new = new.trim();
-    if new == c.id {
+    if new == &*c.id {
         return Ok(Vec::new());
     }
     let malformed = || RenameError::Malformed {
         new: new.to_string(),
         label: index.grammar.namespace(c.namespace).label.clone(),
-        example: c.id.clone(),
+        example: c.id.to_string(),
     };
     if new.is_empty() || new.contains(['\n', '\r']) {
         return Err(malformed());
@@ -95,7 +95,7 @@ pub fn rename(index: &WorkspaceIndex, path: &Path, offset: usize, new: &str) -> 
         range,
         text,
         namespace: clause.namespace,
-        old: clause.id.clone(),
+        old: clause.id.to_string(),
         new: new.to_string(),
         definition,
     };
@@ -128,7 +128,7 @@ pub fn rename(index: &WorkspaceIndex, path: &Path, offset: usize, new: &str) -> 
                     .first()
                     .map_or_else(String::new, |o| clause_place(index, o));
                 let at = place_of(index, mention_loc.doc, mention.range.start);
-                return Err(RenameError::Captured { id: clause.id.clone(), new, place, at });
+                return Err(RenameError::Captured { id: clause.id.to_string(), new, place, at });
             }
             edits.entry(mention_loc.doc).or_default().push(edit(clause, mention.range.clone(), text, &new, false));
         }
@@ -165,7 +165,7 @@ fn family(index: &WorkspaceIndex, root: ClauseLoc, new: &str) -> Vec<(ClauseLoc,
         let Some((doc, p)) = index.clause(&parent) else { continue };
         for (i, c) in doc.model.clauses.iter().enumerate() {
             if c.parent == Some(parent.index)
-                && let Some(rest) = c.id.strip_prefix(p.id.as_str())
+                && let Some(rest) = c.id.strip_prefix(&*p.id)
                 && rest.starts_with(|ch: char| !ch.is_alphanumeric())
             {
                 let loc = ClauseLoc { doc: parent.doc, index: i as u32, scope: parent.scope, global: c.global };
@@ -201,7 +201,7 @@ fn renamed_clause(index: &WorkspaceIndex, target: Target) -> Result<ClauseLoc, R
     };
     let Some((doc, c)) = index.clause(&clause) else { return Err(RenameError::Undefined { id: String::new() }) };
     if spelling(&c.id, &doc.text[c.id_range.clone()]).is_none() {
-        return Err(RenameError::Positional { kind: c.kind.replace('-', " "), id: c.id.clone() });
+        return Err(RenameError::Positional { kind: c.kind.replace('-', " "), id: c.id.to_string() });
     }
     Ok(clause)
 }
@@ -215,7 +215,7 @@ fn taken(index: &WorkspaceIndex, loc: ClauseLoc, clause: &Clause, new: &str) -> 
         doc.model
             .clauses
             .iter()
-            .find(|o| o.namespace == namespace && o.id == new && (!parent_too || o.parent == clause.parent))
+            .find(|o| o.namespace == namespace && &*o.id == new && (!parent_too || o.parent == clause.parent))
             .map(|o| place_of(index, loc.doc, o.id_range.start))
     };
     match index.grammar.namespace(namespace).unique {
@@ -278,11 +278,7 @@ fn read_back(index: &WorkspaceIndex, id: DocId, edits: &[Edit]) -> Result<(), Op
     let model = model_file(&index.grammar, path, &index.relative(path), &text);
     for (edit, &start) in edits.iter().zip(&starts) {
         let read = if edit.definition {
-            model
-                .clauses
-                .iter()
-                .find(|k| k.namespace == edit.namespace && k.id_range.start == start)
-                .map(|k| k.id.as_str())
+            model.clauses.iter().find(|k| k.namespace == edit.namespace && k.id_range.start == start).map(|k| &*k.id)
         } else {
             model.references.iter().find(|r| r.namespace == edit.namespace && r.range.start == start).map(|r| &*r.id)
         };

@@ -48,9 +48,29 @@ pub struct Symbol {
     pub children: Vec<Symbol>,
 }
 
+/// Most symbols a document's outline holds (specs/009-reliability FR-014). The protocol layer
+/// answers through a JSON tree of seven objects a symbol, about 5 KB, built whole before it is
+/// written: the 100,000 headings of a hostile document cost over 500 MB for the moment of the
+/// answer. A 1 MB spec holds about 9,000 symbols.
+pub const DOCUMENT_SYMBOL_LIMIT: usize = 20_000;
+
+/// A document's outline, and how many symbols [`DOCUMENT_SYMBOL_LIMIT`] left out of it.
+#[derive(Debug)]
+pub struct DocumentSymbols {
+    pub symbols: Vec<Symbol>,
+    pub left_out: usize,
+}
+
 /// Hierarchical symbols: sections nest by heading level, clauses sit in the innermost section or
-/// clause that contains them. A heading that defines a clause (a user story) is one symbol.
-pub fn document_symbols(model: &DocModel) -> Vec<Symbol> {
+/// clause that contains them. A heading that defines a clause (a user story) is one symbol. At
+/// most [`DOCUMENT_SYMBOL_LIMIT`] of them: see [`bound`].
+pub fn document_symbols(model: &DocModel) -> DocumentSymbols {
+    let mut symbols = all_symbols(model);
+    let left_out = bound(&mut symbols, DOCUMENT_SYMBOL_LIMIT);
+    DocumentSymbols { symbols, left_out }
+}
+
+fn all_symbols(model: &DocModel) -> Vec<Symbol> {
     let mut flat: Vec<Symbol> = Vec::with_capacity(model.sections.len() + model.clauses.len());
     for section in &model.sections {
         let clause =
@@ -80,8 +100,8 @@ pub fn document_symbols(model: &DocModel) -> Vec<Symbol> {
 
 fn clause_symbol(clause: &Clause) -> Symbol {
     Symbol {
-        name: clause.id.clone(),
-        detail: (clause.title != clause.id).then(|| clause.title.clone()),
+        name: clause.id.to_string(),
+        detail: (clause.title != clause.id).then(|| clause.title.to_string()),
         category: SymbolCategory::of(clause),
         range: clause.range.start.min(clause.id_range.start)..clause.range.end.max(clause.id_range.end),
         selection: clause.id_range.clone(),
@@ -120,6 +140,49 @@ fn attach(stack: &mut [Symbol], roots: &mut Vec<Symbol>, symbol: Symbol) {
     match stack.last_mut() {
         Some(parent) => parent.children.push(symbol),
         None => roots.push(symbol),
+    }
+}
+
+/// Keep at most `limit` of the symbols under `roots`, the outline's upper levels first: every
+/// level of the tree while the levels so far fit, then the first symbols of the next level in
+/// document order, without their children. Returns how many were left out.
+fn bound(roots: &mut Vec<Symbol>, limit: usize) -> usize {
+    let mut per_level: Vec<usize> = Vec::new();
+    let mut stack: Vec<(&Symbol, usize)> = roots.iter().map(|s| (s, 0)).collect();
+    while let Some((symbol, level)) = stack.pop() {
+        if per_level.len() <= level {
+            per_level.resize(level + 1, 0);
+        }
+        per_level[level] += 1;
+        stack.extend(symbol.children.iter().map(|c| (c, level + 1)));
+    }
+    let total: usize = per_level.iter().sum();
+    let (mut kept, mut level) = (0, 0);
+    while level < per_level.len() && kept + per_level[level] <= limit {
+        kept += per_level[level];
+        level += 1;
+    }
+    if level < per_level.len() {
+        let mut room = limit - kept;
+        cut(roots, level, &mut room);
+    }
+    total.saturating_sub(limit)
+}
+
+/// Keep the first `room` symbols of `level` under `symbols` (in document order: a parent's
+/// children come before those of its next sibling), none below it. The recursion is as deep as
+/// the tree, which [`MAX_DEPTH`] bounds.
+fn cut(symbols: &mut Vec<Symbol>, level: usize, room: &mut usize) {
+    if level == 0 {
+        symbols.truncate(*room);
+        *room -= symbols.len();
+        for symbol in symbols {
+            symbol.children = Vec::new();
+        }
+        return;
+    }
+    for symbol in symbols {
+        cut(&mut symbol.children, level - 1, room);
     }
 }
 
@@ -261,8 +324,8 @@ pub fn workspace_symbols(index: &WorkspaceIndex, query: &str, limit: usize) -> V
             let (doc, clause) = index.clause(&candidate.loc)?;
             let model = &doc.model;
             Some(WorkspaceSymbol {
-                name: clause.id.clone(),
-                detail: clause.title.clone(),
+                name: clause.id.to_string(),
+                detail: clause.title.to_string(),
                 category: SymbolCategory::of(clause),
                 path: model.path.clone(),
                 selection: clause.id_range.clone(),
@@ -431,6 +494,73 @@ mod tests {
     use crate::analysis::index::test_workspace;
     use proptest::prelude::*;
 
+    /// A tree of `width` symbols a level, `levels` deep, each named by its path in the tree.
+    fn tree(width: usize, levels: usize, prefix: &str) -> Vec<Symbol> {
+        (0..width)
+            .map(|i| {
+                let name = format!("{prefix}{i}");
+                Symbol {
+                    children: if levels > 1 { tree(width, levels - 1, &format!("{name}.")) } else { Vec::new() },
+                    name,
+                    detail: None,
+                    category: SymbolCategory::Section,
+                    range: 0..0,
+                    selection: 0..0,
+                }
+            })
+            .collect()
+    }
+
+    fn names(symbols: &[Symbol]) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack: Vec<&Symbol> = symbols.iter().rev().collect();
+        while let Some(s) = stack.pop() {
+            out.push(s.name.clone());
+            stack.extend(s.children.iter().rev());
+        }
+        out
+    }
+
+    /// The outline keeps its upper levels whole and the first symbols of the next level, in
+    /// document order. Verifies specs/009-reliability/spec.md FR-014.
+    #[test]
+    fn an_outline_over_the_limit_keeps_its_upper_levels_first() {
+        // 3 + 9 + 27 symbols.
+        let mut symbols = tree(3, 3, "");
+        assert_eq!(bound(&mut symbols, 39), 0);
+        assert_eq!(names(&symbols).len(), 39);
+        assert_eq!(bound(&mut symbols, 14), 25);
+        assert_eq!(
+            names(&symbols),
+            ["0", "0.0", "0.0.0", "0.0.1", "0.1", "0.2", "1", "1.0", "1.1", "1.2", "2", "2.0", "2.1", "2.2"]
+        );
+        let mut symbols = tree(3, 3, "");
+        assert_eq!(bound(&mut symbols, 12), 27);
+        assert_eq!(names(&symbols), ["0", "0.0", "0.1", "0.2", "1", "1.0", "1.1", "1.2", "2", "2.0", "2.1", "2.2"]);
+        let mut symbols = tree(3, 3, "");
+        assert_eq!(bound(&mut symbols, 2), 37);
+        assert_eq!(names(&symbols), ["0", "1"]);
+    }
+
+    /// 100,000 headings in one section give the section and the first headings up to the limit.
+    /// Verifies specs/009-reliability/spec.md FR-014.
+    #[test]
+    fn a_hundred_thousand_headings_are_bounded() {
+        let grammar = crate::model::Grammar::builtin();
+        let headings: String = (0..100_000).map(|i| format!("## Heading {i}\n")).collect();
+        let text = format!("# Many\n\n{headings}");
+        let model = crate::model::from_text(&grammar, std::path::Path::new("/w/many.md"), "many.md", &text);
+        let outline = document_symbols(&model);
+        assert_eq!(outline.left_out, 100_001 - DOCUMENT_SYMBOL_LIMIT);
+        assert_eq!(outline.symbols.len(), 1);
+        let children = &outline.symbols[0].children;
+        assert_eq!(children.len(), DOCUMENT_SYMBOL_LIMIT - 1);
+        assert_eq!(
+            children.last().map(|s| s.name.as_str()),
+            Some(format!("Heading {}", DOCUMENT_SYMBOL_LIMIT - 2).as_str())
+        );
+    }
+
     /// The scorer before the search grouped clauses by key: the whole `id title` walked for every
     /// clause. The search must agree with it.
     fn fuzzy_score(query: &[char], id: &str, title: &str) -> Option<i64> {
@@ -478,7 +608,7 @@ mod tests {
         for doc in index.docs() {
             for (i, clause) in doc.model.clauses.iter().enumerate() {
                 if let Some(score) = fuzzy_score(&query, &clause.id, &clause.title) {
-                    all.push((Reverse(score), doc.model.path.clone(), clause.id_range.start, i, clause.id.clone()));
+                    all.push((Reverse(score), doc.model.path.clone(), clause.id_range.start, i, clause.id.to_string()));
                 }
             }
         }

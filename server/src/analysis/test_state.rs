@@ -116,14 +116,8 @@ pub fn link(index: &WorkspaceIndex) -> Links {
             let mut clauses: Vec<ClauseLoc> = Vec::new();
             for (namespace, id, pin) in keys {
                 let pin = pin.map(String::into_boxed_str).or_else(|| file_pin.clone());
-                let reference = Reference {
-                    id: id.into_boxed_str(),
-                    namespace,
-                    range: 0..0,
-                    role: Role::Verifies,
-                    pin,
-                    unit: None,
-                };
+                let reference =
+                    Reference { id: id.into(), namespace, range: 0..0, role: Role::Verifies, pin, unit: None };
                 if let Resolution::Resolved(clause) = resolve(index, from, &reference) {
                     clauses.push(clause);
                 }
@@ -414,7 +408,7 @@ mod tests {
             .enumerate()
             .map(|(i, c)| {
                 let loc = ClauseLoc { doc: id, index: i as u32, scope, global: c.global };
-                (c.id.clone(), status(&index, &links, loc).state)
+                (c.id.to_string(), status(&index, &links, loc).state)
             })
             .collect()
     }

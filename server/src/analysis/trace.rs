@@ -235,9 +235,9 @@ fn row(index: &WorkspaceIndex, links: &Links, loc: ClauseLoc) -> Option<Row> {
         let Some((task_doc, reference)) = index.reference(mention) else { continue };
         let Some(task) = super::navigate::task_of(&task_doc.model.clauses, reference) else { continue };
         let Some(at) = place(mention.doc, task.id_range.start) else { continue };
-        if !tasks.iter().any(|t: &Task| t.id == task.id && t.path == at.path) {
+        if !tasks.iter().any(|t: &Task| *t.id == *task.id && t.path == at.path) {
             tasks.push(Task {
-                id: task.id.clone(),
+                id: task.id.to_string(),
                 done: checked(&task_doc.text[task.range.clone()]),
                 path: at.path,
                 line: at.line,
@@ -297,7 +297,7 @@ fn row(index: &WorkspaceIndex, links: &Links, loc: ClauseLoc) -> Option<Row> {
     Some(Row {
         key: display_key(clause),
         kind: clause.kind.to_string(),
-        title: clause.title.clone(),
+        title: clause.title.to_string(),
         path: index.relative(&doc.model.path),
         line: doc.lines().line_of(clause.id_range.start) + 1,
         state: status.state.into(),

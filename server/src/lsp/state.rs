@@ -248,14 +248,14 @@ impl State {
             (index.grammar.clone(), index.relative(&snap.path))
         };
         if grammar.code.is_code(&snap.path) {
-            let text = snap.text.to_string();
+            let text = String::from(&snap.text);
             let tests = self.index().config.code.tests.as_ref().map(|t| t.set.clone());
             let model =
                 model::build_code(&grammar.code, grammar.code_kind, &snap.path, &relative, &text, tests.as_deref())
                     .unwrap_or_else(|| model::from_text(&grammar, &snap.path, &relative, &text));
             return self.store_open(uri, &snap, IndexedDoc::new(model, Arc::from(text)), &grammar);
         }
-        let text: String = snap.text.to_string();
+        let text: String = String::from(&snap.text);
         let mut chunks = std::mem::take(&mut snap.chunks);
         chunks.update(&text);
         let mut model_cache = std::mem::take(&mut snap.model_cache);
@@ -592,7 +592,7 @@ impl State {
         editor: Option<EditorSource>,
     ) -> Option<(ConfigView, config_loader::Loaded)> {
         let (rope, generation, version) = self.docs.text(uri)?;
-        let text = rope.to_string();
+        let text = String::from(&rope);
         let dir = path.parent().unwrap_or(Path::new("."));
         let mut loaded = config_loader::load(Some(FileSource { text: &text, dir }), editor);
         let lines = LineIndex::new(&text);

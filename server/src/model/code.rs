@@ -827,7 +827,7 @@ impl Scanner<'_> {
                     return;
                 }
                 references.push(Reference {
-                    id: found.key.into_boxed_str(),
+                    id: found.key.into(),
                     namespace: rule.namespace,
                     range,
                     role: role_at(found.range.start),
@@ -899,7 +899,7 @@ impl Scanner<'_> {
                     let start = m.name("prefix").map_or(m.get(0).map_or(0, |g| g.start()), |p| p.start());
                     let end = m.name("n").map_or(m.get(0).map_or(0, |g| g.end()), |n| n.end());
                     self.model.references.push(Reference {
-                        id: id.to_ascii_uppercase().into_boxed_str(),
+                        id: id.to_ascii_uppercase().into(),
                         namespace: rule.namespace,
                         range: at + start..at + end,
                         role: Role::Verifies,

@@ -608,7 +608,7 @@ impl ReferenceRule {
 
 #[derive(Debug)]
 pub struct MarkerRule {
-    pub kind: String,
+    pub kind: Arc<str>,
     pub pattern: Regex,
     /// See [`searches_across_lines`].
     pub across_lines: bool,
@@ -1047,7 +1047,7 @@ impl Grammar {
                 let index = grammar.marker_rules.len();
                 let pattern = regex(&def.pattern)?;
                 let across_lines = searches_across_lines(pattern.as_str());
-                grammar.marker_rules.push(MarkerRule { kind: def.kind.clone(), pattern, across_lines });
+                grammar.marker_rules.push(MarkerRule { kind: Arc::from(def.kind.as_str()), pattern, across_lines });
                 grammar.attach(&def.doc_kinds, |k| &mut k.marker_rules, index)?;
             }
             for def in &file.keywords {

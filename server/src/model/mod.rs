@@ -30,12 +30,14 @@ pub struct Section {
 /// checklist item, Kiro criterion, OpenSpec requirement or scenario.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Clause {
-    /// The key as references spell it (`FR-001`, `US1`, `2.3`, a requirement name).
-    pub id: String,
+    /// The key as references spell it (`FR-001`, `US1`, `2.3`, a requirement name). Shared, as
+    /// the title: an open document's next build takes them over from the chunks' kept facts
+    /// instead of copying them.
+    pub id: Arc<str>,
     /// From the grammar: `requirement`, `task`, `user-story`, ….
     pub kind: ClauseKind,
     pub namespace: NamespaceId,
-    pub title: String,
+    pub title: Arc<str>,
     /// Where the key is written (for a computed key, the item's list marker line).
     pub id_range: Range<usize>,
     /// The whole clause: its list item, table row or section.
@@ -108,8 +110,8 @@ pub enum Role {
 /// A mention of a key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reference {
-    /// Boxed, as `pin`: built once, never grown, and one word smaller.
-    pub id: Box<str>,
+    /// Shared with the chunk it was found in, so a build takes it over instead of copying it.
+    pub id: Arc<str>,
     pub namespace: NamespaceId,
     pub range: Range<usize>,
     pub role: Role,
@@ -124,7 +126,8 @@ pub struct Reference {
 /// A marker left in the text, such as `[NEEDS CLARIFICATION: …]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Marker {
-    pub kind: String,
+    /// The grammar's name for it, shared by every marker of its rule.
+    pub kind: Arc<str>,
     pub range: Range<usize>,
 }
 

@@ -42,9 +42,10 @@ impl Document {
         &self.rope
     }
 
-    /// The whole text.
+    /// The whole text, in a string sized up front (`to_string` grows it by doubling, copying a
+    /// large document over and over).
     pub fn text(&self) -> String {
-        self.rope.to_string()
+        String::from(&self.rope)
     }
 
     pub fn len_bytes(&self) -> usize {

@@ -38,7 +38,16 @@ impl LineIndex {
     /// document publishes its diagnostics after each keystroke, and indexing its whole text again
     /// cost more than the rest of the publish.
     pub fn edited(old: &LineIndex, old_text: &str, text: &str) -> LineIndex {
-        let (prefix, suffix) = common_ends(old_text, text);
+        LineIndex::edited_between(old, old_text, text, common_ends(old_text, text))
+    }
+
+    /// [`LineIndex::edited`] where the texts' common prefix and suffix are known.
+    pub(crate) fn edited_between(
+        old: &LineIndex,
+        old_text: &str,
+        text: &str,
+        (prefix, suffix): (usize, usize),
+    ) -> LineIndex {
         let (old_end, new_end) = (old_text.len() - suffix, text.len() - suffix);
         let bytes = text.as_bytes();
         let kept = old.starts.partition_point(|&s| s < prefix);
@@ -137,7 +146,7 @@ fn push_starts(bytes: &[u8], from: usize, to: usize, starts: &mut Vec<usize>) {
 
 /// The lengths of the longest common prefix and suffix of two texts, not overlapping in either,
 /// both ending on a character boundary of both.
-fn common_ends(a: &str, b: &str) -> (usize, usize) {
+pub(crate) fn common_ends(a: &str, b: &str) -> (usize, usize) {
     let (x, y) = (a.as_bytes(), b.as_bytes());
     let shorter = x.len().min(y.len());
     // Compared a block at a time (memcmp), then byte by byte within the block that differs.

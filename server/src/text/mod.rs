@@ -14,4 +14,5 @@ mod proptests;
 
 pub use document::{ByteEdit, Document};
 pub use line_index::LineIndex;
+pub(crate) use line_index::common_ends;
 pub use position::{Position, PositionEncoding};

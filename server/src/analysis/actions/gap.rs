@@ -99,7 +99,7 @@ fn one_line(message: &str) -> String {
 /// open question in the change's design. Not offered when the gap is already recorded.
 fn mark(index: &WorkspaceIndex, doc: &IndexedDoc, f: &Failing, diagnostic: Option<&Diagnostic>) -> Option<Action> {
     let format = format_of(index, doc)?;
-    let fields = [("test", f.test.as_str()), ("message", f.message.as_str()), ("clause", f.clause.id.as_str())];
+    let fields = [("test", f.test.as_str()), ("message", f.message.as_str()), ("clause", &*f.clause.id)];
     let text: &str = &doc.text;
     let new = |title: String| Action {
         title,
@@ -127,7 +127,7 @@ fn mark(index: &WorkspaceIndex, doc: &IndexedDoc, f: &Failing, diagnostic: Optio
     }
     let marker = fill(&format.marker, &fields);
     let body_end = end - (line.len() - line.trim_end().len());
-    let markers = doc.model.markers.iter().filter(|m| m.kind == "clarification").count();
+    let markers = doc.model.markers.iter().filter(|m| &*m.kind == "clarification").count();
     let mut title = format!("Mark spec gap on `{}`: clarification marker for {}", f.clause.id, f.test);
     if let Some(max) = format.max_markers
         && markers >= max
@@ -251,7 +251,7 @@ mod tests {
         ]);
         let doc = index.doc(Path::new("/ws/openspec/changes/add-sub/specs/calc/spec.md")).expect("indexed");
         let failing = Failing {
-            clause: doc.model.clauses.iter().find(|c| c.id == "Subtraction").expect("a requirement"),
+            clause: doc.model.clauses.iter().find(|c| &*c.id == "Subtraction").expect("a requirement"),
             test: "tests::fr_002_subtracts".into(),
             message: "assertion failed: left == right".into(),
             file: None,

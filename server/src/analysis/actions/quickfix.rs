@@ -41,7 +41,7 @@ pub(super) fn missing_sections(index: &WorkspaceIndex, doc: &IndexedDoc, d: &Dia
 pub(super) fn renumber(index: &WorkspaceIndex, doc: &IndexedDoc, d: &Diagnostic, out: &mut Vec<Action>) {
     let Some(clause) = doc.model.clauses.iter().find(|c| c.id_range == d.range) else { return };
     // A computed key (a Kiro criterion's number) is not written where it is reported.
-    if doc.text[clause.id_range.clone()] != clause.id {
+    if doc.text[clause.id_range.clone()] != *clause.id {
         return;
     }
     let Some(key) = next_free_key(index, doc, clause.namespace, Some(&clause.id)) else { return };
@@ -63,7 +63,7 @@ pub(super) fn stub_clause(index: &WorkspaceIndex, doc: &IndexedDoc, d: &Diagnost
     let Some((target, model)) = siblings
         .filter_map(|o| {
             let last = o.model.clauses.iter().rev().find(|c| {
-                c.namespace == reference.namespace && stem(&c.id) == wanted && o.text[c.id_range.clone()] == c.id
+                c.namespace == reference.namespace && stem(&c.id) == wanted && o.text[c.id_range.clone()] == *c.id
             })?;
             Some((o, last))
         })
@@ -79,7 +79,7 @@ pub(super) fn stub_clause(index: &WorkspaceIndex, doc: &IndexedDoc, d: &Diagnost
     let before = &text[start..model.id_range.start];
     let mut after = &text[model.id_range.end..end];
     if !model.title.is_empty()
-        && let Some(cut) = after.rfind(model.title.as_str())
+        && let Some(cut) = after.rfind(&*model.title)
     {
         after = &after[..cut];
     }

@@ -32,7 +32,7 @@ pub(super) fn add(index: &WorkspaceIndex, doc: &IndexedDoc, f: &Failing, diagnos
             &blank
         }
     };
-    if tasks.text.lines().any(|l| l.contains(&f.test) && l.contains(&f.clause.id)) {
+    if tasks.text.lines().any(|l| l.contains(&f.test) && l.contains(&*f.clause.id)) {
         return None;
     }
     let namespace =

@@ -19,7 +19,7 @@ use super::resolve::{Resolution, resolve_in};
 use crate::model::Reference;
 
 pub(crate) use agent::dependencies as agent_dependencies;
-pub(crate) use memo::TextMemo;
+pub(crate) use memo::{Changed, TextMemo};
 pub(crate) use openspec::support::main_spec_of as openspec_main_spec;
 pub(crate) use speckit::constitution_version::version as constitution_version;
 

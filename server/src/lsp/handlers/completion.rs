@@ -43,7 +43,7 @@ pub async fn completion(state: &Arc<State>, params: lsp::CompletionParams) -> Re
             if !index.grammar.code.is_code(&path) {
                 return Ok(None);
             }
-            let text: Arc<str> = Arc::from(rope.to_string());
+            let text: Arc<str> = Arc::from(String::from(&rope));
             Arc::new(IndexedDoc::new(DocModel::empty(&path, index.grammar.code_kind, None, text.len()), text))
         }
     };

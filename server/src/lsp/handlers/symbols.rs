@@ -5,7 +5,7 @@ use std::sync::Arc;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types as lsp;
 
-use crate::analysis::{document_symbols, workspace_symbols};
+use crate::analysis::{DOCUMENT_SYMBOL_LIMIT, document_symbols, workspace_symbols};
 use crate::lsp::convert::{document_symbol as to_lsp, range, symbol_kind, uri_of};
 use crate::lsp::state::State;
 
@@ -19,7 +19,15 @@ pub async fn document_symbol(
 ) -> Result<Option<lsp::DocumentSymbolResponse>> {
     let Some(doc) = super::fresh_doc(state, &params.text_document.uri).await else { return Ok(None) };
     let enc = state.encoding();
-    let symbols = document_symbols(&doc.model).iter().map(|s| to_lsp(&doc, s, enc)).collect();
+    let outline = document_symbols(&doc.model);
+    if outline.left_out > 0 {
+        tracing::info!(
+            "{}: {} symbols left out of the outline, over the {DOCUMENT_SYMBOL_LIMIT} symbol limit",
+            doc.model.path.display(),
+            outline.left_out
+        );
+    }
+    let symbols = outline.symbols.iter().map(|s| to_lsp(&doc, s, enc)).collect();
     Ok(Some(lsp::DocumentSymbolResponse::Nested(symbols)))
 }
 

@@ -47,15 +47,14 @@ fn check(cx: &Context, out: &mut Emitter) {
             }
         }
         "kiro" => {
-            let by_id: HashMap<&str, usize> = tasks.iter().map(|&t| (model.clauses[t].id.as_str(), t)).collect();
+            let by_id: HashMap<&str, usize> = tasks.iter().map(|&t| (&*model.clauses[t].id, t)).collect();
             let groups: HashSet<&str> = tasks.iter().flat_map(|&t| group_ids(&model.clauses[t].id)).collect();
             // Leaf tasks that are not checkpoints, with whether they are linked.
             let leaves: Vec<(usize, bool)> = tasks
                 .iter()
                 .filter(|&&t| {
                     let task = &model.clauses[t];
-                    !groups.contains(task.id.as_str())
-                        && !task.title.trim_start().to_lowercase().starts_with("checkpoint")
+                    !groups.contains(&*task.id) && !task.title.trim_start().to_lowercase().starts_with("checkpoint")
                 })
                 .map(|&t| {
                     let linked = links[t] > 0

@@ -19,7 +19,7 @@ use regex::Regex;
 
 use super::terms::terms;
 use crate::analysis::diagnostics::Severity;
-use crate::analysis::rules::memo::salt;
+use crate::analysis::rules::memo::{Changed, salt};
 use crate::analysis::rules::{Context, Emitter, Rule};
 
 pub const RULE: Rule = Rule {
@@ -50,12 +50,16 @@ fn check(cx: &Context, out: &mut Emitter) {
     }
     let text = &*cx.doc.text;
     let mut memo = cx.doc.memo.session(salt([RULE.code]));
+    let pieces = match memo.previous_pieces() {
+        Some((before, changed)) => pieces_edited(text, &before, changed),
+        None => pieces(text, 0).collect(),
+    };
     let mut parts = Vec::new();
-    for piece in pieces(text) {
+    for piece in pieces {
         parts.clear();
         parts.extend(model.unmasked(piece.clone()).map(|s| s.start - piece.start..s.end - piece.start));
         let piece_text = &text[piece.clone()];
-        let found = memo.matches(piece_text, &parts, || {
+        let found = memo.matches(piece.start, piece_text, &parts, || {
             let mut found = Vec::new();
             for part in &parts {
                 let shift = |t: Range<usize>| part.start + t.start..part.start + t.end;
@@ -80,10 +84,31 @@ fn check(cx: &Context, out: &mut Emitter) {
     }
 }
 
-/// The text cut after line breaks into pieces.
-fn pieces(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
-    let mut breaks = memchr::memchr_iter(b'\n', text.as_bytes());
-    let (mut at, mut line) = (0, 0);
+/// The pieces of `text`, a new version of the text whose pieces were `before`, changed where
+/// `changed` says: those that end before the change are the same; from the first that does not, the text is
+/// cut again until a piece ends, after the change, where one of `before` started, and the pieces
+/// from there are those of `before`, moved (where pieces end depends on the text from where they
+/// start only).
+fn pieces_edited(text: &str, before: &[Range<usize>], changed: Changed) -> Vec<Range<usize>> {
+    // A piece that ends where the change starts may have ended with the text, mid-line.
+    let kept = before.partition_point(|p| p.end < changed.start());
+    let mut out = before[..kept].to_vec();
+    for piece in pieces(text, out.last().map_or(0, |p| p.end)) {
+        let end = piece.end;
+        out.push(piece);
+        let Some(old) = changed.old_offset(end) else { continue };
+        if let Ok(next) = before.binary_search_by_key(&old, |p| p.start) {
+            out.extend(before[next..].iter().map(|p| changed.new_offset(p.start)..changed.new_offset(p.end)));
+            break;
+        }
+    }
+    out
+}
+
+/// The text from `from` (a line start) cut after line breaks into pieces.
+fn pieces(text: &str, from: usize) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut breaks = memchr::memchr_iter(b'\n', &text.as_bytes()[from..]).map(move |i| from + i);
+    let (mut at, mut line) = (from, from);
     std::iter::from_fn(move || {
         if at >= text.len() {
             return None;
@@ -170,7 +195,13 @@ fn id_like() -> &'static Regex {
 /// Verifies 002-diagnostics/FR-006 (the cross-format rules).
 #[cfg(test)]
 mod tests {
+    use std::ops::Range;
+
+    use proptest::prelude::*;
+
+    use super::{CUT, Changed, pieces, pieces_edited};
     use crate::analysis::rules::check_files;
+    use crate::text::common_ends;
 
     fn placeholders(path: &str, text: &str) -> Vec<String> {
         check_files(&[(path, text)])
@@ -220,5 +251,34 @@ mod tests {
     #[test]
     fn plain_markdown_is_not_checked() {
         assert!(placeholders("README.md", "# [PROJECT_NAME]\n").is_empty());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Verifies specs/007-edit-latency/spec.md FR-008: the pieces of a text cut again only
+        /// around an edit are the pieces of the new text, also where a piece reaches its longest.
+        #[test]
+        fn pieces_cut_again_around_an_edit_equal_the_pieces_of_the_new_text(
+            lines in prop::collection::vec(0usize..40, 0..2500),
+            at in 0.0f64..1.0,
+            remove in 0usize..200,
+            insert in prop::collection::vec(0usize..40, 0..4),
+            tail in prop::sample::select(vec!["", "tail", "x\n"]),
+            long_pieces in any::<bool>(),
+        ) {
+            // Without lines that end a piece, pieces run to their longest.
+            let ends_piece = |n: usize| (n + 1).is_multiple_of(CUT);
+            let line = |n: usize| format!("{}\n", "x".repeat(if long_pieces && ends_piece(n) { n + 1 } else { n }));
+            let mut old: String = lines.iter().map(|&n| line(n)).collect();
+            old.push_str(tail);
+            let start = (at * old.len() as f64) as usize;
+            let end = (start + remove).min(old.len());
+            let mut new = old.clone();
+            new.replace_range(start..end, &insert.iter().map(|&n| line(n)).collect::<String>());
+            let before: Vec<Range<usize>> = pieces(&old, 0).collect();
+            let changed = Changed::between(old.len(), new.len(), common_ends(&old, &new));
+            prop_assert_eq!(pieces_edited(&new, &before, changed), pieces(&new, 0).collect::<Vec<_>>());
+        }
     }
 }

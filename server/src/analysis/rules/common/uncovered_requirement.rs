@@ -71,7 +71,7 @@ fn check(cx: &Context, out: &mut Emitter) {
         {
             continue;
         }
-        let cited = |c: &Clause| tasks_cite.contains(&(c.namespace, c.id.as_str()));
+        let cited = |c: &Clause| tasks_cite.contains(&(c.namespace, &*c.id));
         if ancestors(model, i).any(cited) {
             continue;
         }

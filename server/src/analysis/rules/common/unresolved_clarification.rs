@@ -11,7 +11,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Emitter) {
-    for marker in cx.doc.model.markers.iter().filter(|m| m.kind == "clarification") {
+    for marker in cx.doc.model.markers.iter().filter(|m| &*m.kind == "clarification") {
         out.emit(
             marker.range.clone(),
             "Unresolved clarification: answer the question in the spec, then remove the marker",

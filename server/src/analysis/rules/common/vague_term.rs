@@ -17,6 +17,7 @@ use super::terms::terms;
 use crate::analysis::diagnostics::Severity;
 use crate::analysis::rules::memo::salt;
 use crate::analysis::rules::{Context, Emitter, Rule};
+use crate::model::DocModel;
 
 pub const RULE: Rule = Rule {
     code: "vague-term",
@@ -38,8 +39,18 @@ const KINDS: &[&str] = &[
 
 fn check(cx: &Context, out: &mut Emitter) {
     let model = &cx.doc.model;
+    // A handful of kinds, each shared by its clauses: looked up in `KINDS` once per kind.
+    let mut known: Vec<(*const u8, bool)> = Vec::new();
+    let mut states = |kind: &str| match known.iter().find(|(at, _)| *at == kind.as_ptr()) {
+        Some(&(_, states)) => states,
+        None => {
+            let states = KINDS.contains(&kind);
+            known.push((kind.as_ptr(), states));
+            states
+        }
+    };
     let mut ranges: Vec<Range<usize>> =
-        model.clauses.iter().filter(|c| KINDS.contains(&c.kind.as_str())).map(|c| c.range.clone()).collect();
+        model.clauses.iter().filter(|c| states(c.kind.as_str())).map(|c| c.range.clone()).collect();
     if ranges.is_empty() {
         return;
     }
@@ -53,14 +64,6 @@ fn check(cx: &Context, out: &mut Emitter) {
             _ => merged.push(r),
         }
     }
-    // Digits in keys are not measurements.
-    let mut keys: Vec<Range<usize>> = model
-        .references
-        .iter()
-        .map(|r| r.range.clone())
-        .chain(model.clauses.iter().map(|c| c.id_range.clone()))
-        .collect();
-    keys.sort_by_key(|r| r.start);
     let text = &*cx.doc.text;
     // The regex is what costs: its matches are kept by the text of a few clauses at a time.
     let mut memo = cx.doc.memo.session(salt([RULE.code, pattern.as_str()]));
@@ -72,7 +75,7 @@ fn check(cx: &Context, out: &mut Emitter) {
             parts.extend(model.unmasked(clause.clone()).map(|s| s.start - piece.start..s.end - piece.start));
         }
         let piece_text = &text[piece.clone()];
-        let found = memo.matches(piece_text, &parts, || {
+        let found = memo.matches(piece.start, piece_text, &parts, || {
             let mut found = Vec::new();
             for part in &parts {
                 let shift = |m: regex::Match| part.start + m.start()..part.start + m.end();
@@ -87,7 +90,7 @@ fn check(cx: &Context, out: &mut Emitter) {
             }
             let clause = &group[group.partition_point(|c| c.end <= term.start)];
             let end = sentence_end(text, term.end, clause.end);
-            if measured(text, term.end..end, &keys) {
+            if measured(text, term.end..end, model) {
                 continue;
             }
             out.emit(
@@ -124,7 +127,21 @@ fn groups(clauses: &[Range<usize>]) -> impl Iterator<Item = &[Range<usize>]> {
     })
 }
 
-fn in_heading(model: &crate::model::DocModel, offset: usize) -> bool {
+/// Whether a clause key or a reference is written over `at`: digits in keys are not measurements.
+/// Clauses and references are in line order (those of a line in any order), so the keys of the
+/// line holding `at` are found by a search, without a list of every key sorted each keystroke.
+fn in_key(text: &str, model: &DocModel, at: usize) -> bool {
+    let bytes = text.as_bytes();
+    let line_start = memchr::memrchr2(b'\n', b'\r', &bytes[..at]).map_or(0, |i| i + 1);
+    let line_end = memchr::memchr2(b'\n', b'\r', &bytes[at..]).map_or(text.len(), |i| at + i);
+    let covers = |r: &Range<usize>| r.start <= at && at < r.end;
+    let clauses = &model.clauses[model.clauses.partition_point(|c| c.id_range.start < line_start)..];
+    let references = &model.references[model.references.partition_point(|r| r.range.start < line_start)..];
+    clauses.iter().take_while(|c| c.id_range.start < line_end).any(|c| covers(&c.id_range))
+        || references.iter().take_while(|r| r.range.start < line_end).any(|r| covers(&r.range))
+}
+
+fn in_heading(model: &DocModel, offset: usize) -> bool {
     let i = model.sections.partition_point(|s| s.heading.start <= offset);
     i > 0 && model.sections[i - 1].heading.end > offset
 }
@@ -217,11 +234,8 @@ fn sentence_end(text: &str, from: usize, limit: usize) -> usize {
 }
 
 /// Whether the rest of the sentence names a number (outside keys), a `%` or a unit word.
-fn measured(text: &str, rest: Range<usize>, keys: &[Range<usize>]) -> bool {
-    let in_key = |at: usize| {
-        let i = keys.partition_point(|k| k.end <= at);
-        keys.get(i).is_some_and(|k| k.start <= at)
-    };
+fn measured(text: &str, rest: Range<usize>, model: &DocModel) -> bool {
+    let in_key = |at: usize| in_key(text, model, at);
     let part = &text[rest.clone()];
     if part.char_indices().any(|(i, c)| (c.is_ascii_digit() && !in_key(rest.start + i)) || c == '%') {
         return true;

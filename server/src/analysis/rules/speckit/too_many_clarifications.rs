@@ -19,7 +19,7 @@ fn check(cx: &Context, out: &mut Emitter) {
     if kind != "speckit.spec" && kind != "speckit.spec-legacy" {
         return;
     }
-    let markers: Vec<_> = cx.doc.model.markers.iter().filter(|m| m.kind == "clarification").collect();
+    let markers: Vec<_> = cx.doc.model.markers.iter().filter(|m| &*m.kind == "clarification").collect();
     if markers.len() <= LIMIT {
         return;
     }
