@@ -120,3 +120,25 @@ fn closing_a_document_clears_its_pushed_diagnostics() {
     assert_eq!(client.diagnostics_for(&uri, None), json!([]));
     assert!(client.shutdown());
 }
+
+/// Verifies specs/001-core-engine/spec.md FR-020: every edit's diagnostics are pushed, also when
+/// a request brought the document up to date before the analysis worker got to it, and when it
+/// is the only open document (the worker then checks no other).
+#[test]
+fn each_edit_is_published_even_when_a_request_indexed_it_first() {
+    let (_ws, mut client) = start("speckit", &["utf-16"], false);
+    client.wait_indexed();
+    let spec = client.open("specs/001-login/spec.md", 1);
+    client.diagnostics_for(&spec, Some(1));
+    for version in 2..22 {
+        let marker = format!("[NEEDS CLARIFICATION: question {version}?]\n\n");
+        client.change(&spec, version, (0, 0), (0, 0), &marker);
+        // Folding ranges bring the document's newest text into the index first.
+        client.request("textDocument/foldingRange", json!({ "textDocument": { "uri": spec } }));
+        let diagnostics = client.diagnostics_for(&spec, Some(version));
+        let clarifications =
+            codes(&diagnostics).iter().filter(|c| c.as_str() == "unresolved-clarification").count() as i64;
+        assert!(clarifications >= version - 1, "version {version}: {clarifications} clarification markers reported");
+    }
+    assert!(client.shutdown());
+}

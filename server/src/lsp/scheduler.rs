@@ -85,7 +85,10 @@ fn process(state: &State, batch: Vec<Job>) -> (Vec<lsp::Uri>, bool) {
         state.reload_results(None);
         touched_others = true;
     }
-    analyse.retain(|uri| state.analyse_open(uri));
+    // A document that a request brought up to date first is still published as edited.
+    for uri in &analyse {
+        state.analyse_open(uri);
+    }
     // An edit can change the diagnostics of every other open document (cross-file references).
     let others = touched_others || (!analyse.is_empty() && state.docs.uris().len() > 1);
     (analyse, others)
@@ -114,12 +117,18 @@ async fn publish(state: &Arc<State>, edited: Vec<lsp::Uri>, touched_others: bool
         }
         return;
     }
-    // The edited documents first: their author is waiting; other open documents follow.
+    // The edited documents first: their author is waiting; other open documents follow, when
+    // the batch may have changed theirs (the edited ones are not checked twice).
     let worker = state.clone();
-    let Ok(first) = tokio::task::spawn_blocking(move || worker.changed_diagnostics_of(&edited)).await else { return };
+    let edited = Arc::new(edited);
+    let first = edited.clone();
+    let Ok(first) = tokio::task::spawn_blocking(move || worker.changed_diagnostics_of(&first)).await else { return };
     send(state, first).await;
+    if !touched_others {
+        return;
+    }
     let worker = state.clone();
-    let Ok(rest) = tokio::task::spawn_blocking(move || worker.changed_diagnostics()).await else { return };
+    let Ok(rest) = tokio::task::spawn_blocking(move || worker.changed_diagnostics(&edited)).await else { return };
     send(state, rest).await;
 }
 

@@ -681,8 +681,10 @@ impl State {
 
     /// Diagnostics of every open document, and of the configuration file on disk, that differ
     /// from what was last pushed.
-    pub fn changed_diagnostics(&self) -> Vec<(lsp::Uri, Option<i32>, Vec<lsp::Diagnostic>)> {
-        let mut out = self.changed_diagnostics_of(&self.docs.uris());
+    pub fn changed_diagnostics(&self, checked: &[lsp::Uri]) -> Vec<(lsp::Uri, Option<i32>, Vec<lsp::Diagnostic>)> {
+        let mut uris = self.docs.uris();
+        uris.retain(|uri| !checked.contains(uri));
+        let mut out = self.changed_diagnostics_of(&uris);
         // A configuration file that is neither open nor the active one any more (deleted, or
         // another folder's file took over): clear what was published on it.
         let disk = self.disk_config();

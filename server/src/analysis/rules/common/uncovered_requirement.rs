@@ -10,7 +10,7 @@
 //! `[USn]` labels), that never cites success criteria, or that cannot cite requirements at all
 //! (OpenSpec) says nothing about their coverage.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 use crate::analysis::diagnostics::Severity;
 use crate::analysis::rules::{Context, Emitter, Rule};
@@ -42,22 +42,23 @@ fn check(cx: &Context, out: &mut Emitter) {
         return;
     }
     let scope = index.scope_id(Some(scope_path));
+    // The keys the task list mentions, read from its model: the index keeps no per-feature
+    // table of mentions for this one question. A task list cites each key many times: keys are
+    // resolved once each, and this runs on every keystroke in the spec.
+    let mut keys: HashSet<(NamespaceId, &str)> = tasks.model.references.iter().map(|r| (r.namespace, &*r.id)).collect();
     // The kinds of clause the task list cites, as its references resolve in this feature.
-    let mut cited_kinds: HashSet<&str> = HashSet::new();
-    for reference in &tasks.model.references {
-        for loc in index.definitions_in(reference.namespace, scope, &reference.id) {
+    let mut cited_kinds: HashSet<&str> = HashSet::default();
+    for &(namespace, key) in &keys {
+        for loc in index.definitions_in(namespace, scope, key) {
             if let Some((_, clause)) = index.clause(loc) {
                 cited_kinds.insert(clause.kind.as_str());
             }
         }
     }
-    // The keys the task list mentions, read from its model: the index keeps no per-feature
-    // table of mentions for this one question.
-    let tasks_cite: HashSet<(NamespaceId, &str)> = if index.doc_scope(tasks_id) == scope {
-        tasks.model.references.iter().map(|r| (r.namespace, &*r.id)).collect()
-    } else {
-        HashSet::new()
-    };
+    if index.doc_scope(tasks_id) != scope {
+        keys.clear();
+    }
+    let tasks_cite = keys;
     let mut has_child = vec![false; model.clauses.len()];
     for clause in &model.clauses {
         if let Some(parent) = clause.parent {
