@@ -737,22 +737,29 @@ mod tests {
         }
     }
 
+    /// Two to five paths of up to three segments drawn from `names`, some of them absolute.
+    fn spelled_paths(names: Vec<&'static str>) -> impl proptest::strategy::Strategy<Value = Vec<PathBuf>> {
+        use proptest::strategy::Strategy;
+        let segments = proptest::collection::vec(proptest::sample::select(names), 0..4);
+        (proptest::collection::vec(segments, 2..6), proptest::collection::vec(proptest::bool::ANY, 6)).prop_map(
+            |(paths, absolute)| {
+                let root = |absolute: bool| if absolute { "/" } else { "" };
+                paths
+                    .iter()
+                    .zip(absolute)
+                    .map(|(segments, a)| PathBuf::from(format!("{}{}", root(a), segments.join("/"))))
+                    .collect()
+            },
+        )
+    }
+
     proptest::proptest! {
         /// Verifies specs/003-navigation/spec.md FR-021: paths are ranked in `Path` order, which
         /// the quick order of clean paths equals.
         #[test]
         fn clean_paths_are_ordered_as_paths(
-            paths in proptest::collection::vec(
-                proptest::collection::vec(proptest::sample::select(vec!["", ".", "..", "a", "a-b", "a.b", "b", "é", "A"]), 0..4),
-                2..6,
-            ),
-            absolute in proptest::collection::vec(proptest::bool::ANY, 6),
+            paths in spelled_paths(vec!["", ".", "..", "a", "a-b", "a.b", "b", "é", "A"]),
         ) {
-            let paths: Vec<PathBuf> = paths
-                .iter()
-                .zip(&absolute)
-                .map(|(segments, &absolute)| PathBuf::from(format!("{}{}", if absolute { "/" } else { "" }, segments.join("/"))))
-                .collect();
             for a in &paths {
                 for b in &paths {
                     if let (Some(x), Some(y)) = (clean_bytes(a), clean_bytes(b)) {
@@ -767,18 +774,7 @@ mod tests {
         /// Verifies specs/001-core-engine/spec.md FR-012, FR-013: a document is found by any spelling of
         /// its path (`a//b`, `a/./b`, `a/b/`): paths equal as `Path`s have equal keys, others not.
         #[test]
-        fn documents_are_keyed_by_paths_equal_as_paths(
-            paths in proptest::collection::vec(
-                proptest::collection::vec(proptest::sample::select(vec!["", ".", "..", "a", "a.b", "b", "é"]), 0..4),
-                2..6,
-            ),
-            absolute in proptest::collection::vec(proptest::bool::ANY, 6),
-        ) {
-            let paths: Vec<PathBuf> = paths
-                .iter()
-                .zip(&absolute)
-                .map(|(segments, &absolute)| PathBuf::from(format!("{}{}", if absolute { "/" } else { "" }, segments.join("/"))))
-                .collect();
+        fn documents_are_keyed_by_paths_equal_as_paths(paths in spelled_paths(vec!["", ".", "..", "a", "a.b", "b", "é"])) {
             let mut index = WorkspaceIndex::new(Grammar::builtin(), Vec::new());
             let ids: Vec<DocId> = paths.iter().map(|p| index.intern_doc(p)).collect();
             for (a, id_a) in paths.iter().zip(&ids) {
