@@ -96,10 +96,7 @@ fn specls_index(root: &Path, scope: Scope) -> (Duration, usize, usize) {
     }
     let scanned = scan(&grammar, &roots, &roots, &options);
     let mut index = WorkspaceIndex::new(grammar.clone(), roots);
-    index.reserve(scanned.docs.len());
-    for doc in scanned.docs {
-        index.upsert(doc);
-    }
+    index.extend(scanned.docs);
     let elapsed = started.elapsed();
     let code = index.docs().filter(|d| d.model.kind == grammar.code_kind).count();
     let mentions = index.docs().filter(|d| d.model.kind == grammar.code_kind).map(|d| d.model.references.len()).sum();

@@ -151,9 +151,8 @@ pub struct WorkspaceIndex {
     scope_names: HashMap<String, Vec<ScopeId>>,
     /// The indexed documents of each scope (scopes with none are left out).
     scope_docs: HashMap<ScopeId, Vec<DocId>>,
-    /// Interned keys as written (`FR-001`), both ways; an id is never reused.
-    key_ids: HashMap<Box<str>, KeyId>,
-    key_names: Vec<Box<str>>,
+    /// Interned keys as written (`FR-001`).
+    keys: Keys,
     /// Every definition of a key, workspace-wide, ordered by scope (then document and position):
     /// a key's definitions within one scope are a slice of them, found by binary search, rather
     /// than a map entry per key and scope.
@@ -224,6 +223,48 @@ fn insert_in_order(locs: &mut Vec<RefLoc>, loc: RefLoc) {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct KeyId(u32);
 
+/// Interned keys, both ways; an id is never reused.
+#[derive(Debug, Default)]
+struct Keys {
+    ids: HashMap<Box<str>, KeyId>,
+    names: Vec<Box<str>>,
+}
+
+impl Keys {
+    fn intern(&mut self, key: &str) -> KeyId {
+        if let Some(&id) = self.ids.get(key) {
+            return id;
+        }
+        let id = KeyId(self.names.len() as u32);
+        self.ids.insert(key.into(), id);
+        self.names.push(key.into());
+        id
+    }
+
+    fn name(&self, id: KeyId) -> &str {
+        &self.names[id.0 as usize]
+    }
+}
+
+/// Put a clause's definition among its key's, ordered by scope, document and position.
+fn link_clause(
+    keys: &mut Keys,
+    definitions: &mut HashMap<(NamespaceId, KeyId), Vec<ClauseLoc>>,
+    loc: ClauseLoc,
+    clause: &Clause,
+) {
+    let key = keys.intern(&clause.id);
+    let locs = definitions.entry((clause.namespace, key)).or_default();
+    // Scopes and documents are interned as they come: a cold index appends.
+    let order = |l: &ClauseLoc| (l.scope, l.doc, l.index);
+    if locs.last().is_none_or(|last| order(last) <= order(&loc)) {
+        locs.push(loc);
+    } else {
+        let at = locs.partition_point(|l| order(l) <= order(&loc));
+        locs.insert(at, loc);
+    }
+}
+
 impl WorkspaceIndex {
     pub fn new(grammar: Arc<Grammar>, roots: Vec<PathBuf>) -> Self {
         WorkspaceIndex {
@@ -241,8 +282,7 @@ impl WorkspaceIndex {
             scope_paths: vec![PathBuf::new()],
             scope_names: HashMap::default(),
             scope_docs: HashMap::default(),
-            key_ids: HashMap::default(),
-            key_names: Vec::new(),
+            keys: Keys::default(),
             definitions: HashMap::default(),
             mentions: HashMap::default(),
         }
@@ -269,7 +309,7 @@ impl WorkspaceIndex {
     }
 
     /// Make room for `additional` more documents (a scan about to be merged).
-    pub fn reserve(&mut self, additional: usize) {
+    fn reserve(&mut self, additional: usize) {
         self.paths.reserve(additional);
         self.docs.reserve(additional);
         self.doc_scopes.reserve(additional);
@@ -356,6 +396,61 @@ impl WorkspaceIndex {
         old
     }
 
+    /// Insert a scan's documents in order, as [`upsert`](Self::upsert) one after another would.
+    /// When none of them is indexed yet (the first scan), their clauses and their references are
+    /// linked on two threads, the references' keys interned apart and then once each: this merge
+    /// is the serial end of a cold index.
+    pub fn extend(&mut self, docs: Vec<IndexedDoc>) {
+        let first = self.paths.len();
+        self.reserve(docs.len());
+        // Paths and scopes interned in order, as one upsert after another would intern them.
+        let placed: Vec<(DocId, ScopeId)> = docs
+            .iter()
+            .map(|doc| (self.intern_doc(&doc.model.path), self.intern_scope(doc.model.scope.as_deref())))
+            .collect();
+        if placed.iter().enumerate().any(|(i, (id, _))| id.0 as usize != first + i) {
+            for doc in docs {
+                self.upsert(doc);
+            }
+            return;
+        }
+        for &(id, scope) in &placed {
+            self.doc_scopes[id.0 as usize] = scope;
+            if scope != ScopeId::NONE {
+                self.scope_docs.entry(scope).or_default().push(id);
+            }
+        }
+        let (keys, definitions) = (&mut self.keys, &mut self.definitions);
+        let link_clauses = || {
+            for (doc, &(id, scope)) in docs.iter().zip(&placed) {
+                for (index, clause) in doc.model.clauses.iter().enumerate() {
+                    let loc = ClauseLoc { doc: id, index: index as u32, scope, global: clause.global };
+                    link_clause(keys, definitions, loc, clause);
+                }
+            }
+        };
+        let link_references = || {
+            let mut keys = Keys::default();
+            let mut mentions: HashMap<(NamespaceId, KeyId), Vec<RefLoc>> = HashMap::default();
+            for (doc, &(id, _)) in docs.iter().zip(&placed) {
+                for (index, reference) in doc.model.references.iter().enumerate() {
+                    let loc = RefLoc { doc: id, index: index as u32 };
+                    mentions.entry((reference.namespace, keys.intern(&reference.id))).or_default().push(loc);
+                }
+            }
+            (keys, mentions)
+        };
+        let ((), (local_keys, local_mentions)) = rayon::join(link_clauses, link_references);
+        for ((namespace, key), locs) in local_mentions {
+            let key = self.keys.intern(local_keys.name(key));
+            self.mentions.entry((namespace, key)).or_default().extend(locs);
+        }
+        self.doc_count += docs.len();
+        for (doc, (id, _)) in docs.into_iter().zip(placed) {
+            self.docs[id.0 as usize] = Some(Arc::new(doc));
+        }
+    }
+
     /// Index a document's clauses and references from scratch.
     fn link(&mut self, id: DocId, scope: ScopeId, model: &DocModel) {
         self.doc_scopes[id.0 as usize] = scope;
@@ -367,23 +462,14 @@ impl WorkspaceIndex {
         }
         for (index, reference) in model.references.iter().enumerate() {
             let loc = RefLoc { doc: id, index: index as u32 };
-            let key = self.intern_key(&reference.id);
+            let key = self.keys.intern(&reference.id);
             self.mentions.entry((reference.namespace, key)).or_default().push(loc);
         }
     }
 
     fn link_clause(&mut self, id: DocId, scope: ScopeId, index: usize, clause: &Clause) {
         let loc = ClauseLoc { doc: id, index: index as u32, scope, global: clause.global };
-        let key = self.intern_key(&clause.id);
-        let locs = self.definitions.entry((clause.namespace, key)).or_default();
-        // Scopes and documents are interned as they come: a cold index appends.
-        let order = |l: &ClauseLoc| (l.scope, l.doc, l.index);
-        if locs.last().is_none_or(|last| order(last) <= order(&loc)) {
-            locs.push(loc);
-        } else {
-            let at = locs.partition_point(|l| order(l) <= order(&loc));
-            locs.insert(at, loc);
-        }
+        link_clause(&mut self.keys, &mut self.definitions, loc, clause);
     }
 
     /// Replace the entries of `old`'s clauses and references with `new`'s, in the same scope.
@@ -416,12 +502,12 @@ impl WorkspaceIndex {
             return;
         }
         for (index, clause) in old.clauses.iter().enumerate().take(window.old_end).skip(window.start) {
-            let key = self.key_ids[&*clause.id];
+            let key = self.keys.ids[&*clause.id];
             unlink(&mut self.definitions, (clause.namespace, key), |l| !(l.doc == id && l.index == index as u32));
         }
         for index in window.shifted(old.clauses.len()) {
             let clause = &old.clauses[index];
-            let key = self.key_ids[&*clause.id];
+            let key = self.keys.ids[&*clause.id];
             let to = window.moved(index);
             if let Some(locs) = self.definitions.get_mut(&(clause.namespace, key))
                 && let Some(loc) = locs.iter_mut().find(|l| l.doc == id && l.index == index as u32)
@@ -435,12 +521,12 @@ impl WorkspaceIndex {
 
         let window = ref_window;
         for (index, reference) in old.references.iter().enumerate().take(window.old_end).skip(window.start) {
-            let key = self.key_ids[&*reference.id];
+            let key = self.keys.ids[&*reference.id];
             unlink(&mut self.mentions, (reference.namespace, key), |l| !(l.doc == id && l.index == index as u32));
         }
         for index in window.shifted(old.references.len()) {
             let reference = &old.references[index];
-            let key = self.key_ids[&*reference.id];
+            let key = self.keys.ids[&*reference.id];
             let to = window.moved(index);
             if let Some(locs) = self.mentions.get_mut(&(reference.namespace, key))
                 && let Some(loc) = locs.iter_mut().find(|l| l.doc == id && l.index == index as u32)
@@ -451,7 +537,7 @@ impl WorkspaceIndex {
         for index in window.start..window.new_end {
             let reference = &new.references[index];
             let loc = RefLoc { doc: id, index: index as u32 };
-            let key = self.intern_key(&reference.id);
+            let key = self.keys.intern(&reference.id);
             insert_in_order(self.mentions.entry((reference.namespace, key)).or_default(), loc);
         }
     }
@@ -473,27 +559,17 @@ impl WorkspaceIndex {
         let scope = self.doc_scopes[id.0 as usize];
         unlink(&mut self.scope_docs, scope, |&d| d != id);
         for clause in &model.clauses {
-            let key = self.key_ids[&*clause.id];
+            let key = self.keys.ids[&*clause.id];
             unlink(&mut self.definitions, (clause.namespace, key), |l| l.doc != id);
         }
         for reference in &model.references {
-            let key = self.key_ids[&*reference.id];
+            let key = self.keys.ids[&*reference.id];
             unlink(&mut self.mentions, (reference.namespace, key), |l| l.doc != id);
         }
     }
 
-    fn intern_key(&mut self, key: &str) -> KeyId {
-        if let Some(&id) = self.key_ids.get(key) {
-            return id;
-        }
-        let id = KeyId(self.key_names.len() as u32);
-        self.key_ids.insert(key.into(), id);
-        self.key_names.push(key.into());
-        id
-    }
-
     fn key_id(&self, key: &str) -> Option<KeyId> {
-        self.key_ids.get(key).copied()
+        self.keys.ids.get(key).copied()
     }
 
     pub fn doc(&self, path: &Path) -> Option<&Arc<IndexedDoc>> {
@@ -571,9 +647,7 @@ impl WorkspaceIndex {
 
     /// Every key defined in the workspace, once, with its definitions.
     pub fn keys(&self) -> impl Iterator<Item = (NamespaceId, &str, &[ClauseLoc])> {
-        self.definitions
-            .iter()
-            .map(|((namespace, key), locs)| (*namespace, &*self.key_names[key.0 as usize], locs.as_slice()))
+        self.definitions.iter().map(|((namespace, key), locs)| (*namespace, self.keys.name(*key), locs.as_slice()))
     }
 
     /// The definitions of a key within one scope.
@@ -894,7 +968,7 @@ mod tests {
     );
 
     fn tables(index: &WorkspaceIndex) -> Tables {
-        let name = |key: &KeyId| index.key_names[key.0 as usize].to_string();
+        let name = |key: &KeyId| index.keys.name(*key).to_string();
         let scope = |s: ScopeId| index.scope_path(s).map(Path::to_path_buf);
         let doc = |d: DocId| index.path(d).to_path_buf();
         let sorted = |mut locs: Vec<Loc>| {
@@ -938,6 +1012,70 @@ mod tests {
                     .enumerate()
                     .all(|(i, l)| locs[i..].iter().skip_while(|m| m.doc == l.doc).all(|m| m.doc != l.doc))
         })
+    }
+
+    /// Every table's entries by key name and paths, each in its stored order.
+    fn ordered_tables(index: &WorkspaceIndex) -> Vec<String> {
+        let doc = |d: DocId| index.path(d).display().to_string();
+        let scope = |s: ScopeId| index.scope_path(s).map(|p| p.display().to_string());
+        let mut lines: Vec<String> = index
+            .definitions
+            .iter()
+            .map(|((ns, k), locs)| {
+                let locs: Vec<_> = locs.iter().map(|l| (scope(l.scope), doc(l.doc), l.index, l.global)).collect();
+                format!("definitions {ns:?} {} {locs:?}", index.keys.name(*k))
+            })
+            .chain(index.mentions.iter().map(|((ns, k), locs)| {
+                let locs: Vec<_> = locs.iter().map(|l| (doc(l.doc), l.index)).collect();
+                format!("mentions {ns:?} {} {locs:?}", index.keys.name(*k))
+            }))
+            .chain(index.scope_docs.iter().map(|(s, docs)| {
+                format!("scope {:?} {:?}", scope(*s), docs.iter().map(|&d| doc(d)).collect::<Vec<_>>())
+            }))
+            .collect();
+        lines.sort();
+        lines.push(format!(
+            "{} documents, ids {:?}",
+            index.len(),
+            index.docs().map(|d| index.doc_id(&d.model.path)).collect::<Vec<_>>()
+        ));
+        lines
+    }
+
+    proptest::proptest! {
+        /// Verifies specs/003-navigation/spec.md SC-002: a scan merged at once holds what upserting
+        /// its documents one by one holds, in the same order, whether or not some were indexed
+        /// before (then it upserts them one by one).
+        #[test]
+        fn a_scan_merged_at_once_equals_one_upserted_document_by_document(
+            files in proptest::collection::vec(
+                (0..PATHS.len(), proptest::collection::vec(proptest::sample::select(LINES), 0..6)),
+                1..6,
+            ),
+            indexed_before in proptest::collection::vec((0..PATHS.len(), proptest::sample::select(LINES)), 0..2),
+        ) {
+            let mut seen = std::collections::HashSet::new();
+            let files: Vec<(usize, String)> =
+                files.into_iter().filter(|(p, _)| seen.insert(*p)).map(|(p, lines)| (p, lines.concat())).collect();
+            let mut merged = WorkspaceIndex::new(Grammar::builtin(), vec![PathBuf::from("/ws")]);
+            let mut upserted = WorkspaceIndex::new(Grammar::builtin(), vec![PathBuf::from("/ws")]);
+            for (path, line) in &indexed_before {
+                upsert(&mut merged, PATHS[*path], line);
+                upsert(&mut upserted, PATHS[*path], line);
+            }
+            let doc = |index: &WorkspaceIndex, (path, text): &(usize, String)| {
+                let path_buf = Path::new("/ws").join(PATHS[*path]);
+                let model = crate::model::from_text(&index.grammar.clone(), &path_buf, PATHS[*path], text);
+                IndexedDoc::new(model, Arc::from(text.as_str()))
+            };
+            let docs: Vec<IndexedDoc> = files.iter().map(|f| doc(&merged, f)).collect();
+            merged.extend(docs);
+            for file in &files {
+                let d = doc(&upserted, file);
+                upserted.upsert(d);
+            }
+            proptest::prop_assert_eq!(ordered_tables(&merged), ordered_tables(&upserted));
+        }
     }
 
     proptest::proptest! {

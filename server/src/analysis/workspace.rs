@@ -405,9 +405,7 @@ pub fn remodel(index: &WorkspaceIndex, grammar: Arc<Grammar>) -> WorkspaceIndex 
     let mut fresh = WorkspaceIndex::new(grammar, roots);
     fresh.config = index.config.clone();
     fresh.results = index.results.clone();
-    for doc in remodelled {
-        fresh.upsert(doc);
-    }
+    fresh.extend(remodelled);
     fresh
 }
 

@@ -447,9 +447,11 @@ impl State {
                 index.remove(&path);
             }
         }
-        index.reserve(scan.docs.len());
-        for doc in scan.docs {
-            if !open.contains(&doc.model.path) {
+        let docs: Vec<IndexedDoc> = scan.docs.into_iter().filter(|d| !open.contains(&d.model.path)).collect();
+        if Arc::ptr_eq(&index.grammar, &grammar) {
+            index.extend(docs);
+        } else {
+            for doc in docs {
                 upsert(&mut index, doc, &grammar);
             }
         }
