@@ -61,7 +61,8 @@ pub enum Job {
     /// lists the results files in its own walk of the tree); `applied`, if any, is told once it
     /// applies.
     Config { applied: Option<tokio::sync::oneshot::Sender<()>>, results_by_scan: bool },
-    /// Read the test results files again (at start, or one changed on disk).
+    /// Read the test results files again (one changed on disk, the reload command, or the first
+    /// scan failed).
     Results,
 }
 
@@ -308,9 +309,8 @@ impl State {
     }
 
     /// Read every test results file again and keep them in the index; a file that cannot be
-    /// read is logged and left out.
-    /// Read the test results files again; `walked`: the ones a scan of every folder listed with
-    /// the current `[results]` globs, which spares walking the tree again.
+    /// read is logged and left out. `walked`: the files a scan of every folder listed with the
+    /// current `[results]` globs, which spares walking the tree again.
     pub fn reload_results(&self, walked: Option<&[PathBuf]>) {
         let (roots, config) = {
             let index = self.index();
