@@ -174,11 +174,10 @@ pub fn results_files(roots: &[PathBuf], config: &ResultsConfig, walked: Option<&
                 .follow_links(false)
                 .filter_entry(|e| e.file_name() != ".git" && e.file_name() != "node_modules")
                 .build();
+            let roots = std::slice::from_ref(root);
             for entry in walker.flatten().filter(|e| e.file_type().is_some_and(|t| t.is_file())) {
                 // The walk does not follow links, but its base may be one.
-                if config.matches(&relative_to(std::slice::from_ref(root), entry.path()))
-                    && inside_roots(std::slice::from_ref(root), entry.path())
-                {
+                if walked_results_file(roots, config, entry.path(), &relative_to(roots, entry.path())) {
                     found.push(entry.into_path());
                 }
                 if found.len() >= MAX_RESULTS_FILES {
@@ -354,9 +353,10 @@ pub fn scan(grammar: &Grammar, paths: &[PathBuf], roots: &[PathBuf], options: &W
     scan
 }
 
-/// Whether the walk [`results_files`] makes of a whole root would keep this file: the globs name
-/// it (relative to a root that holds it), it is outside `node_modules`, and inside the roots once
-/// links are resolved. The scan asks only about files that are neither Markdown nor indexed source.
+/// Whether a walk for results files keeps this file: the globs name it (relative to a root that
+/// holds it), it is outside `node_modules`, and inside the roots once links are resolved. Both
+/// [`results_files`]' own walks and the scan's ask it (the scan only about files that are neither
+/// Markdown nor indexed source).
 fn walked_results_file(roots: &[PathBuf], config: &ResultsConfig, path: &Path, relative: &str) -> bool {
     let named = config.matches(relative)
         || (roots.len() > 1
