@@ -519,12 +519,9 @@ impl ChunkFacts {
         let id = id.unwrap_or_else(|| marker_span(line, &whole));
         // Captures are read in the original text: patterns match around masks, but a requirement
         // name keeps its code spans (OpenSpec compares names exactly).
-        let group = |name: &str| {
-            let i = rule.pattern.capture_names().position(|n| n == Some(name))?;
-            locations.get(i).map(|(start, end)| original[start..end].trim())
-        };
-        let key = if rule.id.is_none() { group("id").map(Arc::from) } else { None };
-        let title = if rule.title_rest { Some(original[title_at..whole.end].trim()) } else { group("title") };
+        let group = |i: Option<usize>| locations.get(i?).map(|(start, end)| original[start..end].trim());
+        let key = if rule.id.is_none() { group(rule.key_groups[0]).map(Arc::from) } else { None };
+        let title = if rule.title_rest { Some(original[title_at..whole.end].trim()) } else { group(rule.title_group) };
         let title = title.filter(|t| !t.is_empty()).map(Arc::from);
         let groups = self.groups.len();
         self.groups.extend((0..locations.len()).map(|i| locations.get(i).map(|(start, end)| start..end)));

@@ -314,6 +314,8 @@ pub struct ClauseRule {
     /// The indices of the `id`, `key` and `n` groups, which say in that order where the key is
     /// written: found once, since a lookup by name walks the group names on every line.
     pub key_groups: [Option<usize>; 3],
+    /// The index of the `title` group, found once for the same reason.
+    pub title_group: Option<usize>,
     pub id: Option<Template>,
     pub under: Option<Regex>,
     pub parent: Option<String>,
@@ -1018,6 +1020,7 @@ impl Grammar {
                     kind: super::ClauseKind::new(&def.kind),
                     namespace: namespace(&def.namespace)?,
                     key_groups: [group("id"), group("key"), group("n")],
+                    title_group: group("title"),
                     pattern,
                     title_rest,
                     id: def.id.clone().map(Template::new),
