@@ -121,7 +121,7 @@ pub fn markdown_pipeline(bytes: &[u8]) {
     for relative in PATHS {
         let path = root.join(relative);
         let model = model::model_file(&grammar, &path, relative, &text);
-        for symbol in document_symbols(&model).symbols {
+        for symbol in document_symbols(&model, &text).symbols {
             assert!(symbol.range.end <= text.len() && symbol.range.start <= symbol.range.end, "{relative}");
         }
         let mut index = WorkspaceIndex::new(grammar.clone(), vec![root.clone()]);

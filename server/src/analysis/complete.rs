@@ -382,7 +382,7 @@ fn snippets(site: &Site, out: &mut Vec<Completion>) {
         for (key, found) in keys_of(site, namespace, rule.source) {
             let fill = |template: &str, escaped: bool| {
                 let (k, t) =
-                    if escaped { (escape(&key), escape(&found.title)) } else { (key.clone(), found.title.to_string()) };
+                    if escaped { (escape(&key), escape(found.title)) } else { (key.clone(), found.title.to_string()) };
                 template.replace("{key}", &k).replace("{title}", &t)
             };
             let label = fill(&rule.label, false);
@@ -414,13 +414,13 @@ fn enclosing_titles<'s>(site: &'s Site) -> impl Iterator<Item = &'s str> + 's {
 }
 
 /// One definition of a key, and how many definitions share it.
-struct Found {
+struct Found<'d> {
     path: PathBuf,
-    title: Arc<str>,
+    title: &'d str,
     others: usize,
 }
 
-impl Found {
+impl Found<'_> {
     fn resolve_key(&self, index: &WorkspaceIndex, namespace: NamespaceId, key: &str) -> ResolveKey {
         ResolveKey {
             path: self.path.clone(),
@@ -431,7 +431,7 @@ impl Found {
 }
 
 /// The keys of a namespace a document may cite, each once, in natural order.
-fn keys_of(site: &Site, namespace: NamespaceId, source: KeySource) -> Vec<(String, Found)> {
+fn keys_of<'s>(site: &'s Site, namespace: NamespaceId, source: KeySource) -> Vec<(String, Found<'s>)> {
     let index = site.index;
     let docs: Vec<&IndexedDoc> = match source {
         KeySource::MainSpec => openspec_main_spec(&site.doc.model.path)
@@ -456,13 +456,13 @@ fn citable_docs<'s>(site: &'s Site, namespace: NamespaceId) -> impl Iterator<Ite
 }
 
 /// The distinct keys of the clauses that pass `keep`, with their first definition.
-fn collect<'d>(docs: impl Iterator<Item = &'d IndexedDoc>, keep: impl Fn(&Clause) -> bool) -> Vec<(String, Found)> {
+fn collect<'d>(docs: impl Iterator<Item = &'d IndexedDoc>, keep: impl Fn(&Clause) -> bool) -> Vec<(String, Found<'d>)> {
     let mut keys: HashMap<&str, Found> = HashMap::new();
     for doc in docs {
         for clause in doc.model.clauses.iter().filter(|c| keep(c)) {
             keys.entry(&clause.id).and_modify(|f| f.others += 1).or_insert_with(|| Found {
                 path: doc.model.path.clone(),
-                title: clause.title.clone(),
+                title: clause.title_in(&doc.text),
                 others: 0,
             });
         }
@@ -508,7 +508,8 @@ fn keys_by_prefix(site: &Site, out: &mut Completions) {
         for (namespace, key, locs) in site.index.keys() {
             let Some((doc, clause)) = locs.first().and_then(|l| site.index.clause(l)) else { continue };
             if namespaces.contains(&namespace) && matches(clause) {
-                let found = Found { path: doc.model.path.clone(), title: clause.title.clone(), others: locs.len() - 1 };
+                let title = clause.title_in(&doc.text);
+                let found = Found { path: doc.model.path.clone(), title, others: locs.len() - 1 };
                 keys.insert((namespace, key), found);
             }
         }
@@ -524,7 +525,7 @@ fn keys_by_prefix(site: &Site, out: &mut Completions) {
             {
                 keys.entry((clause.namespace, &clause.id)).and_modify(|f| f.others += 1).or_insert_with(|| Found {
                     path: doc.model.path.clone(),
-                    title: clause.title.clone(),
+                    title: clause.title_in(&doc.text),
                     others: 0,
                 });
             }

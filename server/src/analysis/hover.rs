@@ -136,7 +136,8 @@ fn principle_by_name(
             if clause.namespace != principles {
                 continue;
             }
-            let Some(span) = names(clause).find_map(|name| word_at(&line, &name, local)) else { continue };
+            let names = names(clause.title_in(&other.text));
+            let Some(span) = names.into_iter().find_map(|name| word_at(&line, &name, local)) else { continue };
             let Some(id) = index.doc_id(&other.model.path) else { continue };
             let scope = index.scope_id(other.model.scope.as_deref());
             let loc = ClauseLoc { doc: id, index: i as u32, scope, global: clause.global };
@@ -158,8 +159,8 @@ fn principle_by_name(
 
 /// The names a principle goes by in prose, lower-cased: its title, and the title without a
 /// parenthesised remark.
-fn names(clause: &Clause) -> impl Iterator<Item = String> {
-    let full = clause.title.trim().to_ascii_lowercase();
+fn names(title: &str) -> impl Iterator<Item = String> {
+    let full = title.trim().to_ascii_lowercase();
     let short = full.find('(').map(|i| full[..i].trim_end().to_string()).filter(|s| *s != full);
     std::iter::once(full).chain(short).filter(|n| n.len() >= MIN_NAME)
 }
@@ -187,7 +188,7 @@ fn describe(index: &WorkspaceIndex, loc: ClauseLoc, principles: Option<Namespace
 /// A principle's heading and text, and the constitution's name and version.
 fn principle(index: &WorkspaceIndex, loc: ClauseLoc) -> Option<String> {
     let (doc, clause) = index.clause(&loc)?;
-    let mut out = format!("**Principle {}. {}**\n\n", clause.id, clause.title);
+    let mut out = format!("**Principle {}. {}**\n\n", clause.id, clause.title_in(&doc.text));
     // The clause is the heading's section: its text is what follows the heading line.
     let body = line_end(&doc.text, clause.id_range.start).min(clause.range.end);
     let text = excerpt(&doc.text, body..clause.range.end);
@@ -205,8 +206,8 @@ fn principle(index: &WorkspaceIndex, loc: ClauseLoc) -> Option<String> {
 fn clause(index: &WorkspaceIndex, loc: ClauseLoc) -> String {
     let Some((doc, clause)) = index.clause(&loc) else { return String::new() };
     let mut out = format!("**{}**", display_key(clause));
-    if has_title(clause) {
-        let _ = write!(out, " {}", clause.title);
+    if has_title(clause, &doc.text) {
+        let _ = write!(out, " {}", clause.title_in(&doc.text));
     }
     let _ = write!(
         out,
@@ -249,8 +250,8 @@ fn ambiguous(index: &WorkspaceIndex, id: &str, candidates: &[ClauseLoc]) -> Stri
     for loc in candidates {
         let Some((doc, clause)) = index.clause(loc) else { continue };
         let _ = write!(out, "\n- `{}`", at(index, loc.doc, doc, clause.id_range.start));
-        if has_title(clause) {
-            let _ = write!(out, " {}", clause.title);
+        if has_title(clause, &doc.text) {
+            let _ = write!(out, " {}", clause.title_in(&doc.text));
         }
     }
     out
@@ -301,8 +302,9 @@ fn scope_of(index: &WorkspaceIndex, loc: ClauseLoc) -> String {
 }
 
 /// Whether a clause has a title of its own (a clause without one takes its key as title).
-fn has_title(clause: &Clause) -> bool {
-    !clause.title.trim().is_empty() && clause.title != clause.id
+fn has_title(clause: &Clause, text: &str) -> bool {
+    let title = clause.title_in(text);
+    !title.trim().is_empty() && title != &*clause.id
 }
 
 /// Where the line holding `offset` ends (before its line break).

@@ -63,7 +63,8 @@ impl IndexedDoc {
     }
 
     fn all_title_chars(&self) -> &[CharSet] {
-        self.title_chars.get_or_init(|| self.model.clauses.iter().map(|c| CharSet::of(&c.title)).collect())
+        self.title_chars
+            .get_or_init(|| self.model.clauses.iter().map(|c| CharSet::of(c.title_in(&self.text))).collect())
     }
 
     /// The position of a byte offset. A document asked a position or two (one of hundreds a
@@ -484,8 +485,10 @@ impl WorkspaceIndex {
                 let before = (index < window.start).then_some(index);
                 let after = (index >= window.new_end).then(|| index - window.new_end + window.old_end);
                 match before.or(after) {
-                    Some(was) if old.clauses[was].title == clause.title => old_chars[was],
-                    _ => CharSet::of(&clause.title),
+                    Some(was) if old.clauses[was].title_in(&old_doc.text) == clause.title_in(&new_doc.text) => {
+                        old_chars[was]
+                    }
+                    _ => CharSet::of(clause.title_in(&new_doc.text)),
                 }
             });
             // Unset, checked above, and the new version is not shared yet.
@@ -1112,7 +1115,7 @@ mod tests {
                 index.upsert(IndexedDoc::edited(model, Arc::from(text)));
                 proptest::prop_assert!(mentions_in_model_order(&index) && definitions_in_order(&index));
                 let indexed = index.doc(&path).expect("indexed");
-                let fresh: Vec<CharSet> = indexed.model.clauses.iter().map(|c| CharSet::of(&c.title)).collect();
+                let fresh: Vec<CharSet> = indexed.model.clauses.iter().map(|c| CharSet::of(c.title_in(&indexed.text))).collect();
                 proptest::prop_assert_eq!(indexed.all_title_chars(), &fresh[..]);
             }
             let mut fresh = WorkspaceIndex::new(Grammar::builtin(), vec![PathBuf::from("/ws")]);

@@ -47,7 +47,7 @@ pub fn inlay_hints(index: &WorkspaceIndex, path: &Path, range: Range<usize>) -> 
         }
         let Resolution::Resolved(loc) = resolve(index, model, reference) else { continue };
         let Some((defined_in, clause)) = index.clause(&loc) else { continue };
-        let title = clause.title.trim();
+        let title = clause.title_in(&defined_in.text).trim();
         if title.is_empty() || title == &*clause.id {
             continue;
         }

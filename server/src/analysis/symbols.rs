@@ -64,19 +64,19 @@ pub struct DocumentSymbols {
 /// Hierarchical symbols: sections nest by heading level, clauses sit in the innermost section or
 /// clause that contains them. A heading that defines a clause (a user story) is one symbol. At
 /// most [`DOCUMENT_SYMBOL_LIMIT`] of them: see [`bound`].
-pub fn document_symbols(model: &DocModel) -> DocumentSymbols {
-    let mut symbols = all_symbols(model);
+pub fn document_symbols(model: &DocModel, text: &str) -> DocumentSymbols {
+    let mut symbols = all_symbols(model, text);
     let left_out = bound(&mut symbols, DOCUMENT_SYMBOL_LIMIT);
     DocumentSymbols { symbols, left_out }
 }
 
-fn all_symbols(model: &DocModel) -> Vec<Symbol> {
+fn all_symbols(model: &DocModel, text: &str) -> Vec<Symbol> {
     let mut flat: Vec<Symbol> = Vec::with_capacity(model.sections.len() + model.clauses.len());
     for section in &model.sections {
         let clause =
             model.clauses.iter().find(|c| c.range == section.range && section.heading.contains(&c.id_range.start));
         flat.push(match clause {
-            Some(c) => clause_symbol(c),
+            Some(c) => clause_symbol(c, text),
             None => Symbol {
                 name: if section.title.is_empty() { "(untitled)".into() } else { section.title.clone() },
                 detail: None,
@@ -91,17 +91,18 @@ fn all_symbols(model: &DocModel) -> Vec<Symbol> {
         let is_heading =
             model.sections.iter().any(|s| s.range == clause.range && s.heading.contains(&clause.id_range.start));
         if !is_heading {
-            flat.push(clause_symbol(clause));
+            flat.push(clause_symbol(clause, text));
         }
     }
     flat.sort_by_key(|s| (s.range.start, std::cmp::Reverse(s.range.end)));
     nest(flat)
 }
 
-fn clause_symbol(clause: &Clause) -> Symbol {
+fn clause_symbol(clause: &Clause, text: &str) -> Symbol {
+    let title = clause.title_in(text);
     Symbol {
         name: clause.id.to_string(),
-        detail: (clause.title != clause.id).then(|| clause.title.to_string()),
+        detail: (title != &*clause.id).then(|| title.to_string()),
         category: SymbolCategory::of(clause),
         range: clause.range.start.min(clause.id_range.start)..clause.range.end.max(clause.id_range.end),
         selection: clause.id_range.clone(),
@@ -325,7 +326,7 @@ pub fn workspace_symbols(index: &WorkspaceIndex, query: &str, limit: usize) -> V
             let model = &doc.model;
             Some(WorkspaceSymbol {
                 name: clause.id.to_string(),
-                detail: clause.title.to_string(),
+                detail: clause.title_in(&doc.text).to_string(),
                 category: SymbolCategory::of(clause),
                 path: model.path.clone(),
                 selection: clause.id_range.clone(),
@@ -350,7 +351,7 @@ fn consider(index: &WorkspaceIndex, query: &[char], group: &Group, loc: &ClauseL
         return;
     }
     let Some(clause) = doc.model.clauses.get(i) else { return };
-    let title_score = if rest.is_empty() { Some(0) } else { title_score(rest, &clause.title) };
+    let title_score = if rest.is_empty() { Some(0) } else { title_score(rest, clause.title_in(&doc.text)) };
     if let Some(title_score) = title_score {
         best.offer(Candidate { score: group.base + title_score, rank, start: clause.id_range.start, loc: *loc });
     }
@@ -550,7 +551,7 @@ mod tests {
         let headings: String = (0..100_000).map(|i| format!("## Heading {i}\n")).collect();
         let text = format!("# Many\n\n{headings}");
         let model = crate::model::from_text(&grammar, std::path::Path::new("/w/many.md"), "many.md", &text);
-        let outline = document_symbols(&model);
+        let outline = document_symbols(&model, &text);
         assert_eq!(outline.left_out, 100_001 - DOCUMENT_SYMBOL_LIMIT);
         assert_eq!(outline.symbols.len(), 1);
         let children = &outline.symbols[0].children;
@@ -607,7 +608,7 @@ mod tests {
         let mut all = Vec::new();
         for doc in index.docs() {
             for (i, clause) in doc.model.clauses.iter().enumerate() {
-                if let Some(score) = fuzzy_score(&query, &clause.id, &clause.title) {
+                if let Some(score) = fuzzy_score(&query, &clause.id, clause.title_in(&doc.text)) {
                     all.push((Reverse(score), doc.model.path.clone(), clause.id_range.start, i, clause.id.to_string()));
                 }
             }

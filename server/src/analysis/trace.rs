@@ -297,7 +297,7 @@ fn row(index: &WorkspaceIndex, links: &Links, loc: ClauseLoc) -> Option<Row> {
     Some(Row {
         key: display_key(clause),
         kind: clause.kind.to_string(),
-        title: clause.title.to_string(),
+        title: clause.title_in(&doc.text).to_string(),
         path: index.relative(&doc.model.path),
         line: doc.lines().line_of(clause.id_range.start) + 1,
         state: status.state.into(),

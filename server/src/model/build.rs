@@ -24,7 +24,8 @@ use foldhash::{HashMap, HashMapExt};
 
 use super::grammar::{ClauseRule, Grammar, Kind, KindId, NamespaceId, keys_in};
 use super::{
-    Clause, DocModel, Fold, FoldKind, Link, LinkKind, Marker, Reference, Role, Section, detect_kind, normalize_heading,
+    Clause, DocModel, Fold, FoldKind, Link, LinkKind, Marker, Reference, Role, Section, Title, detect_kind,
+    normalize_heading,
 };
 use crate::syntax::{Chunks, InlineCache, InlineLinkKind, InlineRun, MaskKind, Outline, fast_inline, inline_parse};
 
@@ -244,10 +245,12 @@ struct Candidate {
     groups: Range<usize>,
     /// Where the key is written, relative to the line.
     id: Range<usize>,
-    /// The `id` group's text and the title (the `title` group or the rest of the line), read in
-    /// the original text and shared with every model built from these facts.
+    /// The `id` group's text, read in the original text and shared with every model built from
+    /// these facts.
     key: Option<Arc<str>>,
-    title: Option<Arc<str>>,
+    /// Where the title is (the `title` group or the rest of the line, trimmed), relative to the
+    /// line; `None` when it is empty.
+    title: Option<Range<usize>>,
 }
 
 /// A key a reference pattern finds on the line, relative to the line.
@@ -521,8 +524,12 @@ impl ChunkFacts {
         // name keeps its code spans (OpenSpec compares names exactly).
         let group = |i: Option<usize>| locations.get(i?).map(|(start, end)| original[start..end].trim());
         let key = if rule.id.is_none() { group(rule.key_groups[0]).map(Arc::from) } else { None };
-        let title = if rule.title_rest { Some(original[title_at..whole.end].trim()) } else { group(rule.title_group) };
-        let title = title.filter(|t| !t.is_empty()).map(Arc::from);
+        let title = if rule.title_rest {
+            Some(title_at..whole.end)
+        } else {
+            rule.title_group.and_then(|i| locations.get(i)).map(|(start, end)| start..end)
+        };
+        let title = title.map(|span| trim(original, span)).filter(|span| !span.is_empty());
         let groups = self.groups.len();
         self.groups.extend((0..locations.len()).map(|i| locations.get(i).map(|(start, end)| start..end)));
         self.candidates.push(Candidate { rule: rule_index, groups: groups..self.groups.len(), id, key, title });
@@ -824,6 +831,10 @@ impl<'a> Assembler<'a> {
         self.model.clauses.extend(kept.clauses[from.clauses..].iter().map(|c| Clause {
             id_range: shift(&c.id_range),
             range: shift(&c.range),
+            title: match &c.title {
+                Title::Text(span) => Title::Text(shift(span)),
+                title => title.clone(),
+            },
             parent: c.parent.map(|p| clause(p as usize) as u32),
             ..c.clone()
         }));
@@ -937,11 +948,11 @@ impl<'a> Assembler<'a> {
                     None => continue,
                 },
             };
-            let title = candidate
-                .title
-                .clone()
-                .or_else(|| line.heading.map(|h| Arc::from(self.model.sections[h].title.as_str())))
-                .unwrap_or_else(|| id.clone());
+            let title = match (&candidate.title, line.heading) {
+                (Some(span), _) => Title::Text(line.start + span.start..line.start + span.end),
+                (None, Some(h)) => Title::Owned(Arc::from(self.model.sections[h].title.as_str())),
+                (None, None) => Title::Key,
+            };
             return Some(Clause {
                 id,
                 kind: rule.kind.clone(),
@@ -1153,6 +1164,13 @@ fn marker_span(line: &str, whole: &Range<usize>) -> Range<usize> {
 fn trim_end(text: &str, range: Range<usize>) -> Range<usize> {
     let trimmed = text[range.clone()].trim_end();
     range.start..range.start + trimmed.len()
+}
+
+/// `range` of `text` without the whitespace [`str::trim`] takes off either end.
+fn trim(text: &str, range: Range<usize>) -> Range<usize> {
+    let range = trim_end(text, range);
+    let lead = range.len() - text[range.clone()].trim_start().len();
+    range.start + lead..range.end
 }
 
 fn folds(text: &str, outline: &Outline, sections: &[Section]) -> Vec<Fold> {

@@ -30,14 +30,14 @@ pub struct Section {
 /// checklist item, Kiro criterion, OpenSpec requirement or scenario.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Clause {
-    /// The key as references spell it (`FR-001`, `US1`, `2.3`, a requirement name). Shared, as
-    /// the title: an open document's next build takes them over from the chunks' kept facts
-    /// instead of copying them.
+    /// The key as references spell it (`FR-001`, `US1`, `2.3`, a requirement name). Shared: an
+    /// open document's next build takes it over from the chunks' kept facts instead of copying it.
     pub id: Arc<str>,
     /// From the grammar: `requirement`, `task`, `user-story`, ….
     pub kind: ClauseKind,
     pub namespace: NamespaceId,
-    pub title: Arc<str>,
+    /// Read with [`Clause::title_in`].
+    pub title: Title,
     /// Where the key is written (for a computed key, the item's list marker line).
     pub id_range: Range<usize>,
     /// The whole clause: its list item, table row or section.
@@ -46,6 +46,30 @@ pub struct Clause {
     pub global: bool,
     /// Index of the enclosing clause in [`DocModel::clauses`].
     pub parent: Option<u32>,
+}
+
+/// Where a clause's title is. Most are written on the clause's own line and are read in the
+/// document's text when asked for rather than copied: a workspace holds tens of thousands of
+/// clauses, and their titles took as much memory as the text of the specs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Title {
+    /// These bytes of the document's text.
+    Text(Range<usize>),
+    /// A title that is not the text as written: a heading's, annotations taken off.
+    Owned(Arc<str>),
+    /// None is written: the key stands for it.
+    Key,
+}
+
+impl Clause {
+    /// The title, read in `text`, the text of the document that holds the clause.
+    pub fn title_in<'a>(&'a self, text: &'a str) -> &'a str {
+        match &self.title {
+            Title::Text(range) => text.get(range.clone()).unwrap_or_default(),
+            Title::Owned(title) => title,
+            Title::Key => &self.id,
+        }
+    }
 }
 
 /// A clause kind's name from the grammar (`requirement`, `task`, …), shared by every clause of

@@ -78,8 +78,9 @@ pub(super) fn stub_clause(index: &WorkspaceIndex, doc: &IndexedDoc, d: &Diagnost
     let line = &text[start..end];
     let before = &text[start..model.id_range.start];
     let mut after = &text[model.id_range.end..end];
-    if !model.title.is_empty()
-        && let Some(cut) = after.rfind(&*model.title)
+    let title = model.title_in(text);
+    if !title.is_empty()
+        && let Some(cut) = after.rfind(title)
     {
         after = &after[..cut];
     }

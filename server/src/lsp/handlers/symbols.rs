@@ -19,7 +19,7 @@ pub async fn document_symbol(
 ) -> Result<Option<lsp::DocumentSymbolResponse>> {
     let Some(doc) = super::fresh_doc(state, &params.text_document.uri).await else { return Ok(None) };
     let enc = state.encoding();
-    let outline = document_symbols(&doc.model);
+    let outline = document_symbols(&doc.model, &doc.text);
     if outline.left_out > 0 {
         tracing::info!(
             "{}: {} symbols left out of the outline, over the {DOCUMENT_SYMBOL_LIMIT} symbol limit",

@@ -54,7 +54,8 @@ fn check(cx: &Context, out: &mut Emitter) {
                 .iter()
                 .filter(|&&t| {
                     let task = &model.clauses[t];
-                    !groups.contains(&*task.id) && !task.title.trim_start().to_lowercase().starts_with("checkpoint")
+                    !groups.contains(&*task.id)
+                        && !task.title_in(&cx.doc.text).trim_start().to_lowercase().starts_with("checkpoint")
                 })
                 .map(|&t| {
                     let linked = links[t] > 0
