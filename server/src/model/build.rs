@@ -25,7 +25,7 @@ use foldhash::{HashMap, HashMapExt};
 use super::grammar::{ClauseRule, Grammar, Kind, KindId, NamespaceId, keys_in};
 use super::{
     Clause, DocModel, Fold, FoldKind, Link, LinkKind, Marker, Reference, Role, Section, Title, detect_kind,
-    normalize_heading,
+    normalize_heading, shared_key,
 };
 use crate::syntax::{Chunks, InlineCache, InlineLinkKind, InlineRun, MaskKind, Outline, fast_inline, inline_parse};
 
@@ -409,7 +409,7 @@ impl ChunkFacts {
             // A key the search did not copy is the text it matched: the document's own text, or
             // the text around a mask as it was found.
             let key_found = |haystack: &str, (key, range): (Option<String>, Range<usize>)| {
-                let key = key.map_or_else(|| Arc::from(&haystack[range.clone()]), Arc::from);
+                let key = shared_key(key.as_deref().unwrap_or(&haystack[range.clone()]));
                 KeyFound { key, namespace, range }
             };
             if !rule.across_lines {
@@ -420,7 +420,7 @@ impl ChunkFacts {
                         rule.item.as_ref(),
                         rule.id.as_ref(),
                         &masked[span.clone()],
-                        |k| found_by_rule.push((i, KeyFound { key: Arc::from(k.key), namespace, range: k.range })),
+                        |k| found_by_rule.push((i, KeyFound { key: shared_key(&k.key), namespace, range: k.range })),
                     );
                 }
             } else {
@@ -523,7 +523,7 @@ impl ChunkFacts {
         // Captures are read in the original text: patterns match around masks, but a requirement
         // name keeps its code spans (OpenSpec compares names exactly).
         let group = |i: Option<usize>| locations.get(i?).map(|(start, end)| original[start..end].trim());
-        let key = if rule.id.is_none() { group(rule.key_groups[0]).map(Arc::from) } else { None };
+        let key = if rule.id.is_none() { group(rule.key_groups[0]).map(shared_key) } else { None };
         let title = if rule.title_rest {
             Some(title_at..whole.end)
         } else {
@@ -944,7 +944,7 @@ impl<'a> Assembler<'a> {
             let id = match &candidate.key {
                 Some(key) => key.clone(),
                 None => match self.clause_id(rule, &group, parent) {
-                    Some(id) => Arc::from(id),
+                    Some(id) => shared_key(&id),
                     None => continue,
                 },
             };
@@ -1337,7 +1337,7 @@ mod tests {
                 let mut expected = Vec::new();
                 for (i, span) in spans.iter().enumerate() {
                     keys_in(&rule.pattern, rule.groups, rule.item.as_ref(), rule.id.as_ref(), &text[span.clone()], |k| {
-                        expected.push((i, (k.key, k.range)))
+                        expected.push((i, (k.key.into_owned(), k.range)))
                     });
                 }
                 let mut found = Vec::new();

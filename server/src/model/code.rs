@@ -494,7 +494,7 @@ impl CodeGrammar {
         }
         for rule in &self.mentions {
             keys_in(&rule.pattern, rule.groups, rule.item.as_ref(), rule.id.as_ref(), name, |found| {
-                keys.push((rule.namespace, found.key, found.pin.map(|m| m.as_str().to_string())));
+                keys.push((rule.namespace, found.key.into_owned(), found.pin.map(|m| m.as_str().to_string())));
             });
         }
         keys.sort();
@@ -827,7 +827,7 @@ impl Scanner<'_> {
                     return;
                 }
                 references.push(Reference {
-                    id: found.key.into(),
+                    id: super::shared_key(&found.key),
                     namespace: rule.namespace,
                     range,
                     role: role_at(found.range.start),

@@ -496,7 +496,8 @@ pub(crate) fn required_piece(pattern: &str) -> Option<String> {
 
 /// One key a pattern found: the key, its range in the haystack, and the pin its match names.
 pub struct KeyMatch<'h> {
-    pub key: String,
+    /// The text matched where the key is written as it is, else the key rendered.
+    pub key: std::borrow::Cow<'h, str>,
     pub range: std::ops::Range<usize>,
     pub pin: Option<regex::Match<'h>>,
 }
@@ -513,7 +514,7 @@ pub fn keys_in<'h>(
 ) {
     if groups.id_is_match && id.is_none() {
         for m in pattern.find_iter(haystack) {
-            found(KeyMatch { key: m.as_str().to_string(), range: m.range(), pin: None });
+            found(KeyMatch { key: m.as_str().into(), range: m.range(), pin: None });
         }
         return;
     }
@@ -521,7 +522,7 @@ pub fn keys_in<'h>(
         let pin = groups.pin(&caps);
         let group = |i: usize| caps.get(i).map(|m| m.range());
         keys_of(pattern, haystack, &group, groups, item, id, &mut |key, range| {
-            let key = key.unwrap_or_else(|| haystack[range.clone()].to_string());
+            let key = key.map_or_else(|| haystack[range.clone()].into(), Into::into);
             found(KeyMatch { key, range, pin })
         });
     }
@@ -1382,7 +1383,7 @@ mod tests {
         let rule = grammar.reference_rules.iter().find(|r| r.pattern.as_str().contains("(?P<id>T")).unwrap();
         let mut keys = Vec::new();
         keys_in(&rule.pattern, rule.groups, rule.item.as_ref(), rule.id.as_ref(), "T001 and T012a, not T01", |k| {
-            keys.push((k.key, k.range))
+            keys.push((k.key.into_owned(), k.range))
         });
         assert_eq!(keys, vec![("T001".to_string(), 0..4), ("T012a".to_string(), 9..14)]);
     }

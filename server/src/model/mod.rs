@@ -72,6 +72,32 @@ impl Clause {
     }
 }
 
+/// Most distinct keys a thread keeps shared copies of before it starts its table again.
+const SHARED_KEYS: usize = 4096;
+
+/// A key as a shared string: the same copy each time this thread asks for the same key. A
+/// workspace writes a few hundred distinct keys tens of thousands of times (`FR-001` in every
+/// feature, `US1` on every task of a story), and a copy of each cost the cold index of 2,000 specs
+/// about 5 MB. The table is the thread's own, so threads never wait on each other, and is started
+/// again once it holds [`SHARED_KEYS`] keys; sharing changes no key's text, only how many copies
+/// of it are kept.
+pub(crate) fn shared_key(key: &str) -> Arc<str> {
+    thread_local! {
+        static KEYS: std::cell::RefCell<foldhash::HashSet<Arc<str>>> = Default::default();
+    }
+    KEYS.with_borrow_mut(|keys| {
+        if let Some(shared) = keys.get(key) {
+            return shared.clone();
+        }
+        if keys.len() >= SHARED_KEYS {
+            keys.clear();
+        }
+        let shared: Arc<str> = Arc::from(key);
+        keys.insert(shared.clone());
+        shared
+    })
+}
+
 /// A clause kind's name from the grammar (`requirement`, `task`, …), shared by every clause of
 /// that kind: a workspace has tens of thousands of clauses and a handful of kinds.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -387,5 +413,22 @@ mod tests {
         assert_eq!(normalize_heading("Key Entities *(include if feature involves data)*"), "Key Entities");
         assert_eq!(normalize_heading("Overview ##"), "Overview");
         assert_eq!(normalize_heading("Odd *(unclosed"), "Odd *(unclosed");
+    }
+
+    #[test]
+    fn a_key_written_many_times_is_one_shared_copy() {
+        let text = "# Tasks\n\n- [ ] T001 [US1] Create FR-001\n- [ ] T002 [US1] Test FR-001\n";
+        let model = from_text(&Grammar::builtin(), Path::new("/ws/specs/001-a/tasks.md"), "specs/001-a/tasks.md", text);
+        let copies: Vec<&Arc<str>> = model.references.iter().filter(|r| &*r.id == "FR-001").map(|r| &r.id).collect();
+        assert_eq!(copies.len(), 2);
+        assert!(Arc::ptr_eq(copies[0], copies[1]));
+        // Past the table's size it starts again: the same text, another copy.
+        let first = shared_key("FR-999");
+        for n in 0..SHARED_KEYS {
+            shared_key(&format!("K-{n}"));
+        }
+        let again = shared_key("FR-999");
+        assert_eq!((&*first, &*again), ("FR-999", "FR-999"));
+        assert!(!Arc::ptr_eq(&first, &again));
     }
 }
