@@ -57,6 +57,17 @@ fn median(mut runs: Vec<Duration>) -> Duration {
     runs[runs.len() / 2]
 }
 
+/// `runs` runs of ripgrep over `scope` and of `ours`, alternating, so that a slow spell of the
+/// machine falls on both: ripgrep's median (`None` without ripgrep) and what `ours` gave.
+fn side_by_side<T>(runs: usize, root: &Path, scope: Scope, mut ours: impl FnMut() -> T) -> (Option<Duration>, Vec<T>) {
+    let (mut rg, mut out) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        rg.push(ripgrep(root, scope));
+        out.push(ours());
+    }
+    (rg.into_iter().collect::<Option<Vec<_>>>().map(median), out)
+}
+
 /// What an indexer reads: the whole tree, or the source files alone.
 #[derive(Clone, Copy)]
 enum Scope {
@@ -110,53 +121,34 @@ fn index_section(workspace: &generator::Workspace, plan: &Plan) -> String {
     let (_, code_docs, mentions) = specls_index(root, Scope::All);
     let mut rows = String::new();
     let mut verdicts = Vec::new();
-    let ratio = |ours: Duration, rg: Option<Duration>| {
-        rg.map_or_else(|| "n/a".into(), |rg| format!("{:.2}×", ours.as_secs_f64() / rg.as_secs_f64()))
-    };
-    let verdict = |ours: Duration, rg: Option<Duration>| match rg {
-        Some(rg) if ours.as_secs_f64() <= 2.0 * rg.as_secs_f64() => "met",
-        Some(_) => "NOT met",
-        None => "not measured (ripgrep not installed)",
-    };
-    // Runs alternate between ripgrep and specls, so that a slow spell of the machine falls on both.
-    for (label, scope) in [("specs and code", Scope::All), ("code only", Scope::CodeOnly)] {
-        let (mut rg, mut ours) = (Vec::new(), Vec::new());
-        for _ in 0..plan.runs {
-            rg.push(ripgrep(root, scope));
-            ours.push(specls_index(root, scope).0);
-        }
-        let rg = rg.into_iter().collect::<Option<Vec<_>>>().map(median);
-        let ours = median(ours);
-        if let Scope::All = scope {
-            verdicts.push(format!("in-process {}", verdict(ours, rg)));
-        }
+    let mut row = |label: &str, rg: Option<Duration>, ours: Duration| {
+        let ratio = rg.map_or_else(|| "n/a".into(), |rg| format!("{:.2}×", ours.as_secs_f64() / rg.as_secs_f64()));
         rows.push_str(&format!(
-            "| {label} | {} | {} | {} |\n",
+            "| {label} | {} | {} | {ratio} |\n",
             rg.map_or_else(|| "not installed".into(), ms),
-            ms(ours),
-            ratio(ours, rg)
+            ms(ours)
         ));
+        match rg {
+            Some(rg) if ours.as_secs_f64() <= 2.0 * rg.as_secs_f64() => "met",
+            Some(_) => "NOT met",
+            None => "not measured (ripgrep not installed)",
+        }
+    };
+    for (label, scope) in [("specs and code", Scope::All), ("code only", Scope::CodeOnly)] {
+        let (rg, ours) = side_by_side(plan.runs, root, scope, || specls_index(root, scope).0);
+        let verdict = row(label, rg, median(ours));
+        if let Scope::All = scope {
+            verdicts.push(format!("in-process {verdict}"));
+        }
     }
     eprintln!("specls bench: cold index done");
     // As the user waits for it: a fresh server each run, from `initialized` to the end of its
     // `$/progress`, when the index holds the scan.
-    let (mut rg, mut server, mut message, mut peak) = (Vec::new(), Vec::new(), String::new(), None);
-    for _ in 0..plan.runs {
-        rg.push(ripgrep(root, Scope::All));
-        let (end, server_message, server_peak) = server_cold_index(root);
-        server.push(end);
-        message = server_message;
-        peak = peak.max(server_peak);
-    }
-    let rg = rg.into_iter().collect::<Option<Vec<_>>>().map(median);
-    let server = median(server);
-    verdicts.push(format!("through the server {}", verdict(server, rg)));
-    rows.push_str(&format!(
-        "| specs and code, through the server | {} | {} | {} |\n",
-        rg.map_or_else(|| "not installed".into(), ms),
-        ms(server),
-        ratio(server, rg)
-    ));
+    let (rg, runs) = side_by_side(plan.runs, root, Scope::All, || server_cold_index(root));
+    let server = median(runs.iter().map(|(end, _, _)| *end).collect());
+    let message = runs.last().map_or_else(String::new, |(_, message, _)| message.clone());
+    let peak = runs.iter().filter_map(|(_, _, peak)| *peak).max();
+    verdicts.push(format!("through the server {}", row("specs and code, through the server", rg, server)));
     eprintln!("specls bench: cold index through the server done");
     format!(
         "\n### Cold index: specs and code, beside ripgrep\n\n\
