@@ -9,7 +9,8 @@
 //!
 //! Arguments: the spec's size in bytes and the number of timed edits (after one warm-up edit);
 //! a third argument `cold` also models the spec once from scratch in `keystroke::cold_run`, as
-//! the workspace scan does.
+//! the workspace scan does. The feature's plan and task list are indexed beside the spec, as in
+//! the `lsp_latency` bench's workspaces, so the rules that read them run too.
 
 #[path = "../benches/gen/mod.rs"]
 mod generator;
@@ -39,14 +40,21 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let bytes: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(400_000);
     let edits: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
-    let text = generator::spec(1, bytes);
+    let feature = generator::feature(1, 1, bytes);
+    let text = feature.spec;
     let grammar = Grammar::builtin();
     let path = Path::new(ROOT).join(RELATIVE);
+    let mut index = WorkspaceIndex::new(grammar.clone(), vec![PathBuf::from(ROOT)]);
+    for (name, text) in [("plan.md", &feature.plan), ("tasks.md", &feature.tasks)] {
+        let relative = RELATIVE.replace("spec.md", name);
+        let model = model::from_text(&grammar, &Path::new(ROOT).join(&relative), &relative, text);
+        index.upsert(IndexedDoc::new(model, Arc::from(text.as_str())));
+    }
     let mut open = Open {
         doc: Document::new(&text),
         chunks: Chunks::default(),
         model_cache: ModelCache::default(),
-        index: WorkspaceIndex::new(grammar.clone(), vec![PathBuf::from(ROOT)]),
+        index,
         grammar,
         path,
     };
