@@ -32,6 +32,9 @@ pub struct IndexedDoc {
     /// The characters of each clause's title, by clause, so that workspace symbols skip a title
     /// that lacks some of the query's without reading it.
     title_chars: OnceLock<Box<[CharSet]>>,
+    /// The keys the document mentions, by namespace, built on the first question: a task list is
+    /// asked about every requirement of its feature's spec on each keystroke there.
+    mentioned: OnceLock<HashMap<NamespaceId, foldhash::HashSet<Arc<str>>>>,
     /// What the text rules found in this version's text, and in the version it replaced.
     pub(crate) memo: TextMemo,
 }
@@ -53,8 +56,21 @@ impl IndexedDoc {
             lines: OnceLock::new(),
             counted: AtomicUsize::new(0),
             title_chars: OnceLock::new(),
+            mentioned: OnceLock::new(),
             memo: TextMemo::default(),
         }
+    }
+
+    /// Whether the document mentions `key` of `namespace` (a reference to it, resolved or not).
+    pub fn mentions_key(&self, namespace: NamespaceId, key: &str) -> bool {
+        let mentioned = self.mentioned.get_or_init(|| {
+            let mut mentioned: HashMap<NamespaceId, foldhash::HashSet<Arc<str>>> = HashMap::default();
+            for reference in &self.model.references {
+                mentioned.entry(reference.namespace).or_default().insert(reference.id.clone());
+            }
+            mentioned
+        });
+        mentioned.get(&namespace).is_some_and(|keys| keys.contains(key))
     }
 
     /// The characters of the title of the clause at `index` in the model.

@@ -10,11 +10,9 @@
 //! `[USn]` labels), that never cites success criteria, or that cannot cite requirements at all
 //! (OpenSpec) says nothing about their coverage.
 
-use foldhash::HashSet;
-
 use crate::analysis::diagnostics::Severity;
 use crate::analysis::rules::{Context, Emitter, Rule};
-use crate::model::{Clause, DocModel, NamespaceId};
+use crate::model::{Clause, ClauseKind, DocModel};
 
 pub const RULE: Rule = Rule {
     code: "uncovered-requirement",
@@ -42,9 +40,10 @@ fn check(cx: &Context, out: &mut Emitter) {
         return;
     }
     let scope = index.scope_id(Some(scope_path));
-    // The keys the task list mentions, read from its model: the index keeps no per-feature
-    // table of mentions for this one question.
-    let mut keys: HashSet<(NamespaceId, &str)> = tasks.model.references.iter().map(|r| (r.namespace, &*r.id)).collect();
+    // The keys the task list mentions, from its model: the index keeps no per-feature table of
+    // mentions for this one question, and the task list keeps its set from one keystroke in the
+    // spec to the next.
+    let mentioned = |c: &Clause| tasks.mentions_key(c.namespace, &c.id);
     let mut has_child = vec![false; model.clauses.len()];
     for clause in &model.clauses {
         if let Some(parent) = clause.parent {
@@ -56,33 +55,32 @@ fn check(cx: &Context, out: &mut Emitter) {
     // kind is cited when a clause of that kind in the feature has a key the task list mentions.
     // Only the kinds the checks below ask about are looked for, from the feature's clauses rather
     // than from each key the task list mentions (thousands, on every keystroke in the spec).
-    let asked: HashSet<&str> = (0..model.clauses.len())
-        .filter(|&i| checked(i))
-        .flat_map(|i| ancestors(model, i))
-        .map(|c| c.kind.as_str())
-        .collect();
-    let mut cited_kinds: HashSet<&str> = HashSet::default();
+    // A handful of kinds, each shared by its clauses (`ClauseKind` compares the shared name
+    // first): kept in lists, not hashed once per clause.
+    let mut asked: Vec<&ClauseKind> = Vec::new();
+    for clause in (0..model.clauses.len()).filter(|&i| checked(i)).flat_map(|i| ancestors(model, i)) {
+        if !asked.contains(&&clause.kind) {
+            asked.push(&clause.kind);
+        }
+    }
+    let mut cited_kinds: Vec<&ClauseKind> = Vec::new();
     'docs: for doc in index.docs_in_scope(Some(scope_path)) {
         for clause in &doc.model.clauses {
-            let kind = clause.kind.as_str();
-            if asked.contains(kind) && !cited_kinds.contains(kind) && keys.contains(&(clause.namespace, &*clause.id)) {
-                cited_kinds.insert(kind);
+            if asked.contains(&&clause.kind) && !cited_kinds.contains(&&clause.kind) && mentioned(clause) {
+                cited_kinds.push(&clause.kind);
                 if cited_kinds.len() == asked.len() {
                     break 'docs;
                 }
             }
         }
     }
-    if index.doc_scope(tasks_id) != scope {
-        keys.clear();
-    }
-    let tasks_cite = keys;
+    // A task list indexed in another scope cites nothing here.
+    let same_scope = index.doc_scope(tasks_id) == scope;
     for (i, clause) in model.clauses.iter().enumerate() {
-        if !checked(i) || !ancestors(model, i).any(|c| cited_kinds.contains(c.kind.as_str())) {
+        if !checked(i) || !ancestors(model, i).any(|c| cited_kinds.contains(&&c.kind)) {
             continue;
         }
-        let cited = |c: &Clause| tasks_cite.contains(&(c.namespace, &*c.id));
-        if ancestors(model, i).any(cited) {
+        if same_scope && ancestors(model, i).any(mentioned) {
             continue;
         }
         out.emit(
