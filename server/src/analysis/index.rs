@@ -10,7 +10,7 @@ use foldhash::HashMap;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::model::{Clause, DocModel, Grammar, NamespaceId, Reference};
 
@@ -35,6 +35,9 @@ pub struct IndexedDoc {
     /// The keys the document mentions, by namespace, built on the first question: a task list is
     /// asked about every requirement of its feature's spec on each keystroke there.
     mentioned: OnceLock<HashMap<NamespaceId, foldhash::HashSet<Arc<str>>>>,
+    /// [`WorkspaceIndex::contested`]'s answer for this document, and the definitions' epoch it
+    /// was found at.
+    contested: Mutex<Option<(u64, Arc<[u32]>)>>,
     /// What the text rules found in this version's text, and in the version it replaced.
     pub(crate) memo: TextMemo,
 }
@@ -57,8 +60,14 @@ impl IndexedDoc {
             counted: AtomicUsize::new(0),
             title_chars: OnceLock::new(),
             mentioned: OnceLock::new(),
+            contested: Mutex::new(None),
             memo: TextMemo::default(),
         }
+    }
+
+    /// What [`WorkspaceIndex::contested`] last found for this version.
+    fn contested_found(&self) -> Option<(u64, Arc<[u32]>)> {
+        self.contested.lock().expect("contested lock").clone()
     }
 
     /// Whether the document mentions `key` of `namespace` (a reference to it, resolved or not).
@@ -174,6 +183,8 @@ pub struct WorkspaceIndex {
     /// a key's definitions within one scope are a slice of them, found by binary search, rather
     /// than a map entry per key and scope.
     definitions: HashMap<(NamespaceId, KeyId), Vec<ClauseLoc>>,
+    /// Counts the changes to `definitions` (an upsert that changes no clause changes none).
+    definitions_epoch: u64,
     /// Every mention of a key, workspace-wide.
     mentions: HashMap<(NamespaceId, KeyId), Vec<RefLoc>>,
 }
@@ -301,6 +312,7 @@ impl WorkspaceIndex {
             scope_docs: HashMap::default(),
             keys: Keys::default(),
             definitions: HashMap::default(),
+            definitions_epoch: 0,
             mentions: HashMap::default(),
         }
     }
@@ -398,16 +410,23 @@ impl WorkspaceIndex {
             doc.memo.inherit(&old.memo, Changed::between(old.text.len(), doc.text.len(), ends));
             doc.inherit_lines(old, ends);
         }
-        match &old {
+        let relinked = match &old {
             Some(old) if self.doc_scopes[id.0 as usize] == scope => self.relink(id, scope, old, &doc),
             Some(old) => {
                 self.unlink_doc(id, &old.model);
                 self.link(id, scope, &doc.model);
+                true
             }
             None => {
                 self.doc_count += 1;
                 self.link(id, scope, &doc.model);
+                true
             }
+        };
+        match &old {
+            // The same keys in the same order, and no other definition changed.
+            Some(old) if !relinked => *doc.contested.lock().expect("contested lock") = old.contested_found(),
+            _ => self.definitions_epoch += 1,
         }
         self.docs[id.0 as usize] = Some(Arc::new(doc));
         old
@@ -418,6 +437,7 @@ impl WorkspaceIndex {
     /// linked on two threads, the references' keys interned apart and then once each: this merge
     /// is the serial end of a cold index.
     pub fn extend(&mut self, docs: Vec<IndexedDoc>) {
+        self.definitions_epoch += 1;
         let first = self.paths.len();
         self.reserve(docs.len());
         // Paths and scopes interned in order, as one upsert after another would intern them.
@@ -490,7 +510,8 @@ impl WorkspaceIndex {
     }
 
     /// Replace the entries of `old`'s clauses and references with `new`'s, in the same scope.
-    fn relink(&mut self, id: DocId, scope: ScopeId, old_doc: &IndexedDoc, new_doc: &IndexedDoc) {
+    /// Whether any definition changed: the clauses' keys differ from the old version's.
+    fn relink(&mut self, id: DocId, scope: ScopeId, old_doc: &IndexedDoc, new_doc: &IndexedDoc) -> bool {
         let (old, new) = (&old_doc.model, &new_doc.model);
         let same_clause = |a: &Clause, b: &Clause| a.namespace == b.namespace && a.global == b.global && a.id == b.id;
         let window = Window::of(&old.clauses, &new.clauses, same_clause);
@@ -518,8 +539,9 @@ impl WorkspaceIndex {
             // Entries are dropped and put back one at a time: past half the document, at once.
             self.unlink_doc(id, old);
             self.link(id, scope, new);
-            return;
+            return true;
         }
+        let relinked = window.start != window.old_end || window.start != window.new_end;
         for (index, clause) in old.clauses.iter().enumerate().take(window.old_end).skip(window.start) {
             let key = self.keys.ids[&*clause.id];
             unlink(&mut self.definitions, (clause.namespace, key), |l| !(l.doc == id && l.index == index as u32));
@@ -559,6 +581,31 @@ impl WorkspaceIndex {
             let key = self.keys.intern(&reference.id);
             insert_in_order(self.mentions.entry((reference.namespace, key)).or_default(), loc);
         }
+        relinked
+    }
+
+    /// The clauses of `doc` (indices in its model) whose key has another definition in the
+    /// document's scope: what `duplicate-id` checks. A document keeps the answer until the
+    /// definitions change, and a version whose clauses have the keys of the one it replaces takes
+    /// it over, so a keystroke that changes no key looks up none.
+    pub fn contested(&self, doc: &IndexedDoc) -> Arc<[u32]> {
+        let mut kept = doc.contested.lock().expect("contested lock");
+        if let Some((epoch, found)) = &*kept
+            && *epoch == self.definitions_epoch
+        {
+            return found.clone();
+        }
+        let scope = self.scope_id(doc.model.scope.as_deref());
+        let id = self.doc_id(&doc.model.path);
+        let found: Arc<[u32]> = (0..doc.model.clauses.len() as u32)
+            .filter(|&i| {
+                let clause = &doc.model.clauses[i as usize];
+                let locs = self.definitions_in(clause.namespace, scope, &clause.id);
+                locs.iter().any(|l| Some(l.doc) != id || l.index != i)
+            })
+            .collect();
+        *kept = Some((self.definitions_epoch, found.clone()));
+        found
     }
 
     pub fn remove(&mut self, path: &Path) -> Option<Arc<IndexedDoc>> {
@@ -570,6 +617,7 @@ impl WorkspaceIndex {
         let old = self.docs[id.0 as usize].take()?;
         self.doc_count -= 1;
         self.unlink_doc(id, &old.model);
+        self.definitions_epoch += 1;
         Some(old)
     }
 
@@ -810,6 +858,37 @@ pub(crate) fn test_workspace(files: &[(&str, &str)]) -> WorkspaceIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Verifies specs/007-edit-latency/spec.md SC-001: an edit that changes no key keeps the
+    /// clauses found contested before it, and any change to the definitions finds them again.
+    #[test]
+    fn contested_clauses_follow_the_definitions() {
+        let grammar = Grammar::builtin();
+        let mut index = WorkspaceIndex::new(grammar.clone(), vec![PathBuf::from("/ws")]);
+        let upsert = |index: &mut WorkspaceIndex, relative: &str, text: &str| {
+            let path = Path::new("/ws").join(relative);
+            let model = crate::model::from_text(&grammar, &path, relative, text);
+            index.upsert(IndexedDoc::new(model, Arc::from(text)));
+            path
+        };
+        let spec = "# Feature Specification: A\n\n## Requirements\n\n- **FR-001**: One.\n- **FR-002**: Two.\n";
+        let a = upsert(&mut index, "specs/001-a/spec.md", spec);
+        let contested = |index: &WorkspaceIndex| index.contested(index.doc(&a).expect("indexed"));
+        assert!(contested(&index).is_empty());
+        let before = contested(&index);
+        upsert(&mut index, "specs/001-a/spec.md", &spec.replace("One.", "One, edited."));
+        assert!(Arc::ptr_eq(&before, &contested(&index)), "an edit that changes no key keeps the answer");
+        let copy = "# Feature Specification: A copy\n\n## Requirements\n\n- **FR-002**: Two again.\n";
+        upsert(&mut index, "specs/002-b/spec.md", copy);
+        assert!(contested(&index).is_empty(), "another feature's FR-002 is its own");
+        let b = upsert(&mut index, "specs/001-a/copy.md", copy);
+        assert_eq!(index.doc(&b).and_then(|d| d.model.scope.clone()), Some(PathBuf::from("/ws/specs/001-a")));
+        assert_eq!(&*contested(&index), [1]);
+        index.remove(&b);
+        assert!(contested(&index).is_empty());
+        upsert(&mut index, "specs/001-a/spec.md", &format!("{spec}- **FR-001**: Again.\n"));
+        assert_eq!(&*contested(&index), [0, 2]);
+    }
 
     proptest::proptest! {
         /// Verifies specs/001-core-engine/spec.md FR-006: kinds are detected from the path

@@ -17,7 +17,8 @@ fn check(cx: &Context, out: &mut Emitter) {
     let model = &cx.doc.model;
     let Some(doc_id) = index.doc_id(&model.path) else { return };
     let scope = index.scope_id(model.scope.as_deref());
-    for (i, clause) in model.clauses.iter().enumerate() {
+    for i in index.contested(cx.doc).iter().map(|&i| i as usize) {
+        let clause = &model.clauses[i];
         let this = |loc: &ClauseLoc| loc.doc == doc_id && loc.index as usize == i;
         let unique = index.grammar.namespace(clause.namespace).unique;
         if unique == Uniqueness::None {
