@@ -12,13 +12,16 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::model::{Clause, DocModel, Grammar, NamespaceId, Reference};
+use crate::model::{Clause, ClauseKind, DocModel, Grammar, NamespaceId, Reference};
 
 use super::config::Config;
 use super::rules::{Changed, TextMemo};
 use super::symbols::CharSet;
 use super::test_state::TestResults;
 use crate::text::{LineIndex, Position, PositionEncoding, common_ends};
+
+/// An answer a document keeps about the index, with the definitions' epoch it was found at.
+type Kept<T> = Mutex<Option<(u64, T)>>;
 
 /// One indexed document: its model, and the text it was built from (for positions and previews).
 #[derive(Debug)]
@@ -37,7 +40,10 @@ pub struct IndexedDoc {
     mentioned: OnceLock<HashMap<NamespaceId, foldhash::HashSet<Arc<str>>>>,
     /// [`WorkspaceIndex::contested`]'s answer for this document, and the definitions' epoch it
     /// was found at.
-    contested: Mutex<Option<(u64, Arc<[u32]>)>>,
+    contested: Kept<Arc<[u32]>>,
+    /// [`WorkspaceIndex::kinds_cited`]'s answer for this document, with the definitions' epoch
+    /// and the scope it was found at.
+    cited_kinds: Kept<(ScopeId, Arc<[ClauseKind]>)>,
     /// What the text rules found in this version's text, and in the version it replaced.
     pub(crate) memo: TextMemo,
 }
@@ -61,6 +67,7 @@ impl IndexedDoc {
             title_chars: OnceLock::new(),
             mentioned: OnceLock::new(),
             contested: Mutex::new(None),
+            cited_kinds: Mutex::new(None),
             memo: TextMemo::default(),
         }
     }
@@ -183,7 +190,8 @@ pub struct WorkspaceIndex {
     /// a key's definitions within one scope are a slice of them, found by binary search, rather
     /// than a map entry per key and scope.
     definitions: HashMap<(NamespaceId, KeyId), Vec<ClauseLoc>>,
-    /// Counts the changes to `definitions` (an upsert that changes no clause changes none).
+    /// Counts the changes to `definitions` and to the clauses' kinds (an upsert that changes no
+    /// clause changes neither).
     definitions_epoch: u64,
     /// Every mention of a key, workspace-wide.
     mentions: HashMap<(NamespaceId, KeyId), Vec<RefLoc>>,
@@ -510,10 +518,12 @@ impl WorkspaceIndex {
     }
 
     /// Replace the entries of `old`'s clauses and references with `new`'s, in the same scope.
-    /// Whether any definition changed: the clauses' keys differ from the old version's.
+    /// Whether any definition changed: the clauses' keys (or kinds) differ from the old version's.
     fn relink(&mut self, id: DocId, scope: ScopeId, old_doc: &IndexedDoc, new_doc: &IndexedDoc) -> bool {
         let (old, new) = (&old_doc.model, &new_doc.model);
-        let same_clause = |a: &Clause, b: &Clause| a.namespace == b.namespace && a.global == b.global && a.id == b.id;
+        let same_clause = |a: &Clause, b: &Clause| {
+            a.namespace == b.namespace && a.global == b.global && a.id == b.id && a.kind == b.kind
+        };
         let window = Window::of(&old.clauses, &new.clauses, same_clause);
         if let Some(old_chars) = old_doc.title_chars.get()
             && new_doc.title_chars.get().is_none()
@@ -606,6 +616,29 @@ impl WorkspaceIndex {
             .collect();
         *kept = Some((self.definitions_epoch, found.clone()));
         found
+    }
+
+    /// The kinds of the clauses of `scope` whose key `doc` mentions (a task list: the kinds its
+    /// tasks cite). A document keeps the answer until the definitions or the clauses' kinds
+    /// change, as [`contested`](Self::contested) does.
+    pub fn kinds_cited(&self, doc: &IndexedDoc, scope: ScopeId) -> Arc<[ClauseKind]> {
+        let mut kept = doc.cited_kinds.lock().expect("cited kinds lock");
+        if let Some((epoch, (at, kinds))) = &*kept
+            && (*epoch, *at) == (self.definitions_epoch, scope)
+        {
+            return kinds.clone();
+        }
+        let mut kinds: Vec<ClauseKind> = Vec::new();
+        for other in self.docs_in_scope(self.scope_path(scope)) {
+            for clause in &other.model.clauses {
+                if !kinds.contains(&clause.kind) && doc.mentions_key(clause.namespace, &clause.id) {
+                    kinds.push(clause.kind.clone());
+                }
+            }
+        }
+        let kinds: Arc<[ClauseKind]> = kinds.into();
+        *kept = Some((self.definitions_epoch, (scope, kinds.clone())));
+        kinds
     }
 
     pub fn remove(&mut self, path: &Path) -> Option<Arc<IndexedDoc>> {
@@ -888,6 +921,37 @@ mod tests {
         assert!(contested(&index).is_empty());
         upsert(&mut index, "specs/001-a/spec.md", &format!("{spec}- **FR-001**: Again.\n"));
         assert_eq!(&*contested(&index), [0, 2]);
+    }
+
+    /// Verifies specs/007-edit-latency/spec.md SC-001: the kinds a task list cites are kept
+    /// across edits that change no key or kind, and found again when one does.
+    #[test]
+    fn cited_kinds_follow_the_clauses() {
+        let grammar = Grammar::builtin();
+        let mut index = WorkspaceIndex::new(grammar.clone(), vec![PathBuf::from("/ws")]);
+        let upsert = |index: &mut WorkspaceIndex, relative: &str, text: &str| {
+            let path = Path::new("/ws").join(relative);
+            let model = crate::model::from_text(&grammar, &path, relative, text);
+            index.upsert(IndexedDoc::new(model, Arc::from(text)));
+            path
+        };
+        let spec = "# Feature Specification: A\n\n## Requirements\n\n- **FR-001**: One.\n\n## Success Criteria\n\n- **SC-001**: Fast.\n";
+        upsert(&mut index, "specs/001-a/spec.md", spec);
+        let tasks = upsert(&mut index, "specs/001-a/tasks.md", "# Tasks\n\n- [ ] T001 Build it per FR-001\n");
+        let scope = index.scope_id(Some(Path::new("/ws/specs/001-a")));
+        let cited = |index: &WorkspaceIndex| index.kinds_cited(index.doc(&tasks).expect("indexed"), scope);
+        let names = |kinds: Arc<[ClauseKind]>| kinds.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+        let before = cited(&index);
+        assert_eq!(names(before.clone()), ["requirement"]);
+        upsert(&mut index, "specs/001-a/spec.md", &spec.replace("One.", "One, edited."));
+        assert!(Arc::ptr_eq(&before, &cited(&index)), "an edit that changes no key or kind keeps the answer");
+        upsert(&mut index, "specs/001-a/spec.md", &spec.replace("FR-001", "FR-002"));
+        assert!(names(cited(&index)).is_empty());
+        upsert(&mut index, "specs/001-a/spec.md", spec);
+        upsert(&mut index, "specs/001-a/tasks.md", "# Tasks\n\n- [ ] T001 Build it per FR-001 and SC-001\n");
+        let mut kinds = names(cited(&index));
+        kinds.sort();
+        assert_eq!(kinds, ["requirement", "success-criterion"]);
     }
 
     proptest::proptest! {

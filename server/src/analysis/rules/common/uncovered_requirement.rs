@@ -12,7 +12,7 @@
 
 use crate::analysis::diagnostics::Severity;
 use crate::analysis::rules::{Context, Emitter, Rule};
-use crate::model::{Clause, ClauseKind, DocModel};
+use crate::model::{Clause, DocModel};
 
 pub const RULE: Rule = Rule {
     code: "uncovered-requirement",
@@ -53,31 +53,12 @@ fn check(cx: &Context, out: &mut Emitter) {
     let checked = |i: usize| KINDS.contains(&model.clauses[i].kind.as_str()) && !has_child[i];
     // The kinds of clause the task list cites, as its references resolve in this feature: a
     // kind is cited when a clause of that kind in the feature has a key the task list mentions.
-    // Only the kinds the checks below ask about are looked for, from the feature's clauses rather
-    // than from each key the task list mentions (thousands, on every keystroke in the spec).
-    // A handful of kinds, each shared by its clauses (`ClauseKind` compares the shared name
-    // first): kept in lists, not hashed once per clause.
-    let mut asked: Vec<&ClauseKind> = Vec::new();
-    for clause in (0..model.clauses.len()).filter(|&i| checked(i)).flat_map(|i| ancestors(model, i)) {
-        if !asked.contains(&&clause.kind) {
-            asked.push(&clause.kind);
-        }
-    }
-    let mut cited_kinds: Vec<&ClauseKind> = Vec::new();
-    'docs: for doc in index.docs_in_scope(Some(scope_path)) {
-        for clause in &doc.model.clauses {
-            if asked.contains(&&clause.kind) && !cited_kinds.contains(&&clause.kind) && mentioned(clause) {
-                cited_kinds.push(&clause.kind);
-                if cited_kinds.len() == asked.len() {
-                    break 'docs;
-                }
-            }
-        }
-    }
+    // The task list keeps them until a key or a kind in the workspace changes.
+    let cited_kinds = index.kinds_cited(tasks, scope);
     // A task list indexed in another scope cites nothing here.
     let same_scope = index.doc_scope(tasks_id) == scope;
     for (i, clause) in model.clauses.iter().enumerate() {
-        if !checked(i) || !ancestors(model, i).any(|c| cited_kinds.contains(&&c.kind)) {
+        if !checked(i) || !ancestors(model, i).any(|c| cited_kinds.contains(&c.kind)) {
             continue;
         }
         if same_scope && ancestors(model, i).any(mentioned) {
