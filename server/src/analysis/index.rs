@@ -896,14 +896,7 @@ mod tests {
     /// clauses found contested before it, and any change to the definitions finds them again.
     #[test]
     fn contested_clauses_follow_the_definitions() {
-        let grammar = Grammar::builtin();
-        let mut index = WorkspaceIndex::new(grammar.clone(), vec![PathBuf::from("/ws")]);
-        let upsert = |index: &mut WorkspaceIndex, relative: &str, text: &str| {
-            let path = Path::new("/ws").join(relative);
-            let model = crate::model::from_text(&grammar, &path, relative, text);
-            index.upsert(IndexedDoc::new(model, Arc::from(text)));
-            path
-        };
+        let mut index = WorkspaceIndex::new(Grammar::builtin(), vec![PathBuf::from("/ws")]);
         let spec = "# Feature Specification: A\n\n## Requirements\n\n- **FR-001**: One.\n- **FR-002**: Two.\n";
         let a = upsert(&mut index, "specs/001-a/spec.md", spec);
         let contested = |index: &WorkspaceIndex| index.contested(index.doc(&a).expect("indexed"));
@@ -927,14 +920,7 @@ mod tests {
     /// across edits that change no key or kind, and found again when one does.
     #[test]
     fn cited_kinds_follow_the_clauses() {
-        let grammar = Grammar::builtin();
-        let mut index = WorkspaceIndex::new(grammar.clone(), vec![PathBuf::from("/ws")]);
-        let upsert = |index: &mut WorkspaceIndex, relative: &str, text: &str| {
-            let path = Path::new("/ws").join(relative);
-            let model = crate::model::from_text(&grammar, &path, relative, text);
-            index.upsert(IndexedDoc::new(model, Arc::from(text)));
-            path
-        };
+        let mut index = WorkspaceIndex::new(Grammar::builtin(), vec![PathBuf::from("/ws")]);
         let spec = "# Feature Specification: A\n\n## Requirements\n\n- **FR-001**: One.\n\n## Success Criteria\n\n- **SC-001**: Fast.\n";
         upsert(&mut index, "specs/001-a/spec.md", spec);
         let tasks = upsert(&mut index, "specs/001-a/tasks.md", "# Tasks\n\n- [ ] T001 Build it per FR-001\n");
@@ -1022,10 +1008,12 @@ mod tests {
         }
     }
 
-    fn upsert(index: &mut WorkspaceIndex, relative: &str, text: &str) {
+    /// Index `text` at `/ws/<relative>`; returns that path.
+    fn upsert(index: &mut WorkspaceIndex, relative: &str, text: &str) -> PathBuf {
         let path = Path::new("/ws").join(relative);
         let model = crate::model::from_text(&index.grammar.clone(), &path, relative, text);
         index.upsert(IndexedDoc::new(model, Arc::from(text)));
+        path
     }
 
     #[test]
