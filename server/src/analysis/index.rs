@@ -599,46 +599,54 @@ impl WorkspaceIndex {
     /// definitions change, and a version whose clauses have the keys of the one it replaces takes
     /// it over, so a keystroke that changes no key looks up none.
     pub fn contested(&self, doc: &IndexedDoc) -> Arc<[u32]> {
-        let mut kept = doc.contested.lock().expect("contested lock");
-        if let Some((epoch, found)) = &*kept
-            && *epoch == self.definitions_epoch
-        {
-            return found.clone();
-        }
-        let scope = self.scope_id(doc.model.scope.as_deref());
-        let id = self.doc_id(&doc.model.path);
-        let found: Arc<[u32]> = (0..doc.model.clauses.len() as u32)
-            .filter(|&i| {
-                let clause = &doc.model.clauses[i as usize];
-                let locs = self.definitions_in(clause.namespace, scope, &clause.id);
-                locs.iter().any(|l| Some(l.doc) != id || l.index != i)
-            })
-            .collect();
-        *kept = Some((self.definitions_epoch, found.clone()));
-        found
+        self.kept(
+            &doc.contested,
+            |_| true,
+            || {
+                let scope = self.scope_id(doc.model.scope.as_deref());
+                let id = self.doc_id(&doc.model.path);
+                (0..doc.model.clauses.len() as u32)
+                    .filter(|&i| {
+                        let clause = &doc.model.clauses[i as usize];
+                        let locs = self.definitions_in(clause.namespace, scope, &clause.id);
+                        locs.iter().any(|l| Some(l.doc) != id || l.index != i)
+                    })
+                    .collect()
+            },
+        )
     }
 
     /// The kinds of the clauses of `scope` whose key `doc` mentions (a task list: the kinds its
     /// tasks cite). A document keeps the answer until the definitions or the clauses' kinds
     /// change, as [`contested`](Self::contested) does.
     pub fn kinds_cited(&self, doc: &IndexedDoc, scope: ScopeId) -> Arc<[ClauseKind]> {
-        let mut kept = doc.cited_kinds.lock().expect("cited kinds lock");
-        if let Some((epoch, (at, kinds))) = &*kept
-            && (*epoch, *at) == (self.definitions_epoch, scope)
-        {
-            return kinds.clone();
-        }
-        let mut kinds: Vec<ClauseKind> = Vec::new();
-        for other in self.docs_in_scope(self.scope_path(scope)) {
-            for clause in &other.model.clauses {
-                if !kinds.contains(&clause.kind) && doc.mentions_key(clause.namespace, &clause.id) {
-                    kinds.push(clause.kind.clone());
+        let found = || {
+            let mut kinds: Vec<ClauseKind> = Vec::new();
+            for other in self.docs_of(scope) {
+                for clause in &other.model.clauses {
+                    if !kinds.contains(&clause.kind) && doc.mentions_key(clause.namespace, &clause.id) {
+                        kinds.push(clause.kind.clone());
+                    }
                 }
             }
+            (scope, Arc::from(kinds))
+        };
+        self.kept(&doc.cited_kinds, |(at, _)| *at == scope, found).1
+    }
+
+    /// What `cell` keeps, when it was found at the current definitions epoch and `fits`; else
+    /// what `find` finds, kept in its place.
+    fn kept<T: Clone>(&self, cell: &Kept<T>, fits: impl Fn(&T) -> bool, find: impl FnOnce() -> T) -> T {
+        let mut kept = cell.lock().expect("kept answer lock");
+        if let Some((epoch, answer)) = &*kept
+            && *epoch == self.definitions_epoch
+            && fits(answer)
+        {
+            return answer.clone();
         }
-        let kinds: Arc<[ClauseKind]> = kinds.into();
-        *kept = Some((self.definitions_epoch, (scope, kinds.clone())));
-        kinds
+        let answer = find();
+        *kept = Some((self.definitions_epoch, answer.clone()));
+        answer
     }
 
     pub fn remove(&mut self, path: &Path) -> Option<Arc<IndexedDoc>> {
@@ -701,7 +709,11 @@ impl WorkspaceIndex {
     /// The indexed documents of a feature folder (none for `None`): a lookup, not a scan of the
     /// workspace.
     pub fn docs_in_scope(&self, scope: Option<&Path>) -> impl Iterator<Item = &Arc<IndexedDoc>> {
-        let scope = self.scope_id(scope);
+        self.docs_of(self.scope_id(scope))
+    }
+
+    /// The indexed documents of a scope (none for [`ScopeId::NONE`]).
+    fn docs_of(&self, scope: ScopeId) -> impl Iterator<Item = &Arc<IndexedDoc>> {
         let ids = if scope == ScopeId::NONE { None } else { self.scope_docs.get(&scope) };
         ids.into_iter().flatten().filter_map(|&id| self.doc_by_id(id))
     }
