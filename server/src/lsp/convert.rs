@@ -65,15 +65,15 @@ fn severity(s: Severity) -> lsp::DiagnosticSeverity {
     }
 }
 
-pub fn diagnostic(index: &WorkspaceIndex, doc: &IndexedDoc, d: &Diagnostic, enc: PositionEncoding) -> lsp::Diagnostic {
+pub fn diagnostic(index: &WorkspaceIndex, doc: &IndexedDoc, d: Diagnostic, enc: PositionEncoding) -> lsp::Diagnostic {
     let related: Vec<lsp::DiagnosticRelatedInformation> = d
         .related
-        .iter()
+        .into_iter()
         .filter_map(|r| {
             let other = index.doc(&r.path)?;
             Some(lsp::DiagnosticRelatedInformation {
                 location: lsp::Location { uri: uri_of(&r.path)?, range: range(other, &r.range, enc) },
-                message: r.message.clone(),
+                message: r.message,
             })
         })
         .collect();
@@ -82,7 +82,7 @@ pub fn diagnostic(index: &WorkspaceIndex, doc: &IndexedDoc, d: &Diagnostic, enc:
         severity: Some(severity(d.severity)),
         code: Some(lsp::NumberOrString::String(d.code.to_string())),
         source: Some("specls".into()),
-        message: d.message.clone(),
+        message: d.message,
         related_information: (!related.is_empty()).then_some(related),
         ..Default::default()
     }
@@ -332,7 +332,7 @@ pub fn code_action(
         }
         None => None,
     };
-    let diagnostics = action.fixes.as_ref().map(|d| vec![diagnostic(index, source, d, enc)]);
+    let diagnostics = action.fixes.as_ref().map(|d| vec![diagnostic(index, source, d.clone(), enc)]);
     Some(lsp::CodeAction {
         title: action.title.clone(),
         kind: Some(kind),

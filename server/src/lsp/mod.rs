@@ -5,6 +5,7 @@ mod convert;
 mod documents;
 mod handlers;
 mod indexing;
+mod outbox;
 mod scheduler;
 mod server;
 mod state;
@@ -24,7 +25,8 @@ where
     I: AsyncRead + Unpin + Send + 'static,
     O: AsyncWrite,
 {
-    let (service, socket) = Backend::service();
+    let (output, outbox, forward) = outbox::merge(output);
+    let (service, socket) = Backend::service(outbox);
     let backend = service.inner().state.clone();
     let (input, closed) = transport::sanitized(input);
     let gone = async {
@@ -35,7 +37,7 @@ where
         }
     };
     tokio::select! {
-        () = Server::new(input, output, socket).serve(service) => {}
+        _ = async { tokio::join!(Server::new(input, output, socket).serve(service), forward) } => {}
         () = gone => tracing::info!("the client is gone; not waiting for the requests still running"),
     }
     backend.shutdown_requested.load(std::sync::atomic::Ordering::Acquire)

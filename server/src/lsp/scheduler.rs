@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 use tower_lsp_server::ls_types as lsp;
 
 use super::indexing::{self, ScanKind};
-use super::state::{Job, State};
+use super::state::{Changed, Job, State};
 
 pub async fn run(state: Arc<State>, mut jobs: mpsc::UnboundedReceiver<Job>) {
     while let Some(first) = jobs.recv().await {
@@ -123,20 +123,20 @@ async fn publish(state: &Arc<State>, edited: Vec<lsp::Uri>, touched_others: bool
     let edited = Arc::new(edited);
     let first = edited.clone();
     let Ok(first) = tokio::task::spawn_blocking(move || worker.changed_diagnostics_of(&first)).await else { return };
-    send(state, first).await;
+    send(state, first);
     if !touched_others {
         return;
     }
     let worker = state.clone();
     let Ok(rest) = tokio::task::spawn_blocking(move || worker.changed_diagnostics(&edited)).await else { return };
-    send(state, rest).await;
+    send(state, rest);
 }
 
-async fn send(state: &State, changed: Vec<(lsp::Uri, Option<i32>, Vec<lsp::Diagnostic>)>) {
-    for (uri, version, diagnostics) in changed {
+fn send(state: &State, changed: Vec<Changed>) {
+    for diagnostics in &changed {
         // A document closed meanwhile has had its diagnostics cleared; do not bring them back.
-        if state.publishable(&uri) {
-            state.client.publish_diagnostics(uri, diagnostics, version).await;
+        if state.publishable(&diagnostics.0) {
+            state.publish(diagnostics);
         }
     }
 }

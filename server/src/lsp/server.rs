@@ -15,6 +15,7 @@ use crate::text::PositionEncoding;
 use super::convert::{encoding_kind, path_of};
 use super::handlers;
 use super::indexing;
+use super::outbox::Outbox;
 use super::scheduler;
 use super::state::{Job, Session, State};
 
@@ -24,9 +25,9 @@ pub struct Backend {
 
 impl Backend {
     /// Create the backend and start its analysis worker on the current tokio runtime.
-    pub fn new(client: Client) -> Self {
+    pub(crate) fn new(client: Client, outbox: Outbox) -> Self {
         let (jobs, queue) = mpsc::unbounded_channel();
-        let state = Arc::new(State::new(client, jobs));
+        let state = Arc::new(State::new(client, outbox, jobs));
         tokio::spawn(scheduler::run(state.clone(), queue));
         Backend { state }
     }
@@ -39,8 +40,10 @@ impl Backend {
     }
 
     /// The service with specls's own requests registered beside the standard ones.
-    pub fn service() -> (LspService<Backend>, ClientSocket) {
-        LspService::build(Backend::new).custom_method("specls/debugDocument", Backend::debug_document).finish()
+    pub(crate) fn service(outbox: Outbox) -> (LspService<Backend>, ClientSocket) {
+        LspService::build(|client| Backend::new(client, outbox))
+            .custom_method("specls/debugDocument", Backend::debug_document)
+            .finish()
     }
 }
 
@@ -234,7 +237,7 @@ impl LanguageServer for Backend {
             Some(path) => {
                 self.state.submit(Job::Closed(uri.clone(), path));
                 if !self.state.session().pull_diagnostics {
-                    self.state.client.publish_diagnostics(uri, Vec::new(), None).await;
+                    self.state.publish_cleared(&uri);
                 }
             }
             None => tracing::warn!("didClose for {} which is not open", uri.as_str()),

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock, RwLockReadGuard};
 
 use dashmap::DashMap;
+use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types as lsp;
@@ -21,6 +22,7 @@ use crate::text::{LineIndex, PositionEncoding};
 
 use super::convert;
 use super::documents::{Documents, Snapshot};
+use super::outbox::Outbox;
 
 /// What the client told us at `initialize`.
 #[derive(Clone, Debug, Default)]
@@ -110,13 +112,17 @@ pub fn is_config_path(path: &Path) -> bool {
 
 pub struct State {
     pub client: Client,
+    /// Where diagnostics are pushed: written to JSON here, not by the framework.
+    outbox: Outbox,
     pub docs: Documents,
     index: RwLock<WorkspaceIndex>,
     /// Generation and version of each open document that the index reflects.
     indexed: DashMap<lsp::Uri, (u64, i32)>,
     /// Open documents too large to analyse: their length and the limit.
     too_large: DashMap<lsp::Uri, (usize, u64)>,
-    published: DashMap<lsp::Uri, Vec<lsp::Diagnostic>>,
+    /// The diagnostics last pushed for each document, as sent: a new list is sent when its JSON
+    /// differs.
+    published: DashMap<lsp::Uri, Box<RawValue>>,
     session: OnceLock<Session>,
     pub walk: WalkOptions,
     /// Unresolved references are held back until the workspace has been indexed once.
@@ -136,9 +142,10 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(client: Client, jobs: mpsc::UnboundedSender<Job>) -> Self {
+    pub fn new(client: Client, outbox: Outbox, jobs: mpsc::UnboundedSender<Job>) -> Self {
         State {
             client,
+            outbox,
             docs: Documents::default(),
             index: RwLock::new(WorkspaceIndex::new(Grammar::builtin(), Vec::new())),
             indexed: DashMap::new(),
@@ -675,7 +682,7 @@ impl State {
         let enc = self.encoding();
         let settled = self.indexed_once.load(Ordering::Acquire);
         analysis::diagnostics(&index, path)
-            .iter()
+            .into_iter()
             .filter(|d| settled || d.code != code::UNRESOLVED_REFERENCE)
             .map(|d| convert::diagnostic(&index, doc, d, enc))
             .collect()
@@ -683,7 +690,7 @@ impl State {
 
     /// Diagnostics of every open document, and of the configuration file on disk, that differ
     /// from what was last pushed.
-    pub fn changed_diagnostics(&self, checked: &[lsp::Uri]) -> Vec<(lsp::Uri, Option<i32>, Vec<lsp::Diagnostic>)> {
+    pub fn changed_diagnostics(&self, checked: &[lsp::Uri]) -> Vec<Changed> {
         let mut uris = self.docs.uris();
         uris.retain(|uri| !checked.contains(uri));
         let mut out = self.changed_diagnostics_of(&uris);
@@ -701,35 +708,47 @@ impl State {
             .collect();
         for uri in stale {
             self.published.remove(&uri);
-            out.push((uri, None, Vec::new()));
+            out.push((uri, None, json(&[])));
         }
         if let Some(view) = disk
             && let Some(uri) = convert::uri_of(&view.path)
             && !self.docs.is_open_path(&view.path)
         {
-            let diags = self.config_diagnostics(&view);
             // Published at least once, empty or not: after a close, whatever the editor showed is
             // replaced by the file's own problems.
-            if self.published.get(&uri).is_none_or(|previous| *previous != diags) {
-                self.published.insert(uri.clone(), diags.clone());
-                out.push((uri, None, diags));
-            }
+            out.extend(self.changed(uri, None, &self.config_diagnostics(&view)));
         }
         out
     }
 
     /// Diagnostics of the given open documents that differ from what was last pushed.
-    pub fn changed_diagnostics_of(&self, uris: &[lsp::Uri]) -> Vec<(lsp::Uri, Option<i32>, Vec<lsp::Diagnostic>)> {
+    pub fn changed_diagnostics_of(&self, uris: &[lsp::Uri]) -> Vec<Changed> {
         let mut out = Vec::new();
         for uri in uris {
             let Some((version, diags)) = self.open_diagnostics(uri) else { continue };
-            if self.published.get(uri).is_some_and(|p| *p == diags) {
-                continue;
-            }
-            self.published.insert(uri.clone(), diags.clone());
-            out.push((uri.clone(), version, diags));
+            out.extend(self.changed(uri.clone(), version, &diags));
         }
         out
+    }
+
+    /// `diags` of `uri` in JSON, unless that is what was last pushed for it.
+    fn changed(&self, uri: lsp::Uri, version: Option<i32>, diags: &[lsp::Diagnostic]) -> Option<Changed> {
+        let diags = json(diags);
+        if self.published.get(&uri).is_some_and(|p| p.get() == diags.get()) {
+            return None;
+        }
+        self.published.insert(uri.clone(), diags.clone());
+        Some((uri, version, diags))
+    }
+
+    /// Push diagnostics found by [`State::changed_diagnostics`] and its kin.
+    pub fn publish(&self, (uri, version, diags): &Changed) {
+        self.outbox.publish_diagnostics(uri, diags, *version);
+    }
+
+    /// Push an empty list for a document just closed: its diagnostics were its text's.
+    pub fn publish_cleared(&self, uri: &lsp::Uri) {
+        self.outbox.publish_diagnostics(uri, &json(&[]), None);
     }
 
     /// Whether pushed diagnostics for `uri` are still wanted: it is open, or it is a
@@ -737,6 +756,14 @@ impl State {
     pub fn publishable(&self, uri: &lsp::Uri) -> bool {
         self.docs.generation(uri).is_some() || is_config_path(&convert::path_of(uri))
     }
+}
+
+/// A document's diagnostics to push: its URI, the version they describe and the list in JSON.
+pub type Changed = (lsp::Uri, Option<i32>, Box<RawValue>);
+
+/// Diagnostics as the protocol writes them (a list of plain structs cannot fail to serialise).
+fn json(diags: &[lsp::Diagnostic]) -> Box<RawValue> {
+    serde_json::value::to_raw_value(diags).expect("diagnostics serialise to JSON")
 }
 
 /// Insert a document modelled with `grammar`; when the configured formats changed the index's

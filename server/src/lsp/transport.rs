@@ -54,7 +54,7 @@ where
 
 /// Read one header block and return its content length; garbage is skipped up to the next
 /// block that has one. `None` at end of input.
-async fn read_header<R: AsyncRead + Unpin>(reader: &mut BufReader<R>) -> Option<usize> {
+pub(super) async fn read_header<R: AsyncRead + Unpin>(reader: &mut BufReader<R>) -> Option<usize> {
     let mut length: Option<usize> = None;
     let mut line = Vec::new();
     loop {
